@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** Comma-separated list → trimmed, non-empty strings. */
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const port = z.coerce
+  .number({ error: 'expected a TCP port number' })
+  .int('expected an integer port')
+  .min(0, 'expected a port between 0 and 65535')
+  .max(65535, 'expected a port between 0 and 65535');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const postgresUrl = z
+  .string()
+  .url('expected a URL such as postgresql://user:pass@host:5432/db')
+  .refine((u) => /^postgres(ql)?:\/\//.test(u), 'expected a postgres:// or postgresql:// URL');
+
+/**
+ * One schema per concern (as in graphql-hive's environment.ts). Each maps
+ * environment variable names to typed values; `loadConfig` runs them all and
+ * reports every problem at once.
+ */
+export const runtimeSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where embedded state (PGlite database, model artifacts) lives. */
+  RECGRAPH_DATA_DIR: z.string().min(1).default('.data'),
+});
+
+export const databaseSchema = z.object({
+  /** Unset → embedded PGlite with pgvector under RECGRAPH_DATA_DIR/pg. */
+  DATABASE_URL: postgresUrl.optional(),
+  /** Connection pool size for a real server (the embedded one is always 1). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Port for the embedded Postgres wire-protocol server (0 = pick a free one). */
+  EMBEDDED_PG_PORT: port.default(0),
+});
+
+export const kafkaSchema = z.object({
+  /** Unset → in-process event bus. */
+  KAFKA_BROKERS: csv.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1)).optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('recgraph'),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"').default('recgraph.'),
+});
+
+export const serverSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_PORT: port.default(4000),
+  CATALOG_PORT: port.default(4001),
+  RECOMMEND_PORT: port.default(4002),
+  SEARCH_PORT: port.default(4003),
+  ASSISTANT_PORT: port.default(4004),
+  /** Shared secret subgraphs use to refuse calls that bypass the gateway. */
+  SUBGRAPH_SECRET: z.string().min(16, 'expected at least 16 characters').default('dev-subgraph-secret-change-me'),
+  /** Seed the demo store on first start when the database is empty. */
+  SEED_DEMO: bool.default(true),
+  DEMO_PRODUCTS: z.coerce.number().int().min(10).max(100_000).default(400),
+});
+
+export const telemetrySchema = z.object({
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().optional(),
+});
+
+export const configSchema = runtimeSchema
+  .extend(databaseSchema.shape)
+  .extend(kafkaSchema.shape)
+  .extend(serverSchema.shape)
+  .extend(telemetrySchema.shape);
+
+export type Config = z.infer<typeof configSchema>;
