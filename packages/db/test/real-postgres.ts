@@ -6,9 +6,7 @@ import pg from 'pg';
  * instead of skipping.
  */
 export async function realPostgresUrl(): Promise<string | undefined> {
-  // eslint-disable-next-line no-restricted-properties -- test harness input
   const url = process.env.TEST_DATABASE_URL;
-  // eslint-disable-next-line no-restricted-properties
   if (!url && process.env.CI) throw new Error('TEST_DATABASE_URL is not set under CI: run `npm run infra:up` (scripts/test.sh does).');
   if (!url) return undefined;
   const c = new pg.Client({ connectionString: url });
