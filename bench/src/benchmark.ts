@@ -1,0 +1,16 @@
+import type { BenchTable } from './table.ts';
+
+export interface BenchContext {
+  /** Smaller sizes for a fast smoke run (CI uses it to keep benchmarks working). */
+  quick: boolean;
+  /** ../shared/data when present (the project never needs it to run). */
+  sharedDataDir: string | undefined;
+  log: (msg: string) => void;
+}
+
+/** One benchmark: registered in ./registry.ts, run by `npm run bench -- <name>`. */
+export interface Benchmark {
+  name: string;
+  description: string;
+  run(ctx: BenchContext): Promise<BenchTable[]>;
+}
