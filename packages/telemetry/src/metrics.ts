@@ -1,0 +1,90 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import client from 'prom-client';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export interface ServiceMetrics {
+  readonly registry: client.Registry;
+  /** Apollo plugin: rate, errors and latency per GraphQL operation. */
+  readonly graphqlPlugin: ApolloServerPlugin;
+  /** Gateway only: one fetch to a subgraph. */
+  observeSubgraphFetch(subgraph: string, seconds: number, ok: boolean): void;
+  /** Serves the Prometheus text format (GET /metrics). */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+/**
+ * Metrics for one service, named `recgraph_<service>_<subject>_<unit>` as the
+ * style guide asks, in a registry of its own so the all-in-one process keeps
+ * each service's series apart. Process metrics (CPU, memory, event loop lag)
+ * are included, with the same prefix.
+ */
+export function createServiceMetrics(service: string): ServiceMetrics {
+  const registry = new client.Registry();
+  const prefix = `recgraph_${service.replace(/[^a-zA-Z0-9_]/g, '_')}_`;
+  client.collectDefaultMetrics({ register: registry, prefix });
+
+  const requests = new client.Counter({
+    name: `${prefix}graphql_requests_total`,
+    help: 'GraphQL operations handled, by operation name and outcome (ok | error).',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [registry],
+  });
+  const errors = new client.Counter({
+    name: `${prefix}graphql_errors_total`,
+    help: 'GraphQL errors returned, by operation and error code.',
+    labelNames: ['operation', 'code'] as const,
+    registers: [registry],
+  });
+  const duration = new client.Histogram({
+    name: `${prefix}graphql_request_duration_seconds`,
+    help: 'GraphQL operation latency, by operation name.',
+    labelNames: ['operation'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const subgraphDuration = new client.Histogram({
+    name: `${prefix}subgraph_request_duration_seconds`,
+    help: 'Latency of fetches from the gateway to each subgraph.',
+    labelNames: ['subgraph', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+
+  // Unbounded label values would blow up the series count: anonymous
+  // operations share one label and names are capped in length.
+  const opLabel = (name: string | null | undefined) => (name ? name.slice(0, 64) : 'anonymous');
+
+  const graphqlPlugin: ApolloServerPlugin = {
+    async requestDidStart() {
+      const start = process.hrtime.bigint();
+      return {
+        async willSendResponse(ctx) {
+          const op = opLabel(ctx.operationName);
+          const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+          const errs = ctx.errors ?? [];
+          const body = ctx.response.body;
+          const resultErrors = body.kind === 'single' ? (body.singleResult.errors ?? []) : [];
+          const all = [...errs, ...resultErrors];
+          duration.observe({ operation: op }, seconds);
+          requests.inc({ operation: op, outcome: all.length ? 'error' : 'ok' });
+          for (const e of all) errors.inc({ operation: op, code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+        },
+      };
+    },
+  };
+
+  return {
+    registry,
+    graphqlPlugin,
+    observeSubgraphFetch(subgraph, seconds, ok) {
+      subgraphDuration.observe({ subgraph, outcome: ok ? 'ok' : 'error' }, seconds);
+    },
+    async handle(_req, res) {
+      const body = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(body);
+    },
+  };
+}
