@@ -1,0 +1,10 @@
+export { upsertCategories, categoryPath } from './categories.ts';
+export { upsertProducts, type UpsertProductsOptions } from './products.ts';
+export { upsertUsers } from './users.ts';
+export { insertInteractions } from './interactions.ts';
+export { insertReviews } from './reviews.ts';
+export { IdCache } from './id-cache.ts';
+export { inTransaction, type WriteTarget } from './transaction.ts';
+export { InvalidRecordError, type RecordProblem } from './errors.ts';
+export { addUpsertCounts, emptyUpsertCounts, type InsertCounts, type UpsertCounts } from './counts.ts';
+export { slugify } from './validate.ts';
