@@ -1,2 +1,2 @@
 export { loadConfig, config, ConfigError, type LoadOptions } from './load.ts';
-export { configSchema, type Config } from './schema.ts';
+export { configSchema, DEV_JWT_SECRET, type Config } from './schema.ts';

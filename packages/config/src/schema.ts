@@ -67,10 +67,32 @@ export const telemetrySchema = z.object({
   OTEL_SERVICE_NAME: z.string().optional(),
 });
 
+export const authSchema = z.object({
+  /** HS256 secret for bearer tokens (dev tokens use it too). */
+  JWT_HS256_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  /** JWKS endpoint for RS256 tokens from your identity provider. */
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+});
+
+/** Used only outside production, so `npm start` works with no setup. */
+export const DEV_JWT_SECRET = 'recgraph-dev-only-jwt-secret-do-not-use-in-prod';
+
 export const configSchema = runtimeSchema
   .extend(databaseSchema.shape)
   .extend(kafkaSchema.shape)
   .extend(serverSchema.shape)
-  .extend(telemetrySchema.shape);
+  .extend(telemetrySchema.shape)
+  .extend(authSchema.shape)
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== 'production') return;
+    if (!c.JWT_HS256_SECRET && !c.JWT_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_HS256_SECRET'], message: 'production needs JWT_HS256_SECRET or JWT_JWKS_URL' });
+    }
+    if (c.SUBGRAPH_SECRET === 'dev-subgraph-secret-change-me') {
+      ctx.addIssue({ code: 'custom', path: ['SUBGRAPH_SECRET'], message: 'production needs its own SUBGRAPH_SECRET' });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;

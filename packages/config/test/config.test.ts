@@ -43,4 +43,12 @@ describe('loadConfig', () => {
       expect((e as ConfigError).issues.map((i) => i.variable).sort()).toEqual(['GATEWAY_PORT', 'LOG_LEVEL']);
     }
   });
+
+  it('refuses production without token verification or with the dev subgraph secret', () => {
+    expect(() => load({ NODE_ENV: 'production' })).toThrowError(/JWT_HS256_SECRET: production needs/);
+    expect(() => load({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://id.example/jwks' })).toThrowError(/SUBGRAPH_SECRET: production needs/);
+    expect(
+      load({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://id.example/jwks', SUBGRAPH_SECRET: 'a-real-secret-of-length' }).NODE_ENV,
+    ).toBe('production');
+  });
 });

@@ -1,0 +1,38 @@
+import { jwtVerify, SignJWT } from 'jose';
+import { AuthError, type Identity, ROLES, SCOPES } from './identity.ts';
+import { z } from 'zod';
+
+/** Header the gateway uses to pass the verified identity to subgraphs. */
+export const IDENTITY_HEADER = 'x-recgraph-identity';
+
+const forwardedSchema = z.object({
+  role: z.enum(ROLES),
+  sub: z.string().optional(),
+  scopes: z.array(z.enum(SCOPES)),
+  users: z.array(z.string()),
+});
+
+/**
+ * Signs the identity with the gateway↔subgraph secret (HS256, 60 s). A
+ * subgraph trusts only identities it can verify, so a client that reaches a
+ * subgraph directly cannot claim to be someone else.
+ */
+export async function signForwardedIdentity(identity: Identity, secret: string): Promise<string> {
+  return new SignJWT({ role: identity.role, ...(identity.sub ? { sub: identity.sub } : {}), scopes: identity.scopes, users: identity.allowedUserIds })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime('60s')
+    .setIssuer('recgraph-gateway')
+    .sign(new TextEncoder().encode(secret));
+}
+
+export async function readForwardedIdentity(header: string | undefined, secret: string): Promise<Identity> {
+  if (!header) throw new AuthError('UNAUTHENTICATED', 'Request did not come through the gateway.');
+  try {
+    const { payload } = await jwtVerify(header, new TextEncoder().encode(secret), { issuer: 'recgraph-gateway', algorithms: ['HS256'] });
+    const p = forwardedSchema.parse(payload);
+    return { role: p.role, sub: p.sub, scopes: p.scopes, allowedUserIds: p.users };
+  } catch {
+    throw new AuthError('UNAUTHENTICATED', 'Forwarded identity is invalid or expired.');
+  }
+}
