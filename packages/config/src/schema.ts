@@ -60,6 +60,17 @@ export const serverSchema = z.object({
   /** Seed the demo store on first start when the database is empty. */
   SEED_DEMO: bool.default(true),
   DEMO_PRODUCTS: z.coerce.number().int().min(10).max(100_000).default(400),
+  /**
+   * static: the gateway serves gateway/supergraph.graphql, composed ahead of
+   * time by `npm run compose` (production). live: it composes from the running
+   * subgraphs at start-up and polls for changes (development).
+   */
+  SUPERGRAPH_MODE: z.enum(['static', 'live'], { error: 'expected static or live' }).default('static'),
+  /** Where a standalone gateway finds each subgraph; unset → http://HOST:<X_PORT>/graphql. */
+  CATALOG_URL: z.string().url().optional(),
+  RECOMMEND_URL: z.string().url().optional(),
+  SEARCH_URL: z.string().url().optional(),
+  ASSISTANT_URL: z.string().url().optional(),
 });
 
 export const telemetrySchema = z.object({

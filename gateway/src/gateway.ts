@@ -1,0 +1,91 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
+import type { Logger } from '@recgraph/telemetry';
+import { createErrorFormatter, readyWhen, serveGraphQL, type RunningServer } from '@recgraph/subgraph-kit';
+import { readSupergraphFile } from './composeSupergraph.ts';
+import { SecretDataSource } from './secretDataSource.ts';
+import { staticImages } from './staticImages.ts';
+import { SUBGRAPHS, type SubgraphName, type SubgraphUrls } from './subgraphList.ts';
+
+export interface GatewayOptions {
+  subgraphUrls: SubgraphUrls;
+  /** Sent to every subgraph in x-recgraph-gateway. */
+  secret: string;
+  logger: Logger;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** static (default): serve gateway/supergraph.graphql (or `supergraphSdl`). live: compose from the running subgraphs. */
+  mode?: 'static' | 'live';
+  /** Static mode: use this supergraph instead of the checked-in file. */
+  supergraphSdl?: string;
+  /** Live mode: how often to re-compose (default 10 s; 0 disables polling). */
+  pollIntervalMs?: number;
+  /** Serve <imagesDir>/<file> at /images/<file>. */
+  imagesDir?: string;
+}
+
+export interface RunningGateway {
+  /** GraphQL endpoint. */
+  url: string;
+  origin: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+function healthUrl(graphqlUrl: string): string {
+  return new URL('/health/ready', graphqlUrl).toString();
+}
+
+async function probeSubgraph(url: string): Promise<void> {
+  const res = await fetch(healthUrl(url), { signal: AbortSignal.timeout(2000) });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`/health/ready answered ${res.status}`);
+}
+
+/**
+ * The federated entry point: Apollo Gateway on Apollo Server, served by the
+ * same node:http layer as the subgraphs. Ready only when every subgraph is.
+ */
+export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { subgraphUrls, secret, logger } = options;
+  const mode = options.mode ?? 'static';
+  const urlFor = (name: string, fallback?: string) => subgraphUrls[name as SubgraphName] ?? fallback;
+  const gateway = new ApolloGateway({
+    supergraphSdl:
+      mode === 'live'
+        ? new IntrospectAndCompose({
+            subgraphs: SUBGRAPHS.map((s) => ({ name: s.name, url: subgraphUrls[s.name] })),
+            pollIntervalInMs: options.pollIntervalMs ?? 10_000,
+          })
+        : (options.supergraphSdl ?? readSupergraphFile()),
+    // The supergraph's routing URLs are placeholders; where subgraphs really
+    // listen (ports chosen at start-up included) is decided here.
+    buildService: ({ name, url }) => {
+      const target = urlFor(name, url);
+      if (!target) throw new Error(`No URL for subgraph ${name}`);
+      return new SecretDataSource(target, secret);
+    },
+    logger,
+  });
+  const apollo = new ApolloServer({
+    gateway,
+    includeStacktraceInErrorResponses: false,
+    logger,
+    formatError: createErrorFormatter((error) => logger.error({ err: error }, 'unexpected gateway error')),
+  });
+  const running: RunningServer = await serveGraphQL({
+    apollo,
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    context: async () => ({}),
+    ready: readyWhen(
+      Object.fromEntries(SUBGRAPHS.map((s) => [s.name, () => probeSubgraph(subgraphUrls[s.name])])),
+      2500,
+    ),
+    onError: (err) => logger.error({ err }, 'request failed'),
+    ...(options.imagesDir ? { routes: staticImages(options.imagesDir) } : {}),
+  });
+  logger.info({ url: running.url, mode }, 'gateway listening');
+  return { url: running.url, origin: running.origin, port: running.port, stop: () => running.close() };
+}

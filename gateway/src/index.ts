@@ -1,0 +1,38 @@
+import { config } from '@recgraph/config';
+import { isMainModule } from '@recgraph/subgraph-kit';
+import { createLogger } from '@recgraph/telemetry';
+import { createGateway } from './gateway.ts';
+import { subgraphUrlsFromConfig } from './subgraphList.ts';
+
+export { createGateway, type GatewayOptions, type RunningGateway } from './gateway.ts';
+export { startStack, type StackOptions, type RunningStack } from './stack.ts';
+export { composeSupergraph, readSupergraphFile, SUPERGRAPH_FILE, CompositionError } from './composeSupergraph.ts';
+export { SUBGRAPHS, subgraphUrlsFromConfig, type SubgraphName, type SubgraphUrls } from './subgraphList.ts';
+
+/** `tsx gateway/src/index.ts`: the gateway alone, in front of separately running subgraphs. */
+async function main(): Promise<void> {
+  const cfg = config();
+  const logger = createLogger('gateway', { level: cfg.LOG_LEVEL });
+  const gateway = await createGateway({
+    subgraphUrls: subgraphUrlsFromConfig(cfg),
+    secret: cfg.SUBGRAPH_SECRET,
+    logger,
+    host: cfg.HOST,
+    port: cfg.GATEWAY_PORT,
+    mode: cfg.SUPERGRAPH_MODE,
+  });
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    gateway.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (isMainModule(import.meta.url)) await main();

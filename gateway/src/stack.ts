@@ -1,0 +1,77 @@
+import type { PrismaClient } from '@recgraph/db';
+import type { RunningServer, Subgraph, SubgraphDeps } from '@recgraph/subgraph-kit';
+import { createAssistantSubgraph } from '@recgraph/subgraph-assistant/server';
+import { createCatalogSubgraph } from '@recgraph/subgraph-catalog/server';
+import { createRecommendSubgraph } from '@recgraph/subgraph-recommend/server';
+import { createSearchSubgraph } from '@recgraph/subgraph-search/server';
+import { createLogger, type LoggerOptions } from '@recgraph/telemetry';
+import { createGateway, type RunningGateway } from './gateway.ts';
+import type { SubgraphName, SubgraphUrls } from './subgraphList.ts';
+
+const FACTORIES: Record<SubgraphName, (deps: SubgraphDeps) => Subgraph> = {
+  catalog: createCatalogSubgraph,
+  recommend: createRecommendSubgraph,
+  search: createSearchSubgraph,
+  assistant: createAssistantSubgraph,
+};
+
+export interface StackOptions {
+  prisma: PrismaClient;
+  secret: string;
+  host?: string;
+  /** Per-service ports; 0 or absent picks free ones. */
+  ports?: Partial<Record<SubgraphName | 'gateway', number>>;
+  mode?: 'static' | 'live';
+  supergraphSdl?: string;
+  imagesDir?: string;
+  logLevel?: LoggerOptions['level'];
+}
+
+export interface RunningStack {
+  gateway: RunningGateway;
+  subgraphs: Record<SubgraphName, RunningServer>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Every subgraph and the gateway in one process over one database: the
+ * embedded quick start (scripts/start.ts) and the integration tests. Each
+ * still speaks HTTP on its own port, exactly as when deployed separately.
+ */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const host = options.host ?? '127.0.0.1';
+  const level = options.logLevel ?? 'info';
+  const started: RunningServer[] = [];
+  try {
+    const subgraphs = {} as Record<SubgraphName, RunningServer>;
+    // One at a time: each start is quick, and the order makes logs readable.
+    for (const name of Object.keys(FACTORIES) as SubgraphName[]) {
+      const subgraph = FACTORIES[name]({ prisma: options.prisma, secret: options.secret, logger: createLogger(`subgraph-${name}`, { level }) });
+      const running = await subgraph.start({ port: options.ports?.[name] ?? 0, host });
+      started.push(running);
+      subgraphs[name] = running;
+    }
+    const subgraphUrls = Object.fromEntries(Object.entries(subgraphs).map(([n, s]) => [n, s.url])) as SubgraphUrls;
+    const gateway = await createGateway({
+      subgraphUrls,
+      secret: options.secret,
+      logger: createLogger('gateway', { level }),
+      host,
+      port: options.ports?.gateway ?? 0,
+      ...(options.mode ? { mode: options.mode } : {}),
+      ...(options.supergraphSdl ? { supergraphSdl: options.supergraphSdl } : {}),
+      ...(options.imagesDir ? { imagesDir: options.imagesDir } : {}),
+    });
+    return {
+      gateway,
+      subgraphs,
+      async stop() {
+        await gateway.stop();
+        for (const s of started.reverse()) await s.close();
+      },
+    };
+  } catch (err) {
+    for (const s of started.reverse()) await s.close().catch(() => undefined);
+    throw err;
+  }
+}

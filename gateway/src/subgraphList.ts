@@ -1,0 +1,36 @@
+import type { Config } from '@recgraph/config';
+import { ASSISTANT_SCHEMA_FILE } from '@recgraph/subgraph-assistant/server';
+import { CATALOG_SCHEMA_FILE } from '@recgraph/subgraph-catalog/server';
+import { RECOMMEND_SCHEMA_FILE } from '@recgraph/subgraph-recommend/server';
+import { SEARCH_SCHEMA_FILE } from '@recgraph/subgraph-search/server';
+
+export type SubgraphName = 'catalog' | 'recommend' | 'search' | 'assistant';
+
+export interface SubgraphEntry {
+  name: SubgraphName;
+  /** The subgraph's schema.graphql, the single source for both it and composition. */
+  schemaFile: URL;
+  /** Routing URL written into the checked-in supergraph; the gateway overrides it at run time. */
+  defaultUrl: string;
+}
+
+/** Every subgraph the supergraph is composed from, in composition order. */
+export const SUBGRAPHS: readonly SubgraphEntry[] = [
+  { name: 'catalog', schemaFile: CATALOG_SCHEMA_FILE, defaultUrl: 'http://127.0.0.1:4001/graphql' },
+  { name: 'recommend', schemaFile: RECOMMEND_SCHEMA_FILE, defaultUrl: 'http://127.0.0.1:4002/graphql' },
+  { name: 'search', schemaFile: SEARCH_SCHEMA_FILE, defaultUrl: 'http://127.0.0.1:4003/graphql' },
+  { name: 'assistant', schemaFile: ASSISTANT_SCHEMA_FILE, defaultUrl: 'http://127.0.0.1:4004/graphql' },
+];
+
+export type SubgraphUrls = Record<SubgraphName, string>;
+
+/** Subgraph URLs for a standalone gateway: explicit *_URL, else HOST and the subgraph's port. */
+export function subgraphUrlsFromConfig(cfg: Config): SubgraphUrls {
+  const local = (port: number) => `http://${cfg.HOST === '0.0.0.0' ? '127.0.0.1' : cfg.HOST}:${port}/graphql`;
+  return {
+    catalog: cfg.CATALOG_URL ?? local(cfg.CATALOG_PORT),
+    recommend: cfg.RECOMMEND_URL ?? local(cfg.RECOMMEND_PORT),
+    search: cfg.SEARCH_URL ?? local(cfg.SEARCH_PORT),
+    assistant: cfg.ASSISTANT_URL ?? local(cfg.ASSISTANT_PORT),
+  };
+}

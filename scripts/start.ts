@@ -1,0 +1,108 @@
+/**
+ * `npm start`: the whole of Recgraph in one process for a first look. Embedded
+ * Postgres (unless DATABASE_URL is set), the demo store on first run, all four
+ * subgraphs and the gateway, each on its own port (0 picks free ones).
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { config, type Config } from '@recgraph/config';
+import { embeddedDataDir, openDatabase, type Database } from '@recgraph/db';
+import { startStack } from '@recgraph/gateway/stack';
+import { createLogger, type Logger } from '@recgraph/telemetry';
+
+type GenerateStore = (options: { seed: number; products: number }) => unknown;
+type SeedStore = (db: Database, store: unknown, options: { imagesDir: string }) => Promise<unknown>;
+
+async function seedDemoIfEmpty(db: Database, cfg: Config, imagesDir: string, log: Logger): Promise<void> {
+  if ((await db.prisma.product.count()) > 0) {
+    log.info('products already present: skipping the demo store');
+    return;
+  }
+  // @recgraph/data's generator and writer land separately; until both are
+  // exported, start with an empty store rather than not at all.
+  const data = (await import('@recgraph/data')) as Record<string, unknown>;
+  const generateStore = data.generateStore as GenerateStore | undefined;
+  const seedStore = data.seedStore as SeedStore | undefined;
+  if (typeof generateStore !== 'function' || typeof seedStore !== 'function') {
+    log.warn('@recgraph/data does not export generateStore/seedStore yet: starting with an empty store (SEED_DEMO skipped)');
+    return;
+  }
+  const started = Date.now();
+  log.info({ products: cfg.DEMO_PRODUCTS }, 'seeding the demo store (first start only)');
+  const store = generateStore({ seed: 42, products: cfg.DEMO_PRODUCTS });
+  const report = await seedStore(db, store, { imagesDir });
+  log.info({ report, ms: Date.now() - started }, 'demo store seeded');
+}
+
+function banner(urls: { gateway: string; origin: string; subgraphs: Record<string, string> }, cfg: Config): string {
+  const example = `curl -s ${urls.gateway} -H 'content-type: application/json' \\
+  -d '{"query":"{ products(first: 3, sort: RATING) { totalCount edges { node { id title price { amount currency } ratingSummary { average count } recommendedWith(first: 3) { title } } } } }"}'`;
+  return [
+    '',
+    'Recgraph is running',
+    `  GraphQL gateway   ${urls.gateway}`,
+    `  Health            ${urls.origin}/health/live  ${urls.origin}/health/ready`,
+    `  Images            ${urls.origin}/images/<file>`,
+    ...Object.entries(urls.subgraphs).map(([name, url]) => `  subgraph ${name.padEnd(10)}${url} (gateway only)`),
+    `  Supergraph        ${cfg.SUPERGRAPH_MODE === 'live' ? 'composed live from the subgraphs' : 'gateway/supergraph.graphql'}`,
+    '',
+    'Try:',
+    `  ${example}`,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const cfg = config();
+  const log = createLogger('recgraph', { level: cfg.LOG_LEVEL });
+  const dataDir = resolve(cfg.RECGRAPH_DATA_DIR);
+  const imagesDir = join(dataDir, 'images');
+  mkdirSync(imagesDir, { recursive: true });
+
+  const db = await openDatabase({
+    url: cfg.DATABASE_URL,
+    dataDir: embeddedDataDir(dataDir),
+    embeddedPort: cfg.EMBEDDED_PG_PORT,
+    poolSize: cfg.DATABASE_POOL_SIZE,
+    log: (msg) => log.info(msg),
+  });
+  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await stack?.stop().catch((err: unknown) => log.error({ err }, 'stopping servers failed'));
+    await db.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    if (cfg.SEED_DEMO) await seedDemoIfEmpty(db, cfg, imagesDir, log);
+    stack = await startStack({
+      prisma: db.prisma,
+      secret: cfg.SUBGRAPH_SECRET,
+      host: cfg.HOST,
+      ports: {
+        gateway: cfg.GATEWAY_PORT,
+        catalog: cfg.CATALOG_PORT,
+        recommend: cfg.RECOMMEND_PORT,
+        search: cfg.SEARCH_PORT,
+        assistant: cfg.ASSISTANT_PORT,
+      },
+      mode: cfg.SUPERGRAPH_MODE,
+      imagesDir,
+      logLevel: cfg.LOG_LEVEL,
+    });
+  } catch (err) {
+    log.fatal({ err }, 'start-up failed');
+    await shutdown('startup-failure', 1);
+    return;
+  }
+  const subgraphs = Object.fromEntries(Object.entries(stack.subgraphs).map(([n, s]) => [n, s.url]));
+  process.stdout.write(banner({ gateway: stack.gateway.url, origin: stack.gateway.origin, subgraphs }, cfg) + '\n');
+}
+
+await main();

@@ -1,0 +1,56 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** The only codes Recgraph clients ever see in `extensions.code`. */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const KNOWN = new Set<string>(Object.values(ErrorCode));
+
+export function badUserInput(message: string, argument?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(argument ? { argument } : {}) } });
+}
+
+export function notFound(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
+}
+
+// Apollo's own request-shape codes are stable too, but clients are promised
+// one small vocabulary; the original stays in `reason` for debugging.
+const CLIENT_MISTAKES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/**
+ * Apollo `formatError`: keeps deliberate errors, maps Apollo's request-shape
+ * codes onto BAD_USER_INPUT, and hides anything unexpected behind
+ * INTERNAL_SERVER_ERROR so database messages never leak to clients.
+ */
+export function createErrorFormatter(onInternal: (error: unknown) => void) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && KNOWN.has(code)) return formatted;
+    if (typeof code === 'string' && CLIENT_MISTAKES.has(code)) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT, reason: code } };
+    }
+    onInternal(error);
+    const { locations, path } = formatted;
+    return {
+      message: 'Internal server error',
+      ...(locations ? { locations } : {}),
+      ...(path ? { path } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

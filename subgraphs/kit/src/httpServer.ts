@@ -1,0 +1,168 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { ErrorCode } from './errors.ts';
+
+export interface ReadyReport {
+  ready: boolean;
+  /** Shown in the /health/ready body: which dependency failed and why. */
+  checks?: Record<string, { ok: boolean; error?: string }>;
+}
+
+export interface Refusal {
+  status: number;
+  code: ErrorCode;
+  message: string;
+}
+
+export interface ServeOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Built fresh per request, so per-request DataLoaders never share a cache across users. */
+  context: (req: IncomingMessage) => Promise<TContext>;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  ready: () => Promise<ReadyReport>;
+  /** Runs before /graphql (not before health routes); a Refusal ends the request. */
+  guard?: (req: IncomingMessage) => Refusal | null;
+  /** Extra routes (e.g. static images); return true when handled. */
+  routes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  onError?: (error: unknown) => void;
+  maxBodyBytes?: number;
+}
+
+export interface RunningServer {
+  /** http://host:port */
+  origin: string;
+  /** origin + /graphql */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export const GRAPHQL_PATH = '/graphql';
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendGraphQLError(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+/**
+ * Serves an ApolloServer on plain node:http (Apollo Server 5 ships no
+ * framework integration, and we need only three routes). Both the subgraphs
+ * and the gateway use it, so health and error shapes are identical everywhere.
+ */
+export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOptions<TContext>): Promise<RunningServer> {
+  const limit = opts.maxBodyBytes ?? 1_000_000;
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const refusal = opts.guard?.(req);
+    if (refusal) return sendGraphQLError(res, refusal.status, refusal.code, refusal.message);
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, limit);
+      if (headers.get('content-type')?.includes('application/json')) {
+        try {
+          body = raw ? JSON.parse(raw) : undefined;
+        } catch {
+          return sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'Request body is not valid JSON');
+        }
+      } else {
+        body = raw;
+      }
+    }
+    const result = await opts.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => opts.context(req),
+    });
+    for (const [key, value] of result.headers) res.setHeader(key, value);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/health/live' && (req.method === 'GET' || req.method === 'HEAD')) {
+      return sendJson(res, 200, { status: 'live' });
+    }
+    if (url.pathname === '/health/ready' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const report = await opts.ready().catch((err: unknown): ReadyReport => ({ ready: false, checks: { self: { ok: false, error: String(err) } } }));
+      return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'unavailable', checks: report.checks ?? {} });
+    }
+    if (url.pathname === GRAPHQL_PATH) {
+      if (req.method !== 'GET' && req.method !== 'POST') {
+        return sendGraphQLError(res, 405, ErrorCode.BAD_USER_INPUT, 'Use GET or POST for /graphql');
+      }
+      return handleGraphQL(req, res, url);
+    }
+    if (opts.routes && (await opts.routes(req, res))) return;
+    sendJson(res, 404, { error: 'not found' });
+  }
+
+  await opts.apollo.start();
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof BodyTooLarge) {
+        if (!res.headersSent) sendGraphQLError(res, 413, ErrorCode.BAD_USER_INPUT, `Request body exceeds ${limit} bytes`);
+        else res.destroy();
+        return;
+      }
+      opts.onError?.(err);
+      if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  let closed: Promise<void> | undefined;
+  return {
+    origin,
+    url: origin + GRAPHQL_PATH,
+    port,
+    close() {
+      closed ??= (async () => {
+        // Keep-alive sockets (the gateway's agent holds some) would keep close() waiting forever.
+        const done = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await done;
+        await opts.apollo.stop();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { config, type Config } from '@recgraph/config';
+import { embeddedDataDir, openDatabase, type PrismaClient } from '@recgraph/db';
+import { createLogger, type Logger } from '@recgraph/telemetry';
+import type { Subgraph } from './subgraphServer.ts';
+
+/** What every subgraph factory receives. */
+export interface SubgraphDeps {
+  prisma: PrismaClient;
+  /** SUBGRAPH_SECRET: requests without it in x-recgraph-gateway are refused. */
+  secret: string;
+  logger: Logger;
+}
+
+/** True when `moduleUrl` is the script node/tsx was asked to run. */
+export function isMainModule(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs one subgraph as its own process (container/Kubernetes layout). With no
+ * DATABASE_URL it opens the embedded database under RECGRAPH_DATA_DIR, which
+ * only one process can hold: run `npm start` for the all-in-one setup instead.
+ */
+export async function runStandaloneSubgraph(
+  name: string,
+  port: (cfg: Config) => number,
+  factory: (deps: SubgraphDeps) => Subgraph,
+): Promise<void> {
+  const cfg = config();
+  const logger = createLogger(`subgraph-${name}`, { level: cfg.LOG_LEVEL });
+  if (!cfg.DATABASE_URL) logger.warn('DATABASE_URL is unset: opening the embedded database; no other process may use it meanwhile');
+  const db = await openDatabase({
+    url: cfg.DATABASE_URL,
+    dataDir: embeddedDataDir(cfg.RECGRAPH_DATA_DIR),
+    poolSize: cfg.DATABASE_POOL_SIZE,
+    log: (msg) => logger.info(msg),
+  });
+  const running = await factory({ prisma: db.prisma, secret: cfg.SUBGRAPH_SECRET, logger }).start({ port: port(cfg), host: cfg.HOST });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await running.close().catch((err: unknown) => logger.error({ err }, 'server close failed'));
+    await db.close().catch((err: unknown) => logger.error({ err }, 'database close failed'));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { parse, type GraphQLSchema } from 'graphql';
+import type { Logger } from '@recgraph/telemetry';
+import { createErrorFormatter, ErrorCode } from './errors.ts';
+import { checkGatewaySecret } from './gatewaySecret.ts';
+import { serveGraphQL, type ReadyReport, type RunningServer } from './httpServer.ts';
+
+export interface SubgraphDefinition<TContext extends BaseContext> {
+  /** Composition name ("catalog"); also the key in the gateway's subgraph URL map. */
+  name: string;
+  /** The subgraph's one schema.graphql, shared with scripts/compose.ts. */
+  schemaFile: URL;
+  /** Resolver map (typed by each subgraph against its own context). */
+  resolvers: Record<string, unknown>;
+  secret: string;
+  createContext: () => TContext;
+  ready: () => Promise<ReadyReport>;
+  logger: Logger;
+}
+
+export interface Subgraph {
+  readonly name: string;
+  readonly sdl: string;
+  readonly schema: GraphQLSchema;
+  /** Serves /graphql (gateway-only) and /health/{live,ready}. */
+  start(options: { port: number; host: string }): Promise<RunningServer>;
+}
+
+export function readSchemaFile(file: URL): string {
+  return readFileSync(file, 'utf8');
+}
+
+export function createSubgraph<TContext extends BaseContext>(def: SubgraphDefinition<TContext>): Subgraph {
+  const sdl = readSchemaFile(def.schemaFile);
+  const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: def.resolvers as GraphQLResolverMap<unknown> });
+  const log = def.logger;
+  return {
+    name: def.name,
+    sdl,
+    schema,
+    async start({ port, host }) {
+      const apollo = new ApolloServer<TContext>({
+        schema,
+        includeStacktraceInErrorResponses: false,
+        logger: log,
+        // Inline traces feed Apollo Studio, which Recgraph does not use; tracing is OpenTelemetry's job.
+        plugins: [ApolloServerPluginInlineTraceDisabled()],
+        formatError: createErrorFormatter((error) => log.error({ err: error }, 'unexpected resolver error')),
+      });
+      const running = await serveGraphQL<TContext>({
+        apollo,
+        host,
+        port,
+        context: async () => def.createContext(),
+        ready: def.ready,
+        onError: (err) => log.error({ err }, 'request failed'),
+        guard: (req) => {
+          const check = checkGatewaySecret(req.headers, def.secret);
+          if (check === 'ok') return null;
+          log.warn({ remote: req.socket.remoteAddress, check }, 'refused request that bypassed the gateway');
+          return check === 'missing'
+            ? { status: 401, code: ErrorCode.UNAUTHENTICATED, message: 'Subgraphs accept requests only from the Recgraph gateway' }
+            : { status: 403, code: ErrorCode.FORBIDDEN, message: 'Gateway credential not accepted' };
+        },
+      });
+      log.info({ url: running.url }, `${def.name} subgraph listening`);
+      return running;
+    },
+  };
+}
