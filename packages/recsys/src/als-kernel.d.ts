@@ -1,0 +1,26 @@
+export declare function cgUpdateRows(
+  X: Float32Array,
+  Y: Float32Array,
+  G: Float64Array,
+  indptr: Int32Array,
+  indices: Int32Array,
+  data: Float32Array,
+  f: number,
+  alpha: number,
+  cgSteps: number,
+  start: number,
+  end: number,
+): void;
+export declare function rowLosses(
+  X: Float32Array,
+  Y: Float32Array,
+  G: Float64Array,
+  indptr: Int32Array,
+  indices: Int32Array,
+  data: Float32Array,
+  f: number,
+  alpha: number,
+  start: number,
+  end: number,
+  out: Float64Array,
+): void;

@@ -1,0 +1,29 @@
+import { decodeArtifact, readArtifactFile, writeArtifactFile } from './artifact.ts';
+import { AlsModel } from './als.ts';
+import { EaseModel } from './ease.ts';
+import { ArtifactFormatError } from './errors.ts';
+import type { Recommender } from './model.ts';
+import { PopularityModel } from './popularity.ts';
+
+/** Loads any model artifact, dispatching on its kind (checksum verified first). */
+export function loadModel(bytes: Uint8Array): Recommender {
+  const kind = decodeArtifact(bytes).kind;
+  switch (kind) {
+    case 'als':
+      return AlsModel.load(bytes);
+    case 'ease':
+      return EaseModel.load(bytes);
+    case 'popularity':
+      return PopularityModel.load(bytes);
+    default:
+      throw new ArtifactFormatError(`unknown model kind ${kind}`);
+  }
+}
+
+export function saveModelFile(model: Recommender, path: string): void {
+  writeArtifactFile(path, model.save());
+}
+
+export function loadModelFile(path: string): Recommender {
+  return loadModel(readArtifactFile(path));
+}
