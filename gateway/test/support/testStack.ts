@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '@recgraph/db';
+import { startStack, type RunningStack } from '../../src/stack.ts';
+import { seedFixture, type Fixture } from './fixture.ts';
+import { countSqlStatements } from './sqlCounter.ts';
+
+export const TEST_SECRET = 'test-subgraph-secret-0123456789';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [k: string]: unknown } }[];
+}
+
+export interface TestStack {
+  db: Database;
+  stack: RunningStack;
+  fixture: Fixture;
+  sql: ReturnType<typeof countSqlStatements>;
+  imagesDir: string;
+  /** POST a query to the gateway. */
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+/** In-memory embedded Postgres, the fixture store, every subgraph and the gateway on free ports. */
+export async function startTestStack(): Promise<TestStack> {
+  const db = await openDatabase();
+  const imagesDir = mkdtempSync(join(tmpdir(), 'recgraph-images-'));
+  try {
+    const fixture = await seedFixture(db.prisma);
+    const sql = countSqlStatements(db.pool);
+    const stack = await startStack({ prisma: db.prisma, secret: TEST_SECRET, logLevel: 'silent', imagesDir });
+    return {
+      db,
+      stack,
+      fixture,
+      sql,
+      imagesDir,
+      async gql(query, variables) {
+        const res = await fetch(stack.gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query, variables }),
+        });
+        return (await res.json()) as GraphQLResponse<never>;
+      },
+      async stop() {
+        await stack.stop();
+        await db.close();
+        rmSync(imagesDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
