@@ -5,11 +5,23 @@ import { generateStore, renderProductImage } from '../src/generator/index.ts';
 
 const store = generateStore({ seed: 5, products: 200, users: 1, interactionsPerUser: 0 });
 
-const base: ProductRecord = { ...store.products[0]!, sku: 'TEST-000001', categorySlug: 'home-kitchen/decor/cushions', attributes: { colour: 'Navy', colourHex: '#1f2f56', pattern: 'striped', shape: 'square', material: 'Linen' } };
-const variant = (sku: string, attributes: Record<string, string>): ProductRecord => ({ ...base, sku, attributes: { ...base.attributes, ...attributes } });
+const base: ProductRecord = {
+  ...store.products[0]!,
+  sku: 'TEST-000001',
+  categorySlug: 'home-kitchen/decor/cushions',
+  attributes: { colour: 'Navy', colourHex: '#1f2f56', pattern: 'striped', shape: 'square', material: 'Linen' },
+};
+const variant = (sku: string, attributes: Record<string, string>): ProductRecord => ({
+  ...base,
+  sku,
+  attributes: { ...base.attributes, ...attributes },
+});
 
 async function pixels(product: ProductRecord): Promise<Buffer> {
-  return sharp(await renderProductImage(product, 64)).removeAlpha().raw().toBuffer();
+  return sharp(await renderProductImage(product, 64))
+    .removeAlpha()
+    .raw()
+    .toBuffer();
 }
 
 async function distance(a: ProductRecord, b: ProductRecord): Promise<number> {
@@ -44,7 +56,17 @@ describe('renderProductImage', () => {
     const shirt = variant('TEST-000006', { shape: '' });
     const png = await renderProductImage({ ...shirt, categorySlug: 'mens-fashion/clothing/t-shirts' });
     expect(png.subarray(1, 4).toString()).toBe('PNG');
-    const imported: ProductRecord = { sku: 'CSV-1', title: 'x', description: '', priceCents: 1, currency: 'USD', attributes: {}, availability: 'IN_STOCK', stock: 1, source: 'csv:test' };
+    const imported: ProductRecord = {
+      sku: 'CSV-1',
+      title: 'x',
+      description: '',
+      priceCents: 1,
+      currency: 'USD',
+      attributes: {},
+      availability: 'IN_STOCK',
+      stock: 1,
+      source: 'csv:test',
+    };
     expect((await sharp(await renderProductImage(imported, 32)).metadata()).width).toBe(32);
   });
 

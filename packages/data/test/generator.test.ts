@@ -1,14 +1,21 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { InteractionRecord } from '../src/records.ts';
-import { GenerateOptionsError, generateStore, LATENT_DIMS, renderProductImage, type GenerateOptions } from '../src/generator/index.ts';
+import {
+  GenerateOptionsError,
+  generateStore,
+  LATENT_DIMS,
+  renderProductImage,
+  type GenerateOptions,
+} from '../src/generator/index.ts';
 
 const SMALL: GenerateOptions = { seed: 42, products: 400, users: 120 };
 const store = generateStore(SMALL);
 const interactions = [...store.interactions()];
 
 const dot = (a: Float32Array, b: Float32Array): number => a.reduce((sum, x, i) => sum + x * (b[i] as number), 0);
-const utility = (user: string, sku: string): number => dot(store.truth.userTaste(user), store.truth.productFactors(sku));
+const utility = (user: string, sku: string): number =>
+  dot(store.truth.userTaste(user), store.truth.productFactors(sku));
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const count = (type: InteractionRecord['type']): number => interactions.filter((e) => e.type === type).length;
 
@@ -21,7 +28,10 @@ describe('generateStore: determinism', () => {
     expect(JSON.stringify([...again.interactions()])).toBe(JSON.stringify(interactions));
     expect(JSON.stringify(again.reviews)).toBe(JSON.stringify(store.reviews));
     for (const i of [0, 7, 123]) {
-      const hash = async (s: typeof store) => createHash('sha256').update(await renderProductImage(s.products[i]!)).digest('hex');
+      const hash = async (s: typeof store) =>
+        createHash('sha256')
+          .update(await renderProductImage(s.products[i]!))
+          .digest('hex');
       expect(await hash(again)).toBe(await hash(store));
     }
   });
@@ -47,7 +57,14 @@ describe('generateStore: determinism', () => {
 describe('generateStore: options', () => {
   it('fills defaults', () => {
     const { options } = generateStore({ seed: 1, products: 40 });
-    expect(options).toEqual({ seed: 1, products: 40, users: 10, interactionsPerUser: 30, start: new Date('2026-01-01T00:00:00Z'), days: 90 });
+    expect(options).toEqual({
+      seed: 1,
+      products: 40,
+      users: 10,
+      interactionsPerUser: 30,
+      start: new Date('2026-01-01T00:00:00Z'),
+      days: 90,
+    });
   });
 
   it.each([
@@ -78,7 +95,17 @@ describe('generateStore: catalogue', () => {
     }
     const roots = store.categories.filter((c) => c.parentSlug === undefined).map((c) => c.name);
     expect(roots.length).toBeGreaterThanOrEqual(6);
-    expect(roots).toEqual(expect.arrayContaining(['Outdoor', 'Home & Kitchen', "Women's Fashion", "Men's Fashion", 'Electronics', 'Sports', 'Beauty']));
+    expect(roots).toEqual(
+      expect.arrayContaining([
+        'Outdoor',
+        'Home & Kitchen',
+        "Women's Fashion",
+        "Men's Fashion",
+        'Electronics',
+        'Sports',
+        'Beauty',
+      ]),
+    );
     expect(seen.has('outdoor/camping/tents')).toBe(true);
   });
 
@@ -92,7 +119,11 @@ describe('generateStore: catalogue', () => {
       expect(Number.isInteger(p.priceCents) && p.priceCents > 0).toBe(true);
       expect(p).toMatchObject({ currency: 'USD', source: 'generator', imageUrl: `/images/${p.sku}.png` });
       expect(p.title).toContain(p.brand!);
-      expect(p.attributes).toMatchObject({ colour: expect.any(String), pattern: expect.stringMatching(/^(solid|striped|dotted|checked)$/), material: expect.any(String) });
+      expect(p.attributes).toMatchObject({
+        colour: expect.any(String),
+        pattern: expect.stringMatching(/^(solid|striped|dotted|checked)$/),
+        material: expect.any(String),
+      });
       if (p.availability === 'OUT_OF_STOCK' || p.availability === 'DISCONTINUED') expect(p.stock).toBe(0);
       if (p.availability === 'LOW_STOCK') expect(p.stock).toBeGreaterThanOrEqual(1);
       if (p.availability === 'IN_STOCK') expect(p.stock).toBeGreaterThan(5);
@@ -107,7 +138,10 @@ describe('generateStore: catalogue', () => {
 
   it('prices laptops above t-shirts', () => {
     const median = (slug: string) => {
-      const prices = store.products.filter((p) => p.categorySlug?.endsWith(slug)).map((p) => p.priceCents).sort((a, b) => a - b);
+      const prices = store.products
+        .filter((p) => p.categorySlug?.endsWith(slug))
+        .map((p) => p.priceCents)
+        .sort((a, b) => a - b);
       return prices[Math.floor(prices.length / 2)] ?? Number.NaN;
     };
     expect(median('/laptops')).toBeGreaterThan(5 * median('/t-shirts'));
@@ -170,7 +204,9 @@ describe('generateStore: interactions', () => {
   it('lean toward each user’s taste', () => {
     const purchases = interactions.filter((e) => e.type === 'PURCHASE');
     const bought = mean(purchases.map((e) => utility(e.userExternalId, e.sku)));
-    const random = mean(purchases.map((e, i) => utility(e.userExternalId, store.products[(i * 7919) % store.products.length]!.sku)));
+    const random = mean(
+      purchases.map((e, i) => utility(e.userExternalId, store.products[(i * 7919) % store.products.length]!.sku)),
+    );
     expect(bought).toBeGreaterThan(random + 0.5);
     const views = mean(interactions.filter((e) => e.type === 'VIEW').map((e) => utility(e.userExternalId, e.sku)));
     expect(bought).toBeGreaterThan(views);
@@ -198,7 +234,11 @@ describe('generateStore: interactions', () => {
 describe('generateStore: reviews', () => {
   it('come from RATE interactions with matching rating and plausible text', () => {
     expect(store.reviews.length).toBeGreaterThan(0);
-    const rates = new Set(interactions.filter((e) => e.type === 'RATE').map((e) => `${e.userExternalId}|${e.sku}|${e.value}|${e.occurredAt.toISOString()}`));
+    const rates = new Set(
+      interactions
+        .filter((e) => e.type === 'RATE')
+        .map((e) => `${e.userExternalId}|${e.sku}|${e.value}|${e.occurredAt.toISOString()}`),
+    );
     for (const r of store.reviews) {
       expect(rates.has(`${r.userExternalId}|${r.sku}|${r.rating}|${r.createdAt.toISOString()}`)).toBe(true);
       expect(r.title?.length).toBeGreaterThan(2);

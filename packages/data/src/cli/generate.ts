@@ -55,7 +55,9 @@ const FlagsSchema = z.object({
     .optional(),
   images: z.boolean().default(false),
   'image-size': integer('image-size')
-    .refine((n) => n >= MIN_IMAGE_SIZE && n <= MAX_IMAGE_SIZE, { error: `--image-size must be between ${MIN_IMAGE_SIZE} and ${MAX_IMAGE_SIZE}` })
+    .refine((n) => n >= MIN_IMAGE_SIZE && n <= MAX_IMAGE_SIZE, {
+      error: `--image-size must be between ${MIN_IMAGE_SIZE} and ${MAX_IMAGE_SIZE}`,
+    })
     .default(128),
 });
 
@@ -119,10 +121,16 @@ async function main(argv: readonly string[]): Promise<void> {
   const started = performance.now();
   const store = generateStore(command.options);
   const generatedMs = performance.now() - started;
-  process.stderr.write(`generated ${store.categories.length} categories, ${store.products.length} products, ${store.users.length} users in ${Math.round(generatedMs)} ms\n`);
+  process.stderr.write(
+    `generated ${store.categories.length} categories, ${store.products.length} products, ${store.users.length} users in ${Math.round(generatedMs)} ms\n`,
+  );
 
   const progress = createProgress();
-  const summary = await exportStoreFiles(store, command.out, { images: command.images, imageSize: command.imageSize, onProgress: progress.update });
+  const summary = await exportStoreFiles(store, command.out, {
+    images: command.images,
+    imageSize: command.imageSize,
+    onProgress: progress.update,
+  });
   progress.stop();
 
   const rate = (count: number, ms: number | undefined) => (ms ? Math.round((count / ms) * 1000) : count);
@@ -134,7 +142,9 @@ async function main(argv: readonly string[]): Promise<void> {
       `  users         ${summary.users}`,
       `  interactions  ${summary.interactions}  (${rate(summary.interactions, t['interactions'])}/s generated and written)`,
       `  reviews       ${summary.reviews}`,
-      command.images ? `  images        ${summary.images}  (${rate(summary.images, t['images'])}/s)` : '  images        skipped (pass --images)',
+      command.images
+        ? `  images        ${summary.images}  (${rate(summary.images, t['images'])}/s)`
+        : '  images        skipped (pass --images)',
       `  total         ${Math.round(performance.now() - started)} ms`,
     ].join('\n') + '\n',
   );

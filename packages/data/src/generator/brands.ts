@@ -50,7 +50,10 @@ export function buildBrands(seed: number, products: number, taxonomy: Taxonomy):
         tier,
         priceFactor: TIER_PRICE[tier],
         popularity: rng.logNormal(1, 0.9),
-        vector: blend([[rootVector, 0.6], [randomDirection(rng), 1]]),
+        vector: blend([
+          [rootVector, 0.6],
+          [randomDirection(rng), 1],
+        ]),
       });
     }
   }

@@ -22,7 +22,11 @@ export interface Taxonomy {
   rootVectors: ReadonlyMap<string, Float32Array>;
 }
 
-const code = (segment: string): string => segment.replace(/[^a-z]/g, '').slice(0, 3).toUpperCase();
+const code = (segment: string): string =>
+  segment
+    .replace(/[^a-z]/g, '')
+    .slice(0, 3)
+    .toUpperCase();
 
 /** Flattens SHOP_TREE into records and gives every node a latent direction derived from its parent's. */
 export function buildTaxonomy(seed: number): Taxonomy {
@@ -31,14 +35,29 @@ export function buildTaxonomy(seed: number): Taxonomy {
   const leaves: LeafCategory[] = [];
   const rootVectors = new Map<string, Float32Array>();
 
-  const visit = (node: BranchSpec | LeafSpec, parent: { slug: string; vector: Float32Array; root: string } | undefined): void => {
+  const visit = (
+    node: BranchSpec | LeafSpec,
+    parent: { slug: string; vector: Float32Array; root: string } | undefined,
+  ): void => {
     const slug = parent ? `${parent.slug}/${node.segment}` : node.segment;
     const root = parent?.root ?? node.segment;
-    const vector = parent ? blend([[parent.vector, 1], [randomDirection(rng), 0.65]]) : randomDirection(rng);
+    const vector = parent
+      ? blend([
+          [parent.vector, 1],
+          [randomDirection(rng), 0.65],
+        ])
+      : randomDirection(rng);
     categories.push({ slug, name: node.name, parentSlug: parent?.slug });
     if (!parent) rootVectors.set(node.segment, vector);
     if (isLeaf(node)) {
-      leaves.push({ index: leaves.length, slug, rootSegment: root, spec: node, skuPrefix: `${code(root)}-${code(node.segment)}`, vector });
+      leaves.push({
+        index: leaves.length,
+        slug,
+        rootSegment: root,
+        spec: node,
+        skuPrefix: `${code(root)}-${code(node.segment)}`,
+        vector,
+      });
       return;
     }
     for (const child of node.children) visit(child, { slug, vector, root });

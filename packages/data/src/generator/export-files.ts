@@ -61,7 +61,11 @@ async function writeJsonl(path: string, rows: Iterable<unknown>, onRow?: (count:
   return count;
 }
 
-export async function exportStoreFiles(store: SyntheticStore, outDir: string, options: ExportOptions = {}): Promise<ExportSummary> {
+export async function exportStoreFiles(
+  store: SyntheticStore,
+  outDir: string,
+  options: ExportOptions = {},
+): Promise<ExportSummary> {
   const progress = options.onProgress ?? (() => undefined);
   const timings: Record<string, number> = {};
   const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
@@ -72,11 +76,23 @@ export async function exportStoreFiles(store: SyntheticStore, outDir: string, op
   };
   await mkdir(outDir, { recursive: true });
 
-  const categories = await timed('categories', () => writeJsonl(join(outDir, 'categories.jsonl'), store.categories, (n) => progress('categories', n, store.categories.length)));
-  const products = await timed('products', () => writeJsonl(join(outDir, 'products.jsonl'), store.products, (n) => progress('products', n, store.products.length)));
-  const users = await timed('users', () => writeJsonl(join(outDir, 'users.jsonl'), store.users, (n) => progress('users', n, store.users.length)));
-  const interactions = await timed('interactions', () => writeJsonl(join(outDir, 'interactions.jsonl'), store.interactions(), (n) => progress('interactions', n, undefined)));
-  const reviews = await timed('reviews', () => writeJsonl(join(outDir, 'reviews.jsonl'), store.reviews, (n) => progress('reviews', n, store.reviews.length)));
+  const categories = await timed('categories', () =>
+    writeJsonl(join(outDir, 'categories.jsonl'), store.categories, (n) =>
+      progress('categories', n, store.categories.length),
+    ),
+  );
+  const products = await timed('products', () =>
+    writeJsonl(join(outDir, 'products.jsonl'), store.products, (n) => progress('products', n, store.products.length)),
+  );
+  const users = await timed('users', () =>
+    writeJsonl(join(outDir, 'users.jsonl'), store.users, (n) => progress('users', n, store.users.length)),
+  );
+  const interactions = await timed('interactions', () =>
+    writeJsonl(join(outDir, 'interactions.jsonl'), store.interactions(), (n) => progress('interactions', n, undefined)),
+  );
+  const reviews = await timed('reviews', () =>
+    writeJsonl(join(outDir, 'reviews.jsonl'), store.reviews, (n) => progress('reviews', n, store.reviews.length)),
+  );
 
   let images = 0;
   if (options.images) {
@@ -93,7 +109,8 @@ export async function exportStoreFiles(store: SyntheticStore, outDir: string, op
             if (!product) break;
             await writeFile(join(dir, `${product.sku}.png`), await renderProductImage(product, size));
             images++;
-            if (images % 500 === 0 || images === store.products.length) progress('images', images, store.products.length);
+            if (images % 500 === 0 || images === store.products.length)
+              progress('images', images, store.products.length);
           }
         }),
       );

@@ -18,7 +18,8 @@ interface Outline {
   evenOdd?: boolean;
 }
 
-const circle = (cx: number, cy: number, r: number): string => `M${cx - r},${cy} a${r},${r} 0 1,0 ${2 * r},0 a${r},${r} 0 1,0 ${-2 * r},0Z`;
+const circle = (cx: number, cy: number, r: number): string =>
+  `M${cx - r},${cy} a${r},${r} 0 1,0 ${2 * r},0 a${r},${r} 0 1,0 ${-2 * r},0Z`;
 
 const GEOMETRIC: Record<GeometricShape, Outline> = {
   round: { d: circle(50, 50, 36) },
@@ -33,7 +34,9 @@ const SILHOUETTES: Record<Silhouette, Outline> = {
   tshirt: { d: 'M30,18 L42,14 Q50,22 58,14 L70,18 L88,34 L76,44 L70,38 L70,86 L30,86 L30,38 L24,44 L12,34Z' },
   dress: { d: 'M40,12 L60,12 L58,30 L64,44 L82,88 L18,88 L36,44 L42,30Z' },
   trousers: { d: 'M30,12 L70,12 L74,88 L56,88 L50,36 L44,88 L26,88Z' },
-  jacket: { d: 'M30,16 L42,12 L50,24 L58,12 L70,16 L86,30 L88,78 L76,78 L72,42 L72,88 L28,88 L28,42 L24,78 L12,78 L14,30Z' },
+  jacket: {
+    d: 'M30,16 L42,12 L50,24 L58,12 L70,16 L86,30 L88,78 L76,78 L72,42 L72,88 L28,88 L28,42 L24,78 L12,78 L14,30Z',
+  },
   shoe: { d: 'M12,62 L14,40 L30,40 Q40,52 56,52 L78,58 Q90,62 88,72 L88,76 L12,76Z' },
   boot: { d: 'M24,14 L50,14 L52,52 L80,60 Q90,64 88,76 L88,82 L22,82Z' },
   bag: { d: 'M22,38 L78,38 L84,86 L16,86Z M36,38 Q36,16 50,16 Q64,16 64,38 L58,38 Q58,22 50,22 Q42,22 42,38Z' },
@@ -42,7 +45,9 @@ const SILHOUETTES: Record<Silhouette, Outline> = {
   tent: { d: 'M50,14 L90,84 L10,84Z M50,44 L62,84 L38,84Z', evenOdd: true },
   laptop: { d: 'M22,24 L78,24 L78,64 L22,64Z M10,68 L90,68 L84,80 L16,80Z' },
   phone: { d: 'M32,10 L68,10 Q74,10 74,16 L74,84 Q74,90 68,90 L32,90 Q26,90 26,84 L26,16 Q26,10 32,10Z' },
-  headphones: { d: 'M20,56 Q20,14 50,14 Q80,14 80,56 L74,56 Q74,22 50,22 Q26,22 26,56Z M14,54 L32,54 L32,84 L14,84Z M68,54 L86,54 L86,84 L68,84Z' },
+  headphones: {
+    d: 'M20,56 Q20,14 50,14 Q80,14 80,56 L74,56 Q74,22 50,22 Q26,22 26,56Z M14,54 L32,54 L32,84 L14,84Z M68,54 L86,54 L86,84 L68,84Z',
+  },
   watch: { d: `M40,8 L60,8 L60,92 L40,92Z ${circle(50, 50, 24)}` },
   ring: { d: `${circle(50, 50, 32)} ${circle(50, 50, 18)}`, evenOdd: true },
   ball: { d: circle(50, 50, 36) },
@@ -55,9 +60,12 @@ const SILHOUETTES: Record<Silhouette, Outline> = {
 };
 
 const PATTERN_TILES: Record<Exclude<Pattern, 'solid'>, (ink: string) => string> = {
-  striped: (ink) => `<pattern id="p" patternUnits="userSpaceOnUse" width="10" height="10" patternTransform="rotate(45)"><rect width="10" height="4" fill="${ink}"/></pattern>`,
-  dotted: (ink) => `<pattern id="p" patternUnits="userSpaceOnUse" width="10" height="10"><circle cx="5" cy="5" r="2.2" fill="${ink}"/></pattern>`,
-  checked: (ink) => `<pattern id="p" patternUnits="userSpaceOnUse" width="12" height="12"><rect width="6" height="6" fill="${ink}"/><rect x="6" y="6" width="6" height="6" fill="${ink}"/></pattern>`,
+  striped: (ink) =>
+    `<pattern id="p" patternUnits="userSpaceOnUse" width="10" height="10" patternTransform="rotate(45)"><rect width="10" height="4" fill="${ink}"/></pattern>`,
+  dotted: (ink) =>
+    `<pattern id="p" patternUnits="userSpaceOnUse" width="10" height="10"><circle cx="5" cy="5" r="2.2" fill="${ink}"/></pattern>`,
+  checked: (ink) =>
+    `<pattern id="p" patternUnits="userSpaceOnUse" width="12" height="12"><rect width="6" height="6" fill="${ink}"/><rect x="6" y="6" width="6" height="6" fill="${ink}"/></pattern>`,
 };
 
 const silhouetteBySlug = new Map<string, Silhouette>();
@@ -105,7 +113,10 @@ export function productImageSvg(product: ProductRecord, size = 128): string {
   // Pale tint of the colour; light colours get a slightly darker one so a white product still shows.
   const background = light ? mix(fill, 0, 0.12) : mix(fill, 255, 0.82);
   const rawPattern = product.attributes['pattern'];
-  const pattern: Pattern = typeof rawPattern === 'string' && (PATTERNS as readonly string[]).includes(rawPattern) ? (rawPattern as Pattern) : 'solid';
+  const pattern: Pattern =
+    typeof rawPattern === 'string' && (PATTERNS as readonly string[]).includes(rawPattern)
+      ? (rawPattern as Pattern)
+      : 'solid';
   const outline = outlineFor(product);
   const rule = outline.evenOdd ? ' fill-rule="evenodd"' : '';
   // Slight per-product scale so identical-looking products are near, not pixel-identical.
@@ -125,11 +136,20 @@ export const MAX_IMAGE_SIZE = 2048;
 /** PNG thumbnail of the product; same product and size give the same bytes. */
 export async function renderProductImage(product: ProductRecord, size = 128): Promise<Buffer> {
   if (!Number.isInteger(size) || size < MIN_IMAGE_SIZE || size > MAX_IMAGE_SIZE) {
-    throw new RangeError(`renderProductImage: size must be an integer between ${MIN_IMAGE_SIZE} and ${MAX_IMAGE_SIZE}, got ${String(size)}`);
+    throw new RangeError(
+      `renderProductImage: size must be an integer between ${MIN_IMAGE_SIZE} and ${MAX_IMAGE_SIZE}, got ${String(size)}`,
+    );
   }
-  if (!product || typeof product.sku !== 'string' || typeof product.attributes !== 'object' || product.attributes === null) {
+  if (
+    !product ||
+    typeof product.sku !== 'string' ||
+    typeof product.attributes !== 'object' ||
+    product.attributes === null
+  ) {
     throw new TypeError('renderProductImage: product must be a ProductRecord with sku and attributes');
   }
   // Flat-colour art compresses well at a low zlib level; higher levels cost time for a few bytes.
-  return sharp(Buffer.from(productImageSvg(product, size))).png({ compressionLevel: 4, adaptiveFiltering: false }).toBuffer();
+  return sharp(Buffer.from(productImageSvg(product, size)))
+    .png({ compressionLevel: 4, adaptiveFiltering: false })
+    .toBuffer();
 }

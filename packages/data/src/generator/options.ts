@@ -48,8 +48,15 @@ export function resolveOptions(options: GenerateOptions): Required<GenerateOptio
   const users = requireInteger('users', options.users ?? Math.max(1, Math.floor(products / 4)), 1, MAX_USERS);
 
   const interactionsPerUser = options.interactionsPerUser ?? DEFAULT_INTERACTIONS_PER_USER;
-  if (typeof interactionsPerUser !== 'number' || !Number.isFinite(interactionsPerUser) || interactionsPerUser < 0 || interactionsPerUser > MAX_INTERACTIONS_PER_USER) {
-    throw new GenerateOptionsError(`interactionsPerUser must be a number between 0 and ${MAX_INTERACTIONS_PER_USER}, got ${String(interactionsPerUser)}`);
+  if (
+    typeof interactionsPerUser !== 'number' ||
+    !Number.isFinite(interactionsPerUser) ||
+    interactionsPerUser < 0 ||
+    interactionsPerUser > MAX_INTERACTIONS_PER_USER
+  ) {
+    throw new GenerateOptionsError(
+      `interactionsPerUser must be a number between 0 and ${MAX_INTERACTIONS_PER_USER}, got ${String(interactionsPerUser)}`,
+    );
   }
 
   const start = options.start ?? DEFAULT_START;

@@ -5,7 +5,16 @@ import { blend, LATENT_DIMS, PRICE_DIM, randomDirection, STYLE_DIMS } from './la
 import { kindSpecs } from './product-specs.ts';
 import { Rng } from './random.ts';
 import { buildStyleVectors } from './style-vectors.ts';
-import { COLOUR_BY_NAME, KIND_COLOURS, KIND_PATTERN_WEIGHTS, MATERIALS, PATTERN_WORD, PATTERNS, TITLE_ADJECTIVES, type Pattern } from './vocabulary.ts';
+import {
+  COLOUR_BY_NAME,
+  KIND_COLOURS,
+  KIND_PATTERN_WEIGHTS,
+  MATERIALS,
+  PATTERN_WORD,
+  PATTERNS,
+  TITLE_ADJECTIVES,
+  type Pattern,
+} from './vocabulary.ts';
 
 /** Products plus the hidden per-product quantities the behaviour simulation needs. */
 export interface Catalogue {
@@ -19,7 +28,13 @@ export interface Catalogue {
   purchasable: Uint8Array;
 }
 
-const AVAILABILITY: readonly AvailabilityValue[] = ['IN_STOCK', 'LOW_STOCK', 'OUT_OF_STOCK', 'PREORDER', 'DISCONTINUED'];
+const AVAILABILITY: readonly AvailabilityValue[] = [
+  'IN_STOCK',
+  'LOW_STOCK',
+  'OUT_OF_STOCK',
+  'PREORDER',
+  'DISCONTINUED',
+];
 const AVAILABILITY_WEIGHTS = [0.82, 0.09, 0.06, 0.02, 0.01];
 const DAY_MS = 86_400_000;
 
@@ -42,7 +57,13 @@ function stockFor(availability: AvailabilityValue, rng: Rng): number {
   }
 }
 
-export function buildCatalogue(seed: number, count: number, start: Date, taxonomy: Taxonomy, brands: readonly Brand[]): Catalogue {
+export function buildCatalogue(
+  seed: number,
+  count: number,
+  start: Date,
+  taxonomy: Taxonomy,
+  brands: readonly Brand[],
+): Catalogue {
   const { colours: colourVectors, patterns: patternVectors } = buildStyleVectors(seed);
 
   const brandsByRoot = new Map<string, { brands: Brand[]; weights: number[] }>();
@@ -80,7 +101,8 @@ export function buildCatalogue(seed: number, count: number, start: Date, taxonom
     // Price: skewed toward the cheap end of the range, scaled by the brand's tier.
     const [low, high] = spec.price;
     const position = rng.next() ** 1.4;
-    const dollars = Math.exp(Math.log(low) + position * (Math.log(high) - Math.log(low))) * brand.priceFactor * rng.range(0.92, 1.08);
+    const dollars =
+      Math.exp(Math.log(low) + position * (Math.log(high) - Math.log(low))) * brand.priceFactor * rng.range(0.92, 1.08);
     const priceCents = shopPrice(dollars, rng);
 
     const availability = rng.weighted(AVAILABILITY, AVAILABILITY_WEIGHTS);
@@ -91,7 +113,9 @@ export function buildCatalogue(seed: number, count: number, start: Date, taxonom
     const description =
       `The ${adjective.toLowerCase()}${noun.toLowerCase()} from ${brand.name}, made from ${material.toLowerCase()} in ${colour.name.toLowerCase()}` +
       `${pattern === 'solid' ? '' : ` with a ${PATTERN_WORD[pattern].toLowerCase()} pattern`}. ${extra.sentence}` +
-      (brand.tier === 'luxury' || brand.tier === 'premium' ? ' Crafted to last, backed by our quality guarantee.' : ' Great value for everyday use.');
+      (brand.tier === 'luxury' || brand.tier === 'premium'
+        ? ' Crafted to last, backed by our quality guarantee.'
+        : ' Great value for everyday use.');
 
     const attributes: ProductRecord['attributes'] = { colour: colour.name, colourHex: colour.hex, pattern, material };
     if (shape) attributes['shape'] = shape;
@@ -112,7 +136,7 @@ export function buildCatalogue(seed: number, count: number, start: Date, taxonom
       stock: stockFor(availability, rng),
       source: 'generator',
       // Listed some time in the year before the window opens, to the second.
-      createdAt: new Date(start.getTime() - Math.floor(rng.range(1, 365) * DAY_MS / 1000) * 1000),
+      createdAt: new Date(start.getTime() - Math.floor((rng.range(1, 365) * DAY_MS) / 1000) * 1000),
     };
 
     const style = blend([
@@ -125,7 +149,10 @@ export function buildCatalogue(seed: number, count: number, start: Date, taxonom
     const row = i * LATENT_DIMS;
     factors.set(style.subarray(0, STYLE_DIMS), row);
     // Cheapness relative to the category: +0.6 at the bottom of the range, -0.6 at the top and beyond.
-    factors[row + PRICE_DIM] = Math.max(-0.6, Math.min(0.6, 0.6 - 1.2 * Math.log(dollars / low) / Math.log(high / low)));
+    factors[row + PRICE_DIM] = Math.max(
+      -0.6,
+      Math.min(0.6, 0.6 - (1.2 * Math.log(dollars / low)) / Math.log(high / low)),
+    );
     popularity[i] = rng.logNormal(1, 1.3) * brand.popularity;
     leafOf[i] = leaf.index;
     purchasable[i] = availability === 'IN_STOCK' || availability === 'LOW_STOCK' || availability === 'PREORDER' ? 1 : 0;

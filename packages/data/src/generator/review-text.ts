@@ -22,11 +22,31 @@ const OPENERS: Record<Rating, readonly string[]> = {
 };
 
 const DETAILS: Record<Rating, readonly string[]> = {
-  1: ['The {material} feels flimsy and the {colour} looks nothing like the photos.', 'It broke within a week.', 'Arrived damaged and customer service was slow.'],
-  2: ['The {colour} is duller than pictured.', 'The {material} is thinner than I expected.', 'Sizing runs off, so check the chart.'],
-  3: ['The {colour} is nice but the {material} could be better.', 'Delivery was quick, quality is average.', 'Good enough for occasional use.'],
-  4: ['The {colour} is lovely and the {material} feels solid.', 'Well packaged and arrived early.', 'Only wish it came in more colours.'],
-  5: ['The {colour} is gorgeous and the {material} feels premium.', 'Already ordered a second one as a gift.', 'Great finish, great price, fast delivery.'],
+  1: [
+    'The {material} feels flimsy and the {colour} looks nothing like the photos.',
+    'It broke within a week.',
+    'Arrived damaged and customer service was slow.',
+  ],
+  2: [
+    'The {colour} is duller than pictured.',
+    'The {material} is thinner than I expected.',
+    'Sizing runs off, so check the chart.',
+  ],
+  3: [
+    'The {colour} is nice but the {material} could be better.',
+    'Delivery was quick, quality is average.',
+    'Good enough for occasional use.',
+  ],
+  4: [
+    'The {colour} is lovely and the {material} feels solid.',
+    'Well packaged and arrived early.',
+    'Only wish it came in more colours.',
+  ],
+  5: [
+    'The {colour} is gorgeous and the {material} feels premium.',
+    'Already ordered a second one as a gift.',
+    'Great finish, great price, fast delivery.',
+  ],
 };
 
 const fill = (template: string, product: ProductRecord): string =>
@@ -36,6 +56,7 @@ const fill = (template: string, product: ProductRecord): string =>
 
 export function reviewText(rating: Rating, product: ProductRecord, rng: Rng): { title: string; body: string } {
   const body = [rng.pick(OPENERS[rating]), fill(rng.pick(DETAILS[rating]), product)];
-  if (rng.chance(0.4)) body.push(rating >= 4 ? 'Recommended.' : rating <= 2 ? 'I would look elsewhere.' : 'Might suit some people.');
+  if (rng.chance(0.4))
+    body.push(rating >= 4 ? 'Recommended.' : rating <= 2 ? 'I would look elsewhere.' : 'Might suit some people.');
   return { title: rng.pick(TITLES[rating]), body: body.join(' ') };
 }

@@ -102,7 +102,8 @@ export class ShoppingSimulation {
 
     this.leafCount = leafProductCounts(catalogue, leaves);
     this.leafStart = new Int32Array(leaves + 1);
-    for (let l = 0; l < leaves; l++) this.leafStart[l + 1] = (this.leafStart[l] as number) + (this.leafCount[l] as number);
+    for (let l = 0; l < leaves; l++)
+      this.leafStart[l + 1] = (this.leafStart[l] as number) + (this.leafCount[l] as number);
     this.byLeaf = new Int32Array(n);
     this.byLeafCumulative = new Float64Array(n);
     const fill = this.leafStart.slice(0, leaves);
@@ -142,7 +143,17 @@ export class ShoppingSimulation {
       const expectedSessions = (activity[user] as number) / EVENTS_PER_SESSION;
       const sessions = Math.floor(expectedSessions + rng.next());
       if (sessions === 0) continue;
-      const cursor: Cursor = { key: 0, user, rng, sessionsLeft: sessions, position: 0, lastEventTime: -Infinity, buffer: [], next: 0, ratings: [] };
+      const cursor: Cursor = {
+        key: 0,
+        user,
+        rng,
+        sessionsLeft: sessions,
+        position: 0,
+        lastEventTime: -Infinity,
+        buffer: [],
+        next: 0,
+        ratings: [],
+      };
       if (this.scheduleNextSession(cursor)) queue.push(cursor);
     }
 
@@ -184,7 +195,10 @@ export class ShoppingSimulation {
     // Next of k sorted uniforms on [position, 1]: keeps session times sorted without storing them.
     cursor.position += (1 - cursor.position) * (1 - rng.next() ** (1 / cursor.sessionsLeft));
     cursor.sessionsLeft--;
-    const start = Math.max(this.timeline.at(cursor.position), cursor.lastEventTime + 10 * MINUTE + Math.floor(rng.exponential(2 * 60 * MINUTE)));
+    const start = Math.max(
+      this.timeline.at(cursor.position),
+      cursor.lastEventTime + 10 * MINUTE + Math.floor(rng.exponential(2 * 60 * MINUTE)),
+    );
     if (start >= this.timeline.endMs) return false;
     cursor.key = start;
     return true;
@@ -225,7 +239,11 @@ export class ShoppingSimulation {
           time += SECOND + Math.floor(rng.exponential(5 * SECOND));
           emit(product, 'LIKE', 1);
         }
-        if (purchasable[product] === 1 && !cart.some((item) => item.product === product) && rng.chance(sigmoid(-3.0 + 1.2 * utility))) {
+        if (
+          purchasable[product] === 1 &&
+          !cart.some((item) => item.product === product) &&
+          rng.chance(sigmoid(-3.0 + 1.2 * utility))
+        ) {
           time += 5 * SECOND + Math.floor(rng.exponential(30 * SECOND));
           const quantity = rng.chance(0.88) ? 1 : rng.int(2, 3);
           emit(product, 'ADD_TO_CART', quantity);
@@ -275,7 +293,9 @@ export class ShoppingSimulation {
     for (let l = 0; l < count; l++) {
       const size = this.leafCount[l] as number;
       if (size === 0) continue;
-      weights[l] = Math.sqrt(size) * Math.exp(LEAF_SHARPNESS * styleDot(this.population.taste, row, this.leafVectors, l * STYLE_DIMS));
+      weights[l] =
+        Math.sqrt(size) *
+        Math.exp(LEAF_SHARPNESS * styleDot(this.population.taste, row, this.leafVectors, l * STYLE_DIMS));
       total += weights[l] as number;
     }
     const order = Array.from(weights.keys())
@@ -302,7 +322,13 @@ export class ShoppingSimulation {
       const product =
         leaf < 0
           ? sampleCumulative(this.globalCumulative, 0, this.globalCumulative.length, rng.next(), null)
-          : sampleCumulative(this.byLeafCumulative, this.leafStart[leaf] as number, this.leafStart[leaf + 1] as number, rng.next(), this.byLeaf);
+          : sampleCumulative(
+              this.byLeafCumulative,
+              this.leafStart[leaf] as number,
+              this.leafStart[leaf + 1] as number,
+              rng.next(),
+              this.byLeaf,
+            );
       // Reservoir-style softmax pick: one pass, no arrays.
       const weight = Math.exp(CHOICE_SHARPNESS * latentDot(taste, userRow, factors, product * LATENT_DIMS));
       total += weight;
@@ -322,7 +348,13 @@ export function leafProductCounts(catalogue: Catalogue, leaves: number): Int32Ar
 }
 
 /** Index drawn proportionally to the increments of a cumulative array slice [from, to). */
-function sampleCumulative(cumulative: Float64Array, from: number, to: number, u: number, map: Int32Array | null): number {
+function sampleCumulative(
+  cumulative: Float64Array,
+  from: number,
+  to: number,
+  u: number,
+  map: Int32Array | null,
+): number {
   const base = from > 0 ? (cumulative[from - 1] as number) : 0;
   // Within a leaf the cumulative sums restart, so the slice's base is 0 there.
   const offset = map ? 0 : base;

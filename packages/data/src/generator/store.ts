@@ -90,7 +90,14 @@ class GeneratedStore implements SyntheticStore {
     const rating = event.value as ReviewRecord['rating'];
     // Keyed by the event's position, so the text does not depend on anything else being generated.
     const { title, body } = reviewText(rating, product, Rng.stream(this.options.seed, 'review', eventNumber));
-    return { sku: product.sku, userExternalId: (this.users[event.user] as UserRecord).externalId, rating, title, body, createdAt: new Date(event.time) };
+    return {
+      sku: product.sku,
+      userExternalId: (this.users[event.user] as UserRecord).externalId,
+      rating,
+      title,
+      body,
+      createdAt: new Date(event.time),
+    };
   }
 }
 
@@ -101,7 +108,20 @@ export function generateStore(options: GenerateOptions): SyntheticStore {
   const taxonomy = buildTaxonomy(seed);
   const brands = buildBrands(seed, resolved.products, taxonomy);
   const catalogue = buildCatalogue(seed, resolved.products, resolved.start, taxonomy, brands);
-  const population = buildPopulation(seed, resolved.users, resolved.interactionsPerUser, taxonomy, brands, leafProductCounts(catalogue, taxonomy.leaves.length));
-  const simulation = new ShoppingSimulation(seed, taxonomy, catalogue, population, new Timeline(resolved.start, resolved.days));
+  const population = buildPopulation(
+    seed,
+    resolved.users,
+    resolved.interactionsPerUser,
+    taxonomy,
+    brands,
+    leafProductCounts(catalogue, taxonomy.leaves.length),
+  );
+  const simulation = new ShoppingSimulation(
+    seed,
+    taxonomy,
+    catalogue,
+    population,
+    new Timeline(resolved.start, resolved.days),
+  );
   return new GeneratedStore(resolved, taxonomy.categories, catalogue, population, simulation);
 }

@@ -18,7 +18,11 @@ const ACTIVITY_SIGMA = 0.8;
 /** exp(sigma^2 / 2): divides it out so the mean activity equals interactionsPerUser. */
 const LOGNORMAL_MEAN_FACTOR = Math.exp((ACTIVITY_SIGMA * ACTIVITY_SIGMA) / 2);
 
-const asciiLower = (name: string): string => name.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase();
+const asciiLower = (name: string): string =>
+  name
+    .normalize('NFD')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase();
 
 export function buildPopulation(
   seed: number,
@@ -45,10 +49,18 @@ export function buildPopulation(
 
     const mainRoot = interestLeaves[0]?.rootSegment;
     const rootBrands = brands.filter((b) => b.rootSegment === mainRoot);
-    const favouriteBrand = rootBrands.length > 0 ? rng.weighted(rootBrands, rootBrands.map((b) => b.popularity)) : undefined;
+    const favouriteBrand =
+      rootBrands.length > 0
+        ? rng.weighted(
+            rootBrands,
+            rootBrands.map((b) => b.popularity),
+          )
+        : undefined;
     const favouriteColour = rng.pick(colourVectors);
 
-    const parts: Array<readonly [Float32Array, number]> = interestLeaves.map((leaf, k) => [leaf.vector, k === 0 ? 1 : rng.range(0.4, 0.8)] as const);
+    const parts: Array<readonly [Float32Array, number]> = interestLeaves.map(
+      (leaf, k) => [leaf.vector, k === 0 ? 1 : rng.range(0.4, 0.8)] as const,
+    );
     parts.push([favouriteColour, 0.5], [randomDirection(rng), 0.35]);
     if (favouriteBrand) parts.push([favouriteBrand.vector, 0.35]);
     const style = blend(parts);
@@ -70,7 +82,9 @@ export function buildPopulation(
     // Some shoppers tell us what they like at sign-up; what they say matches their actual taste.
     if (rng.chance(0.45)) {
       // Some name the broader category ("women/shoes") rather than the leaf.
-      const slugs = interestLeaves.map((leaf) => (rng.chance(0.3) ? leaf.slug.slice(0, leaf.slug.lastIndexOf('/')) : leaf.slug));
+      const slugs = interestLeaves.map((leaf) =>
+        rng.chance(0.3) ? leaf.slug.slice(0, leaf.slug.lastIndexOf('/')) : leaf.slug,
+      );
       user.preferredCategorySlugs = [...new Set(slugs)];
     }
     if (favouriteBrand && rng.chance(0.25)) {
