@@ -84,6 +84,13 @@ export function referenceEase(m: CsrMatrix, lambda: number, binarize = true): Fl
   return easeFromInverse(inv, n);
 }
 
+/** Drops unfitted items (score −Infinity) from a ranked list. */
+function finiteOnly(t: TopK): TopK {
+  let n = t.items.length;
+  while (n > 0 && t.scores[n - 1] === -Infinity) n--;
+  return { items: t.items.slice(0, n), scores: t.scores.slice(0, n) };
+}
+
 export class EaseModel implements Recommender {
   readonly kind = 'ease';
   readonly options: EaseOptions;
@@ -160,8 +167,7 @@ export class EaseModel implements Recommender {
       if (ex) for (const i of ex instanceof Set ? ex : Array.from(ex)) s.add(i);
       ex = s;
     }
-    const top = topKScores(sc, Math.min(k, this.nFitted), ex);
-    return top;
+    return finiteOnly(topKScores(sc, Math.min(k, this.nFitted), ex));
   }
 
   recommendBatch(users: ArrayLike<number>, userItems: CsrMatrix, k: number, options: RecommendOptions = {}): TopK[] {
@@ -172,7 +178,7 @@ export class EaseModel implements Recommender {
   similarItems(item: number, k: number): TopK {
     this.check();
     checkIndex('item', item, this.nItems);
-    return topKScores(this.scores([item], [1]), Math.min(k, this.nFitted), [item]);
+    return finiteOnly(topKScores(this.scores([item], [1]), Math.min(k, this.nFitted), [item]));
   }
 
   save(): Uint8Array {

@@ -142,6 +142,10 @@ export function buildInteractionMatrix(x: Interactions, options: BuildMatrixOpti
   const cols: number[] = [];
   const vals: number[] = [];
   for (let e = 0; e < n; e++) {
+    const u = x.user[e]!;
+    const i = x.item[e]!;
+    if (!(u >= 0 && u < nUsers)) throw new IndexOutOfRangeError('user', u, nUsers);
+    if (!(i >= 0 && i < nItems)) throw new IndexOutOfRangeError('item', i, nItems);
     const w = eventWeight(table, x.type[e]!, x.value[e]!);
     if (w === null || !(w > 0)) continue;
     rows.push(x.user[e]!);

@@ -45,7 +45,7 @@ export function parseRatings(text: string, o: ParseRatingsOptions = {}): Ratings
     if (parts.length < 2) throw new ParseError(file, ln + 1, `expected at least 2 fields separated by ${JSON.stringify(delim)}`);
     const rating = parts.length > 2 ? Number(parts[2]) : 1;
     const t = parts.length > 3 ? Number(parts[3]) : 0;
-    if (ln === 0 && (Number.isNaN(rating) || Number.isNaN(t) || /^[a-z_]+$/i.test(parts[0]!.trim()))) continue; // header
+    if (ln === 0 && (Number.isNaN(rating) || Number.isNaN(t) || /^user(_?id)?$/i.test(parts[0]!.trim()))) continue; // header
     if (Number.isNaN(rating) || Number.isNaN(t)) throw new ParseError(file, ln + 1, `non-numeric rating/timestamp: ${line}`);
     u.push(users.add(parts[0]!.trim()));
     it.push(items.add(parts[1]!.trim()));
