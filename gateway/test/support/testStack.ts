@@ -25,13 +25,13 @@ export interface TestStack {
 }
 
 /** In-memory embedded Postgres, the fixture store, every subgraph and the gateway on free ports. */
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(options: { mode?: 'static' | 'live' } = {}): Promise<TestStack> {
   const db = await openDatabase();
   const imagesDir = mkdtempSync(join(tmpdir(), 'recgraph-images-'));
   try {
     const fixture = await seedFixture(db.prisma);
     const sql = countSqlStatements(db.pool);
-    const stack = await startStack({ prisma: db.prisma, secret: TEST_SECRET, logLevel: 'silent', imagesDir });
+    const stack = await startStack({ prisma: db.prisma, secret: TEST_SECRET, logLevel: 'silent', imagesDir, ...options });
     return {
       db,
       stack,
