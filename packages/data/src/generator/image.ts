@@ -119,8 +119,9 @@ export function productImageSvg(product: ProductRecord, size = 128): string {
       : 'solid';
   const outline = outlineFor(product);
   const rule = outline.evenOdd ? ' fill-rule="evenodd"' : '';
-  // Slight per-product scale so identical-looking products are near, not pixel-identical.
-  const scale = (0.92 + 0.08 * unitHash(product.sku)).toFixed(3);
+  // Slight per-product scale (four steps) so identical-looking products are near, not all pixel-identical;
+  // few steps keep the number of distinct images small enough to cache.
+  const scale = (0.91 + 0.03 * Math.floor(4 * unitHash(product.sku))).toFixed(2);
   const defs = pattern === 'solid' ? '' : `<defs>${PATTERN_TILES[pattern](ink)}</defs>`;
   const overlay = pattern === 'solid' ? '' : `<path d="${outline.d}" fill="url(#p)"${rule}/>`;
   return (
@@ -148,8 +149,27 @@ export async function renderProductImage(product: ProductRecord, size = 128): Pr
   ) {
     throw new TypeError('renderProductImage: product must be a ProductRecord with sku and attributes');
   }
-  // Flat-colour art compresses well at a low zlib level; higher levels cost time for a few bytes.
-  return sharp(Buffer.from(productImageSvg(product, size)))
-    .png({ compressionLevel: 4, adaptiveFiltering: false })
-    .toBuffer();
+  const svg = productImageSvg(product, size);
+  let png = renderedImages.get(svg);
+  if (!png) {
+    // Flat-colour art compresses well at a low zlib level; higher levels cost time for a few bytes.
+    png = await sharp(Buffer.from(svg)).png({ compressionLevel: 4, adaptiveFiltering: false }).toBuffer();
+    if (renderedImages.size >= IMAGE_CACHE_ENTRIES) renderedImages.clear();
+    renderedImages.set(svg, png);
+  }
+  // A copy, so a caller writing into its buffer cannot alter other products' images.
+  return Buffer.from(png);
+}
+
+/**
+ * A catalogue has at most a few thousand distinct looks (colour x pattern x
+ * outline x scale step), so rasterising each once makes bulk rendering cheap.
+ * Bounded: at ~250 bytes per thumbnail the cap is a few megabytes.
+ */
+const IMAGE_CACHE_ENTRIES = 20_000;
+const renderedImages = new Map<string, Buffer>();
+
+/** Drops cached thumbnails (long-running processes done with a catalogue; tests that must re-rasterise). */
+export function clearImageCache(): void {
+  renderedImages.clear();
 }
