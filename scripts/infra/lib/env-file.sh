@@ -1,0 +1,16 @@
+# Writes .infra/env, the shell-sourceable description of what is running now.
+# shellcheck shell=bash
+
+write_env_file() {
+  local file="$INFRA_DIR/env" tmp
+  mkdir -p "$INFRA_DIR"
+  tmp=$(mktemp "$INFRA_DIR/env.XXXXXX")
+  {
+    echo "# Written by scripts/infra; lists only the services running when it was written."
+    pg_running && echo "TEST_DATABASE_URL=postgresql://$PG_SUPERUSER@$PG_HOST:$PG_PORT/$PG_DATABASE"
+    kafka_running && echo "TEST_KAFKA_BROKERS=$KAFKA_HOST:$KAFKA_PORT"
+    true
+  } >"$tmp"
+  chmod 644 "$tmp"
+  mv "$tmp" "$file"
+}

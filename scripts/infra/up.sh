@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Starts the local Kafka broker and Postgres (pgvector) on loopback, without Docker.
+# Usage: scripts/infra/up.sh [all|kafka|postgres]   (idempotent; state lives in .infra/)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$INFRA_SCRIPTS_DIR/lib/kafka.sh"
+source "$INFRA_SCRIPTS_DIR/lib/postgres.sh"
+source "$INFRA_SCRIPTS_DIR/lib/env-file.sh"
+
+parse_services "${1:-all}"
+take_infra_lock
+started=$SECONDS
+
+# Postgres first: its install is quick, while the broker's first start waits on the JVM.
+if ((WANT_PG)); then pg_up; fi
+if ((WANT_KAFKA)); then kafka_up; fi
+write_env_file
+
+say "up in $((SECONDS - started))s; use it with: set -a; source .infra/env; set +a"
