@@ -1,2 +1,11 @@
 export * from './records.ts';
 export * from './generator/index.ts';
+export * from './write/index.ts';
+export { seedStore, type SeedOptions, type SeedReport, type SeedStage } from './seed.ts';
+export { createProgress, type ProgressCallback, type ProgressReporter, type ProgressOptions } from './progress.ts';
+export { importCatalog, type CatalogImportOptions } from './importers/catalog.ts';
+export { CATALOG_PRESETS, type CatalogPreset, type ColumnMapping } from './importers/catalog-row.ts';
+export { importMovieLens, MOVIE_PRICE_CENTS, type MovieLensImportOptions } from './importers/movielens.ts';
+export { importRetailRocket, type RetailRocketImportOptions } from './importers/retailrocket.ts';
+export { UnusableInputError, type ImportReport, type MalformedRow, type EntityCounts } from './importers/report.ts';
+export { formatImportReport } from './importers/summary.ts';
