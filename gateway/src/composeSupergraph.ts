@@ -16,7 +16,9 @@ export function composeSupergraph(): { supergraphSdl: string; hints: string[] } 
     SUBGRAPHS.map((s) => ({ name: s.name, url: s.defaultUrl, typeDefs: parse(readFileSync(s.schemaFile, 'utf8')) })),
   );
   if (result.errors) {
-    throw new CompositionError('Supergraph composition failed:\n' + result.errors.map((e) => `  - ${e.message}`).join('\n'));
+    throw new CompositionError(
+      'Supergraph composition failed:\n' + result.errors.map((e) => `  - ${e.message}`).join('\n'),
+    );
   }
   return { supergraphSdl: result.supergraphSdl, hints: result.hints.map((h) => h.toString()) };
 }
@@ -25,6 +27,8 @@ export function readSupergraphFile(): string {
   try {
     return readFileSync(SUPERGRAPH_FILE, 'utf8');
   } catch {
-    throw new CompositionError(`${SUPERGRAPH_FILE.pathname} is missing: run \`npm run compose\` (or set SUPERGRAPH_MODE=live).`);
+    throw new CompositionError(
+      `${SUPERGRAPH_FILE.pathname} is missing: run \`npm run compose\` (or set SUPERGRAPH_MODE=live).`,
+    );
   }
 }

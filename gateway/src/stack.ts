@@ -46,7 +46,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const subgraphs = {} as Record<SubgraphName, RunningServer>;
     // One at a time: each start is quick, and the order makes logs readable.
     for (const name of Object.keys(FACTORIES) as SubgraphName[]) {
-      const subgraph = FACTORIES[name]({ prisma: options.prisma, secret: options.secret, logger: createLogger(`subgraph-${name}`, { level }) });
+      const subgraph = FACTORIES[name]({
+        prisma: options.prisma,
+        secret: options.secret,
+        logger: createLogger(`subgraph-${name}`, { level }),
+      });
       const running = await subgraph.start({ port: options.ports?.[name] ?? 0, host });
       started.push(running);
       subgraphs[name] = running;

@@ -48,31 +48,46 @@ describe('one product across subgraphs', () => {
       stock: 12,
       imageUrl: '/images/HP-1.png',
       price: { amount: '199.99', currency: 'USD', cents: 19999 },
-      category: { slug: 'electronics/audio/headphones', path: 'electronics/audio/headphones', parent: { slug: 'electronics/audio' } },
+      category: {
+        slug: 'electronics/audio/headphones',
+        path: 'electronics/audio/headphones',
+        parent: { slug: 'electronics/audio' },
+      },
       specs: [
         { name: 'colour', value: 'black' },
         { name: 'sizes', value: 'S, M' },
         { name: 'wireless', value: 'true' },
       ],
       ratingSummary: { average: 4, count: 3 },
-      reviews: { totalCount: 3, edges: [{ node: { rating: 3, title: null } }, { node: { rating: 4, title: null } }], pageInfo: { hasNextPage: true } },
+      reviews: {
+        totalCount: 3,
+        edges: [{ node: { rating: 3, title: null } }, { node: { rating: 4, title: null } }],
+        pageInfo: { hasNextPage: true },
+      },
     });
     // u1 and u2 both bought the speaker (5 + 5); u2 viewed the TV, u3 the mug (1 each; ties by id).
     const recs = p.recommendedWith as { sku: string }[];
     expect(recs[0]!.sku).toBe(speaker.sku);
-    expect(recs.slice(1).map((r) => r.sku).sort()).toEqual([mug.sku, tv.sku].sort());
+    expect(
+      recs
+        .slice(1)
+        .map((r) => r.sku)
+        .sort(),
+    ).toEqual([mug.sku, tv.sku].sort());
     expect(p.searchScore).toBeGreaterThan(0);
   });
 
   it('search finds products and the gateway completes them from the catalog', async () => {
-    const res = await t.gql<{ search: { totalCount: number; hits: { score: number; product: { sku: string; price: { amount: string } } }[] } }>(
-      `{ search(query: "headphones", first: 5) { totalCount hits { score product { sku price { amount } } } } }`,
-    );
+    const res = await t.gql<{
+      search: { totalCount: number; hits: { score: number; product: { sku: string; price: { amount: string } } }[] };
+    }>(`{ search(query: "headphones", first: 5) { totalCount hits { score product { sku price { amount } } } } }`);
     expect(res.errors).toBeUndefined();
     // The archived product mentions headphones too but is not for sale.
     expect(res.data!.search.totalCount).toBe(1);
     expect(res.data!.search.hits[0]).toMatchObject({ product: { sku: 'HP-1', price: { amount: '199.99' } } });
-    const none = await t.gql<{ search: { totalCount: number; hits: unknown[] } }>(`{ search(query: "zeppelin") { totalCount hits { score } } }`);
+    const none = await t.gql<{ search: { totalCount: number; hits: unknown[] } }>(
+      `{ search(query: "zeppelin") { totalCount hits { score } } }`,
+    );
     expect(none.data!.search).toEqual({ totalCount: 0, hits: [] });
   });
 
@@ -81,7 +96,12 @@ describe('one product across subgraphs', () => {
     expect(all.errors).toBeUndefined();
     // speaker 10, headphones 1+5+1, then TV and mug with 1 each; the month-old purchase and the dislike do not count.
     expect(all.data!.popularProducts.map((p) => p.sku).slice(0, 2)).toEqual(['SP-1', 'HP-1']);
-    expect(all.data!.popularProducts.map((p) => p.sku).slice(2).sort()).toEqual(['MUG-1', 'TV-1']);
+    expect(
+      all
+        .data!.popularProducts.map((p) => p.sku)
+        .slice(2)
+        .sort(),
+    ).toEqual(['MUG-1', 'TV-1']);
     const electronics = await t.gql<{ popularProducts: { sku: string }[] }>(
       `query ($c: ID) { popularProducts(first: 10, categoryId: $c) { sku } }`,
       { c: t.fixture.categories.electronics.id },
@@ -90,7 +110,9 @@ describe('one product across subgraphs', () => {
   });
 
   it('assistant serves store policies', async () => {
-    const res = await t.gql(`{ storePolicies { key title } storePolicy(key: "returns") { body } assistantInfo { policyCount capabilities } }`);
+    const res = await t.gql(
+      `{ storePolicies { key title } storePolicy(key: "returns") { body } assistantInfo { policyCount capabilities } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({
       storePolicies: [{ key: 'returns', title: 'Returns' }],
@@ -118,9 +140,13 @@ describe('errors carry stable codes', () => {
   });
 
   it('a category that does not exist → NOT_FOUND', async () => {
-    const res = await t.gql(`{ products(filter: { categoryId: "00000000-0000-4000-8000-000000000000" }) { totalCount } }`);
+    const res = await t.gql(
+      `{ products(filter: { categoryId: "00000000-0000-4000-8000-000000000000" }) { totalCount } }`,
+    );
     expect(codeOf(res)).toBe('NOT_FOUND');
-    expect(codeOf(await t.gql(`{ popularProducts(categoryId: "00000000-0000-4000-8000-000000000000") { id } }`))).toBe('NOT_FOUND');
+    expect(codeOf(await t.gql(`{ popularProducts(categoryId: "00000000-0000-4000-8000-000000000000") { id } }`))).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('invalid documents and blank search text → BAD_USER_INPUT', async () => {
@@ -155,7 +181,13 @@ describe('HTTP surface', () => {
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await ok.arrayBuffer())).toHaveLength(4);
-    for (const bad of ['/images/..%2Fpackage.json', '/images/../../etc/passwd', '/images/.hidden.png', '/images/missing.png', '/images/HP-1.txt']) {
+    for (const bad of [
+      '/images/..%2Fpackage.json',
+      '/images/../../etc/passwd',
+      '/images/.hidden.png',
+      '/images/missing.png',
+      '/images/HP-1.txt',
+    ]) {
       const res = await fetch(`${t.stack.gateway.origin}${bad}`);
       expect(res.status, bad).toBe(404);
       await res.body?.cancel();
@@ -165,9 +197,15 @@ describe('HTTP surface', () => {
   it('subgraphs refuse callers without the gateway secret but keep health open', async () => {
     const catalog = t.stack.subgraphs.catalog;
     const body = JSON.stringify({ query: '{ products(first: 1) { totalCount } }' });
-    const anonymous = await fetch(catalog.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const anonymous = await fetch(catalog.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(anonymous.status).toBe(401);
-    expect(((await anonymous.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect(
+      ((await anonymous.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+    ).toBe('UNAUTHENTICATED');
     const wrong = await fetch(catalog.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-recgraph-gateway': 'guess-guess-guess-guess' },

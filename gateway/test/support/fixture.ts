@@ -9,15 +9,25 @@ import type { PrismaClient } from '@recgraph/db';
 export const BULK_COUNT = 110;
 
 export async function seedFixture(prisma: PrismaClient) {
-  const electronics = await prisma.category.create({ data: { slug: 'electronics', name: 'Electronics', path: 'electronics' } });
+  const electronics = await prisma.category.create({
+    data: { slug: 'electronics', name: 'Electronics', path: 'electronics' },
+  });
   const audio = await prisma.category.create({
     data: { slug: 'electronics/audio', name: 'Audio', path: 'electronics/audio', depth: 1, parentId: electronics.id },
   });
   const headphones = await prisma.category.create({
-    data: { slug: 'electronics/audio/headphones', name: 'Headphones', path: 'electronics/audio/headphones', depth: 2, parentId: audio.id },
+    data: {
+      slug: 'electronics/audio/headphones',
+      name: 'Headphones',
+      path: 'electronics/audio/headphones',
+      depth: 2,
+      parentId: audio.id,
+    },
   });
   // A sibling whose path shares a string prefix with "electronics" but is not below it.
-  const electronicsOutlet = await prisma.category.create({ data: { slug: 'electronics-outlet', name: 'Outlet', path: 'electronics-outlet' } });
+  const electronicsOutlet = await prisma.category.create({
+    data: { slug: 'electronics-outlet', name: 'Outlet', path: 'electronics-outlet' },
+  });
   const home = await prisma.category.create({ data: { slug: 'home', name: 'Home', path: 'home' } });
 
   const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n));
@@ -49,16 +59,47 @@ export async function seedFixture(prisma: PrismaClient) {
     },
   });
   const tv = await prisma.product.create({
-    data: { sku: 'TV-1', title: 'Smart TV', description: '55 inch screen', brand: 'Vista', categoryId: electronics.id, priceCents: 89900, createdAt: day(1) },
+    data: {
+      sku: 'TV-1',
+      title: 'Smart TV',
+      description: '55 inch screen',
+      brand: 'Vista',
+      categoryId: electronics.id,
+      priceCents: 89900,
+      createdAt: day(1),
+    },
   });
   const outletCable = await prisma.product.create({
-    data: { sku: 'OC-1', title: 'Outlet Cable', description: 'Spare cable', categoryId: electronicsOutlet.id, priceCents: 500, createdAt: day(2) },
+    data: {
+      sku: 'OC-1',
+      title: 'Outlet Cable',
+      description: 'Spare cable',
+      categoryId: electronicsOutlet.id,
+      priceCents: 500,
+      createdAt: day(2),
+    },
   });
   const mug = await prisma.product.create({
-    data: { sku: 'MUG-1', title: 'Ceramic Mug', description: 'Stoneware mug', brand: 'Clay', categoryId: home.id, priceCents: 1200, availability: 'OUT_OF_STOCK', createdAt: day(4) },
+    data: {
+      sku: 'MUG-1',
+      title: 'Ceramic Mug',
+      description: 'Stoneware mug',
+      brand: 'Clay',
+      categoryId: home.id,
+      priceCents: 1200,
+      availability: 'OUT_OF_STOCK',
+      createdAt: day(4),
+    },
   });
   const archived = await prisma.product.create({
-    data: { sku: 'OLD-1', title: 'Archived Radio headphones', description: 'No longer sold', categoryId: headphones.id, priceCents: 1000, status: 'ARCHIVED' },
+    data: {
+      sku: 'OLD-1',
+      title: 'Archived Radio headphones',
+      description: 'No longer sold',
+      categoryId: headphones.id,
+      priceCents: 1000,
+      status: 'ARCHIVED',
+    },
   });
 
   await prisma.product.createMany({

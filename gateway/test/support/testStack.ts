@@ -31,7 +31,13 @@ export async function startTestStack(options: { mode?: 'static' | 'live' } = {})
   try {
     const fixture = await seedFixture(db.prisma);
     const sql = countSqlStatements(db.pool);
-    const stack = await startStack({ prisma: db.prisma, secret: TEST_SECRET, logLevel: 'silent', imagesDir, ...options });
+    const stack = await startStack({
+      prisma: db.prisma,
+      secret: TEST_SECRET,
+      logLevel: 'silent',
+      imagesDir,
+      ...options,
+    });
     return {
       db,
       stack,

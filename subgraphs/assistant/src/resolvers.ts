@@ -20,7 +20,9 @@ const toPolicy = (d: KnowledgeDocument) => ({
 export const resolvers = {
   Query: {
     storePolicies: async (_: unknown, __: unknown, ctx: AssistantContext) =>
-      (await ctx.prisma.knowledgeDocument.findMany({ where: { kind: 'POLICY' }, orderBy: { title: 'asc' } })).map(toPolicy),
+      (await ctx.prisma.knowledgeDocument.findMany({ where: { kind: 'POLICY' }, orderBy: { title: 'asc' } })).map(
+        toPolicy,
+      ),
     storePolicy: async (_: unknown, { key }: { key: string }, ctx: AssistantContext) => {
       if (!POLICY_KEY.test(key)) throw badUserInput('key must be 1..100 characters of a-z, 0-9 and "-"', 'key');
       const doc = await ctx.prisma.knowledgeDocument.findFirst({ where: { kind: 'POLICY', key: POLICY_PREFIX + key } });
@@ -32,7 +34,12 @@ export const resolvers = {
       const productDocumentCount = await ctx.prisma.knowledgeDocument.count({ where: { productId: { not: null } } });
       const [chunks] = await ctx.prisma.$queryRaw<{ n: number }[]>`
         SELECT count(*)::int AS n FROM knowledge_chunks WHERE embedding IS NOT NULL`;
-      return { policyCount, productDocumentCount, embeddedChunkCount: chunks?.n ?? 0, capabilities: ['store-policies'] };
+      return {
+        policyCount,
+        productDocumentCount,
+        embeddedChunkCount: chunks?.n ?? 0,
+        capabilities: ['store-policies'],
+      };
     },
   },
 };

@@ -14,10 +14,23 @@ afterAll(async () => {
 describe('assistant subgraph', () => {
   it('reports what it can draw on', async () => {
     await t.db.prisma.knowledgeDocument.create({
-      data: { kind: 'PRODUCT_DESCRIPTION', key: `product:${t.fixture.products.tv.id}:description`, title: 'Smart TV', body: '55 inch', productId: t.fixture.products.tv.id },
+      data: {
+        kind: 'PRODUCT_DESCRIPTION',
+        key: `product:${t.fixture.products.tv.id}:description`,
+        title: 'Smart TV',
+        body: '55 inch',
+        productId: t.fixture.products.tv.id,
+      },
     });
     const res = await t.gql(`{ assistantInfo { policyCount productDocumentCount embeddedChunkCount capabilities } }`);
-    expect(res.data).toEqual({ assistantInfo: { policyCount: 1, productDocumentCount: 1, embeddedChunkCount: 0, capabilities: ['store-policies'] } });
+    expect(res.data).toEqual({
+      assistantInfo: {
+        policyCount: 1,
+        productDocumentCount: 1,
+        embeddedChunkCount: 0,
+        capabilities: ['store-policies'],
+      },
+    });
   });
 
   it('unknown policy → null; malformed key → BAD_USER_INPUT', async () => {

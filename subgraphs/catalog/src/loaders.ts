@@ -74,7 +74,9 @@ export function createCatalogLoaders(prisma: PrismaClient): CatalogLoaders {
           WHERE rn <= ${maxEnd}
           ORDER BY product_id, rn`;
         return keys.map((k) =>
-          rows.filter((r) => r.productId === k.productId && Number(r.rn) > k.offset && Number(r.rn) <= k.offset + k.limit),
+          rows.filter(
+            (r) => r.productId === k.productId && Number(r.rn) > k.offset && Number(r.rn) <= k.offset + k.limit,
+          ),
         );
       },
       { cacheKeyFn: (k) => `${k.productId}:${k.offset}:${k.limit}` },

@@ -36,7 +36,8 @@ const MAX_TEXT = 200;
 
 function priceCents(value: number | null | undefined, argument: string): number | undefined {
   if (value === null || value === undefined) return undefined;
-  if (!Number.isFinite(value) || value < 0 || value > 1e9) throw badUserInput(`${argument} must be between 0 and 1e9`, argument);
+  if (!Number.isFinite(value) || value < 0 || value > 1e9)
+    throw badUserInput(`${argument} must be between 0 and 1e9`, argument);
   return Math.round(value * 100);
 }
 
@@ -76,7 +77,8 @@ async function normalise(args: ProductListArgs, loaders: CatalogLoaders): Promis
     throw badUserInput('filter.minPrice must not exceed filter.maxPrice', 'filter.minPrice');
   }
   const availability = f.availability ?? undefined;
-  if (availability?.some((a) => !AVAILABILITY.has(a))) throw badUserInput('unknown availability', 'filter.availability');
+  if (availability?.some((a) => !AVAILABILITY.has(a)))
+    throw badUserInput('unknown availability', 'filter.availability');
   let categoryPath: string | undefined;
   if (f.categoryId !== null && f.categoryId !== undefined) {
     const category = await loaders.categoryById.load(requireUuid(f.categoryId, 'filter.categoryId'));
@@ -135,12 +137,16 @@ function orderClause(q: ListingQuery): Prisma.Sql {
  * One page of products: a count, the page's ids in order, then the rows via
  * the product loader (which also primes it for entity lookups in the same request).
  */
-export async function listProducts(prisma: PrismaClient, loaders: CatalogLoaders, args: ProductListArgs): Promise<Connection<Product>> {
+export async function listProducts(
+  prisma: PrismaClient,
+  loaders: CatalogLoaders,
+  args: ProductListArgs,
+): Promise<Connection<Product>> {
   const q = await normalise(args, loaders);
   const where = whereClause(q);
-  const [{ total }] = (await prisma.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM products p WHERE ${where}`) as [
-    { total: number },
-  ];
+  const [{ total }] = (await prisma.$queryRaw<
+    { total: number }[]
+  >`SELECT count(*)::int AS total FROM products p WHERE ${where}`) as [{ total: number }];
   const page =
     q.offset >= total
       ? []

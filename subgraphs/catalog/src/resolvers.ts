@@ -34,8 +34,13 @@ export const resolvers = {
     products: (_: unknown, args: ProductListArgs, ctx: CatalogContext) => listProducts(ctx.prisma, ctx.loaders, args),
     categories: (_: unknown, __: unknown, ctx: CatalogContext) =>
       ctx.prisma.category.findMany({ where: { parentId: null }, orderBy: { name: 'asc' } }),
-    category: async (_: unknown, { id, slug }: Args<{ id?: string | null; slug?: string | null }>, ctx: CatalogContext) => {
-      if ((id == null) === (slug == null)) throw badUserInput('Pass exactly one of id or slug', id == null ? 'id' : 'slug');
+    category: async (
+      _: unknown,
+      { id, slug }: Args<{ id?: string | null; slug?: string | null }>,
+      ctx: CatalogContext,
+    ) => {
+      if ((id == null) === (slug == null))
+        throw badUserInput('Pass exactly one of id or slug', id == null ? 'id' : 'slug');
       if (id != null) return ctx.loaders.categoryById.load(requireUuid(id, 'id'));
       return ctx.prisma.category.findUnique({ where: { slug: slug! } });
     },
@@ -46,7 +51,8 @@ export const resolvers = {
     // a malformed one resolves to null instead of failing the whole plan.
     __resolveReference: (ref: { id: string }, ctx: CatalogContext) =>
       isUuid(ref.id) ? ctx.loaders.productById.load(ref.id.toLowerCase()) : null,
-    category: (p: Product, _: unknown, ctx: CatalogContext) => (p.categoryId ? ctx.loaders.categoryById.load(p.categoryId) : null),
+    category: (p: Product, _: unknown, ctx: CatalogContext) =>
+      p.categoryId ? ctx.loaders.categoryById.load(p.categoryId) : null,
     price: (p: Product) => money(p.priceCents, p.currency),
     specs: (p: Product) => specs(p),
     ratingSummary: (p: Product, _: unknown, ctx: CatalogContext) => ctx.loaders.ratingByProductId.load(p.id),
@@ -70,9 +76,13 @@ export const resolvers = {
   Category: {
     __resolveReference: (ref: { id: string }, ctx: CatalogContext) =>
       isUuid(ref.id) ? ctx.loaders.categoryById.load(ref.id.toLowerCase()) : null,
-    parent: (c: Category, _: unknown, ctx: CatalogContext) => (c.parentId ? ctx.loaders.categoryById.load(c.parentId) : null),
+    parent: (c: Category, _: unknown, ctx: CatalogContext) =>
+      c.parentId ? ctx.loaders.categoryById.load(c.parentId) : null,
     children: (c: Category, _: unknown, ctx: CatalogContext) => ctx.loaders.childrenByParentId.load(c.id),
-    products: (c: Category, args: Args<{ first?: number | null; after?: string | null; sort?: ProductSort | null }>, ctx: CatalogContext) =>
-      listProducts(ctx.prisma, ctx.loaders, { ...args, filter: { categoryId: c.id } }),
+    products: (
+      c: Category,
+      args: Args<{ first?: number | null; after?: string | null; sort?: ProductSort | null }>,
+      ctx: CatalogContext,
+    ) => listProducts(ctx.prisma, ctx.loaders, { ...args, filter: { categoryId: c.id } }),
   },
 };

@@ -70,7 +70,11 @@ describe('products listing', () => {
   });
 
   it('filters by category including descendants, but not by string prefix', async () => {
-    const electronics = await list({ first: 100, filter: { categoryId: t.fixture.categories.electronics.id }, sort: 'PRICE_ASC' });
+    const electronics = await list({
+      first: 100,
+      filter: { categoryId: t.fixture.categories.electronics.id },
+      sort: 'PRICE_ASC',
+    });
     expect(skus(electronics)).toEqual(['SP-1', 'HP-1', 'TV-1']);
     const audio = await list({ first: 100, filter: { categoryId: t.fixture.categories.audio.id }, sort: 'PRICE_ASC' });
     expect(skus(audio)).toEqual(['SP-1', 'HP-1']);
@@ -93,13 +97,18 @@ describe('products listing', () => {
     expect(cents).toEqual([...cents].sort((a, b) => a - b));
     const newest = await list({ first: 1, sort: 'NEWEST' });
     expect(skus(newest)).toEqual([`BULK-${BULK_COUNT - 1}`]);
-    const rating = await list({ first: 100, filter: { categoryId: t.fixture.categories.electronics.id }, sort: 'RATING' });
+    const rating = await list({
+      first: 100,
+      filter: { categoryId: t.fixture.categories.electronics.id },
+      sort: 'RATING',
+    });
     // TV 5.0, headphones 4.0, speaker 2.0
     expect(skus(rating)).toEqual(['TV-1', 'HP-1', 'SP-1']);
   });
 
   it('validates filters', async () => {
-    const code = async (variables: Record<string, unknown>) => (await t.gql(LIST, variables)).errors?.[0]?.extensions?.code;
+    const code = async (variables: Record<string, unknown>) =>
+      (await t.gql(LIST, variables)).errors?.[0]?.extensions?.code;
     expect(await code({ filter: { minPrice: 10, maxPrice: 5 } })).toBe('BAD_USER_INPUT');
     expect(await code({ filter: { minPrice: -1 } })).toBe('BAD_USER_INPUT');
     expect(await code({ filter: { categoryId: 'electronics' } })).toBe('BAD_USER_INPUT');
@@ -126,7 +135,9 @@ describe('categories', () => {
     );
     expect(res.errors).toBeUndefined();
     expect(res.data!.categories.map((c) => c.slug)).toEqual(['electronics', 'home', 'electronics-outlet']);
-    expect(res.data!.categories[0]!.children).toEqual([{ slug: 'electronics/audio', children: [{ slug: 'electronics/audio/headphones' }] }]);
+    expect(res.data!.categories[0]!.children).toEqual([
+      { slug: 'electronics/audio', children: [{ slug: 'electronics/audio/headphones' }] },
+    ]);
     expect(res.data!.byId).toEqual({ name: 'Electronics', products: { totalCount: 3 } });
     expect(res.data!.bySlug).toEqual({ id: t.fixture.categories.headphones.id, parent: { slug: 'electronics/audio' } });
     expect(res.data!.missing).toBeNull();
@@ -135,12 +146,14 @@ describe('categories', () => {
   });
 
   it('productBySku and review paging', async () => {
-    const res = await t.gql<{ productBySku: { id: string; reviews: { edges: { node: { rating: number } }[]; pageInfo: { endCursor: string } } } }>(
-      `{ productBySku(sku: "HP-1") { id reviews(first: 2) { edges { node { rating } } pageInfo { endCursor } } } }`,
-    );
+    const res = await t.gql<{
+      productBySku: { id: string; reviews: { edges: { node: { rating: number } }[]; pageInfo: { endCursor: string } } };
+    }>(`{ productBySku(sku: "HP-1") { id reviews(first: 2) { edges { node { rating } } pageInfo { endCursor } } } }`);
     expect(res.errors).toBeUndefined();
     const after = res.data!.productBySku.reviews.pageInfo.endCursor;
-    const next = await t.gql<{ product: { reviews: { edges: { node: { rating: number } }[]; pageInfo: { hasNextPage: boolean } } } }>(
+    const next = await t.gql<{
+      product: { reviews: { edges: { node: { rating: number } }[]; pageInfo: { hasNextPage: boolean } } };
+    }>(
       `query ($id: ID!, $after: String) { product(id: $id) { reviews(first: 2, after: $after) { edges { node { rating } } pageInfo { hasNextPage } } } }`,
       { id: res.data!.productBySku.id, after },
     );

@@ -7,7 +7,8 @@ export const isUuid = (value: string): boolean => UUID.test(value);
 
 /** Ids are Postgres uuids; anything else would surface as a database error, so reject it up front. */
 export function requireUuid(value: string, argument: string): string {
-  if (!isUuid(value)) throw badUserInput(`${argument} must be a UUID (got ${JSON.stringify(value.slice(0, 64))})`, argument);
+  if (!isUuid(value))
+    throw badUserInput(`${argument} must be a UUID (got ${JSON.stringify(value.slice(0, 64))})`, argument);
   return value.toLowerCase();
 }
 
@@ -45,7 +46,8 @@ export function decodeCursor(after: string | null | undefined, scope: string, ar
   const raw = Buffer.from(after, 'base64url').toString('utf8');
   const m = /^([A-Za-z0-9_-]+):(\d{1,9})$/.exec(raw);
   if (!m) throw badUserInput(`${argument} is not a cursor this API issued`, argument);
-  if (m[1] !== scope) throw badUserInput(`${argument} belongs to a different query (filter, sort or parent changed)`, argument);
+  if (m[1] !== scope)
+    throw badUserInput(`${argument} belongs to a different query (filter, sort or parent changed)`, argument);
   return Number(m[2]) + 1;
 }
 

@@ -14,7 +14,9 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 const KNOWN = new Set<string>(Object.values(ErrorCode));
 
 export function badUserInput(message: string, argument?: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(argument ? { argument } : {}) } });
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(argument ? { argument } : {}) },
+  });
 }
 
 export function notFound(message: string): GraphQLError {

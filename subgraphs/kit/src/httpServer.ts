@@ -29,6 +29,8 @@ export interface ServeOptions<TContext extends BaseContext> {
   routes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   onError?: (error: unknown) => void;
   maxBodyBytes?: number;
+  /** How long close() lets in-flight requests finish before cutting connections (default 3 s). */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -57,7 +59,11 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -113,8 +119,13 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
       return sendJson(res, 200, { status: 'live' });
     }
     if (url.pathname === '/health/ready' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const report = await opts.ready().catch((err: unknown): ReadyReport => ({ ready: false, checks: { self: { ok: false, error: String(err) } } }));
-      return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'unavailable', checks: report.checks ?? {} });
+      const report = await opts
+        .ready()
+        .catch((err: unknown): ReadyReport => ({ ready: false, checks: { self: { ok: false, error: String(err) } } }));
+      return sendJson(res, report.ready ? 200 : 503, {
+        status: report.ready ? 'ready' : 'unavailable',
+        checks: report.checks ?? {},
+      });
     }
     if (url.pathname === GRAPHQL_PATH) {
       if (req.method !== 'GET' && req.method !== 'POST') {
@@ -130,7 +141,8 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof BodyTooLarge) {
-        if (!res.headersSent) sendGraphQLError(res, 413, ErrorCode.BAD_USER_INPUT, `Request body exceeds ${limit} bytes`);
+        if (!res.headersSent)
+          sendGraphQLError(res, 413, ErrorCode.BAD_USER_INPUT, `Request body exceeds ${limit} bytes`);
         else res.destroy();
         return;
       }
@@ -156,10 +168,13 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
     port,
     close() {
       closed ??= (async () => {
-        // Keep-alive sockets (the gateway's agent holds some) would keep close() waiting forever.
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
+        // In-flight requests get a grace period; idle keep-alive sockets (the
+        // gateway's agent holds some) would otherwise keep close() waiting forever.
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), opts.shutdownGraceMs ?? 3000);
         await done;
+        clearTimeout(force);
         await opts.apollo.stop();
       })();
       return closed;

@@ -4,7 +4,10 @@ import type { ReadyReport } from './httpServer.ts';
  * Runs named probes concurrently with a deadline, so a hung dependency turns
  * /health/ready into a prompt 503 instead of a hung health check.
  */
-export function readyWhen(probes: Record<string, () => Promise<unknown>>, timeoutMs = 2000): () => Promise<ReadyReport> {
+export function readyWhen(
+  probes: Record<string, () => Promise<unknown>>,
+  timeoutMs = 2000,
+): () => Promise<ReadyReport> {
   return async () => {
     const entries = await Promise.all(
       Object.entries(probes).map(async ([name, probe]) => {

@@ -36,14 +36,18 @@ export async function runStandaloneSubgraph(
 ): Promise<void> {
   const cfg = config();
   const logger = createLogger(`subgraph-${name}`, { level: cfg.LOG_LEVEL });
-  if (!cfg.DATABASE_URL) logger.warn('DATABASE_URL is unset: opening the embedded database; no other process may use it meanwhile');
+  if (!cfg.DATABASE_URL)
+    logger.warn('DATABASE_URL is unset: opening the embedded database; no other process may use it meanwhile');
   const db = await openDatabase({
     url: cfg.DATABASE_URL,
     dataDir: embeddedDataDir(cfg.RECGRAPH_DATA_DIR),
     poolSize: cfg.DATABASE_POOL_SIZE,
     log: (msg) => logger.info(msg),
   });
-  const running = await factory({ prisma: db.prisma, secret: cfg.SUBGRAPH_SECRET, logger }).start({ port: port(cfg), host: cfg.HOST });
+  const running = await factory({ prisma: db.prisma, secret: cfg.SUBGRAPH_SECRET, logger }).start({
+    port: port(cfg),
+    host: cfg.HOST,
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

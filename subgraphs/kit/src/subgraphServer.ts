@@ -63,7 +63,11 @@ export function createSubgraph<TContext extends BaseContext>(def: SubgraphDefini
           if (check === 'ok') return null;
           log.warn({ remote: req.socket.remoteAddress, check }, 'refused request that bypassed the gateway');
           return check === 'missing'
-            ? { status: 401, code: ErrorCode.UNAUTHENTICATED, message: 'Subgraphs accept requests only from the Recgraph gateway' }
+            ? {
+                status: 401,
+                code: ErrorCode.UNAUTHENTICATED,
+                message: 'Subgraphs accept requests only from the Recgraph gateway',
+              }
             : { status: 403, code: ErrorCode.FORBIDDEN, message: 'Gateway credential not accepted' };
         },
       });

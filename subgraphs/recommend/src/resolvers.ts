@@ -12,7 +12,11 @@ const ref = (id: string) => ({ id });
 
 export const resolvers = {
   Query: {
-    popularProducts: async (_: unknown, args: { first?: number | null; categoryId?: string | null }, ctx: RecommendContext) => {
+    popularProducts: async (
+      _: unknown,
+      args: { first?: number | null; categoryId?: string | null },
+      ctx: RecommendContext,
+    ) => {
       const first = requirePageSize(args.first, 10);
       let categoryPath: string | undefined;
       if (args.categoryId != null) {

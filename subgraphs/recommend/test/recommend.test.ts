@@ -20,7 +20,9 @@ describe('recommend subgraph (gateway composing live)', () => {
           edges { node { sku recommendedWith(first: 1) { sku } } } } }`,
     );
     expect(res.errors).toBeUndefined();
-    const bySku = Object.fromEntries(res.data!.products.edges.map((e) => [e.node.sku, e.node.recommendedWith.map((r) => r.sku)]));
+    const bySku = Object.fromEntries(
+      res.data!.products.edges.map((e) => [e.node.sku, e.node.recommendedWith.map((r) => r.sku)]),
+    );
     // The speaker's buyers (u1, u2) also touched the headphones; TV-1 was viewed by u2 and disliked by u3.
     expect(bySku).toEqual({ 'SP-1': ['HP-1'], 'HP-1': ['SP-1'], 'TV-1': ['HP-1'] });
   });
@@ -35,7 +37,9 @@ describe('recommend subgraph (gateway composing live)', () => {
 
   it('validates first and categoryId', async () => {
     const code = async (q: string) => (await t.gql(q)).errors?.[0]?.extensions?.code;
-    expect(await code(`{ product(id: "${t.fixture.products.tv.id}") { recommendedWith(first: 51) { id } } }`)).toBe('BAD_USER_INPUT');
+    expect(await code(`{ product(id: "${t.fixture.products.tv.id}") { recommendedWith(first: 51) { id } } }`)).toBe(
+      'BAD_USER_INPUT',
+    );
     expect(await code(`{ popularProducts(categoryId: "electronics") { id } }`)).toBe('BAD_USER_INPUT');
   });
 });

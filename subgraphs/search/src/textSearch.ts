@@ -32,7 +32,11 @@ export interface Hit {
   score: number;
 }
 
-export async function searchProducts(prisma: PrismaClient, query: string, first: number): Promise<{ totalCount: number; hits: Hit[] }> {
+export async function searchProducts(
+  prisma: PrismaClient,
+  query: string,
+  first: number,
+): Promise<{ totalCount: number; hits: Hit[] }> {
   const { score, matches } = scored(query);
   const [count] = await prisma.$queryRaw<{ n: number }[]>`
     SELECT count(*)::int AS n FROM products p WHERE p.status = 'ACTIVE' AND ${matches}`;

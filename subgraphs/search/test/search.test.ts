@@ -11,11 +11,19 @@ afterAll(async () => {
   await t?.stop();
 });
 
-type Search = { search: { query: string; totalCount: number; hits: { score: number; product: { sku: string; searchScore: number } }[] } };
+type Search = {
+  search: {
+    query: string;
+    totalCount: number;
+    hits: { score: number; product: { sku: string; searchScore: number } }[];
+  };
+};
 
 describe('search subgraph', () => {
   it('ranks full-text matches and agrees with Product.searchScore', async () => {
-    const res = await t.gql<Search>(`{ search(query: "  bulk item ", first: 3) { query totalCount hits { score product { sku searchScore(query: "bulk item") } } } }`);
+    const res = await t.gql<Search>(
+      `{ search(query: "  bulk item ", first: 3) { query totalCount hits { score product { sku searchScore(query: "bulk item") } } } }`,
+    );
     expect(res.errors).toBeUndefined();
     const s = res.data!.search;
     expect(s.query).toBe('bulk item');
@@ -27,7 +35,9 @@ describe('search subgraph', () => {
   });
 
   it('matches a title substring even when full-text finds nothing, with LIKE wildcards taken literally', async () => {
-    const part = await t.gql<Search>(`{ search(query: "phone") { totalCount hits { product { sku searchScore(query: "phone") } } } }`);
+    const part = await t.gql<Search>(
+      `{ search(query: "phone") { totalCount hits { product { sku searchScore(query: "phone") } } } }`,
+    );
     expect(part.data!.search.hits.map((h) => h.product.sku)).toEqual(['HP-1']);
     const wildcard = await t.gql<Search>(`{ search(query: "%") { totalCount } }`);
     expect(wildcard.data!.search.totalCount).toBe(0);
@@ -43,7 +53,11 @@ describe('search subgraph', () => {
 
   it('refuses direct calls without the gateway secret', async () => {
     const body = JSON.stringify({ query: '{ search(query: "mug") { totalCount } }' });
-    const denied = await fetch(t.stack.subgraphs.search.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const denied = await fetch(t.stack.subgraphs.search.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(denied.status).toBe(401);
     await denied.body?.cancel();
     const allowed = await fetch(t.stack.subgraphs.search.url, {
