@@ -24,7 +24,9 @@ async function seedDemoIfEmpty(db: Database, cfg: Config, imagesDir: string, log
   const generateStore = data.generateStore as GenerateStore | undefined;
   const seedStore = data.seedStore as SeedStore | undefined;
   if (typeof generateStore !== 'function' || typeof seedStore !== 'function') {
-    log.warn('@recgraph/data does not export generateStore/seedStore yet: starting with an empty store (SEED_DEMO skipped)');
+    log.warn(
+      '@recgraph/data does not export generateStore/seedStore yet: starting with an empty store (SEED_DEMO skipped)',
+    );
     return;
   }
   const started = Date.now();

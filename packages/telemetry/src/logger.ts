@@ -13,7 +13,6 @@ export interface LoggerOptions {
  */
 export function createLogger(service: string, options: LoggerOptions = {}): Logger {
   return pino({
-    name: service,
     level: options.level ?? 'info',
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
