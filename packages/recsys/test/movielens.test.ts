@@ -27,7 +27,7 @@ describe.skipIf(!existsSync(RATINGS))('MovieLens-small', () => {
     const te = buildInteractionMatrix(test, dims).userItems;
 
     const t0 = performance.now();
-    const als = new AlsModel({ factors: 64, regularization: 0.05, alpha: 2, iterations: 15, threads: 2, seed: 42 });
+    const als = new AlsModel({ factors: 64, regularization: 10, alpha: 1, iterations: 15, threads: 2, seed: 42 });
     await als.fit(tr);
     const alsSeconds = (performance.now() - t0) / 1000;
     const pop = new PopularityModel();
