@@ -1,0 +1,13 @@
+export { createEventBus, eventBusFromConfig, type EventBusConfig } from './create-event-bus.ts';
+export { EventBusError, type EventBusErrorCode } from './errors.ts';
+export type { KafkaTuning } from './kafka-bus.ts';
+export {
+  silentLogger,
+  type BusMessage,
+  type ConsumedMessage,
+  type EventBus,
+  type EventBusLogger,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+} from './types.ts';

@@ -1,0 +1,324 @@
+// The only module that knows about kafkajs: everything else sees the EventBus interface.
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage, LogEntry, Producer } from 'kafkajs';
+import { EventBusError } from './errors.ts';
+import { handleWithRedelivery, sleep } from './retry.ts';
+import type {
+  BusMessage,
+  ConsumedMessage,
+  EventBus,
+  EventBusLogger,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from './types.ts';
+import { prefixed, validatePublish, validateSubscribe, validateTopicSpecs } from './validate.ts';
+
+const { Kafka, Partitioners, logLevel } = kafkajs;
+
+/** Group-membership timing. Defaults suit production; tests shorten them to keep joins quick. */
+export interface KafkaTuning {
+  /** A member silent this long is evicted (broker bounds: 6 s – 5 min by default). Default 30 000. */
+  sessionTimeoutMs?: number;
+  /** Default 3 000; must stay well under sessionTimeoutMs. */
+  heartbeatIntervalMs?: number;
+  /** How long members get to rejoin during a rebalance. Default 60 000. */
+  rebalanceTimeoutMs?: number;
+  /** Longest a fetch waits for new data; also bounds how late a member notices a rebalance. Default 1 000. */
+  maxWaitTimeMs?: number;
+}
+
+interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  topicPrefix: string;
+  log: EventBusLogger;
+  tuning: KafkaTuning;
+}
+
+/** kafkajs narrates every connect and join at INFO; those are debug detail for us. */
+function kafkajsLogCreator(log: EventBusLogger) {
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, ...fields } = entry;
+      const f = { ...fields, namespace, source: 'kafkajs' };
+      if (level === logLevel.ERROR) log.error(f, message);
+      else if (level === logLevel.WARN) log.warn(f, message);
+      else log.debug(f, message);
+    };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Memoises an async connect; a failed attempt is forgotten so the next call retries. */
+function lazily<T>(connect: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= connect().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    }));
+}
+
+export class KafkaEventBus implements EventBus {
+  private readonly kafka: InstanceType<typeof Kafka>;
+  private readonly prefix: string;
+  private readonly log: EventBusLogger;
+  private readonly tuning: Required<KafkaTuning>;
+  private readonly knownTopics = new Set<string>();
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
+
+  private readonly admin = lazily(async (): Promise<Admin> => {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    return admin;
+  });
+
+  private readonly producer = lazily(async (): Promise<Producer> => {
+    const producer = this.kafka.producer({
+      // Idempotence + a single in-flight request: broker-side retries can neither duplicate nor reorder a key's messages.
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Java-compatible murmur2 keying; naming it explicitly is also what silences kafkajs's v2 partitioner warning.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    return producer;
+  });
+
+  constructor(options: KafkaBusOptions) {
+    this.prefix = options.topicPrefix;
+    this.log = options.log;
+    this.tuning = {
+      sessionTimeoutMs: options.tuning.sessionTimeoutMs ?? 30_000,
+      heartbeatIntervalMs: options.tuning.heartbeatIntervalMs ?? 3_000,
+      rebalanceTimeoutMs: options.tuning.rebalanceTimeoutMs ?? 60_000,
+      maxWaitTimeMs: options.tuning.maxWaitTimeMs ?? 1_000,
+    };
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.INFO,
+      logCreator: kafkajsLogCreator(options.log),
+    });
+  }
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    this.assertOpen();
+    const wanted = validateTopicSpecs(specs).map((s) => ({ ...s, full: prefixed(this.prefix, s.name) }));
+    if (wanted.length === 0) return;
+    await this.brokerCall('ensureTopics', async () => {
+      const admin = await this.admin();
+      const existing = new Set(await admin.listTopics());
+      const missing = wanted.filter((s) => !existing.has(s.full));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.full,
+            numPartitions: s.partitions,
+            configEntries: [
+              ...(s.retentionMs !== undefined ? [{ name: 'retention.ms', value: String(s.retentionMs) }] : []),
+              ...(s.cleanupPolicy ? [{ name: 'cleanup.policy', value: s.cleanupPolicy }] : []),
+            ],
+          })),
+        });
+        this.log.info({ topics: missing.map((s) => s.full) }, 'created Kafka topics');
+      }
+      // Also covers a topic another process created concurrently with a different shape.
+      const metadata = await admin.fetchTopicMetadata({ topics: wanted.map((s) => s.full) });
+      for (const s of wanted) {
+        const actual = metadata.topics.find((t) => t.name === s.full)?.partitions.length;
+        if (actual !== s.partitions) {
+          throw new EventBusError('TOPIC_CONFLICT', `topic "${s.full}" exists with ${actual} partitions, not ${s.partitions}`);
+        }
+        this.knownTopics.add(s.full);
+      }
+    });
+  }
+
+  async publish(topic: string, messages: BusMessage[]): Promise<void> {
+    this.assertOpen();
+    const v = validatePublish(topic, messages);
+    const full = prefixed(this.prefix, v.topic);
+    await this.requireTopics([full]);
+    if (v.messages.length === 0) return;
+    const now = String(Date.now());
+    await this.brokerCall(`publish to "${full}"`, async () => {
+      const producer = await this.producer();
+      await producer.send({
+        topic: full,
+        acks: -1,
+        messages: v.messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          headers: m.headers,
+          timestamp: m.timestamp === undefined ? now : String(m.timestamp),
+        })),
+      });
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    this.assertOpen();
+    const o = validateSubscribe(options);
+    const topics = o.topics.map((t) => prefixed(this.prefix, t));
+    await this.requireTopics(topics);
+    const consumer = this.kafka.consumer({
+      groupId: prefixed(this.prefix, o.groupId),
+      sessionTimeout: this.tuning.sessionTimeoutMs,
+      heartbeatInterval: this.tuning.heartbeatIntervalMs,
+      rebalanceTimeout: this.tuning.rebalanceTimeoutMs,
+      maxWaitTimeInMs: this.tuning.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+    });
+    const stopping = new AbortController();
+    const joined = this.waitForJoin(consumer);
+    await this.brokerCall(`subscribe group "${o.groupId}"`, async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: o.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.deliver(consumer, payload, o, stopping.signal),
+      });
+    });
+
+    let stopped: Promise<void> | undefined;
+    const subscription: Subscription = {
+      groupId: o.groupId,
+      stop: () =>
+        (stopped ??= (async () => {
+          stopping.abort();
+          this.subscriptions.delete(subscription);
+          // disconnect waits for the batch in hand, then leaves the group so others rebalance at once.
+          await consumer.disconnect();
+        })()),
+    };
+    this.subscriptions.add(subscription);
+    try {
+      await joined;
+    } catch (err) {
+      await subscription.stop();
+      throw err;
+    }
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    const [producer, admin] = await Promise.allSettled([this.producer(), this.admin()]);
+    await Promise.all([
+      producer.status === 'fulfilled' ? producer.value.disconnect() : undefined,
+      admin.status === 'fulfilled' ? admin.value.disconnect() : undefined,
+    ]);
+  }
+
+  /** Hands one fetched batch to the handler in maxBatchSize chunks, committing after each success. */
+  private async deliver(
+    consumer: Consumer,
+    { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
+    o: ReturnType<typeof validateSubscribe>,
+    stopping: AbortSignal,
+  ): Promise<void> {
+    const topic = batch.topic.slice(this.prefix.length);
+    for (let i = 0; i < batch.messages.length; i += o.maxBatchSize) {
+      if (stopping.aborted || !isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(i, i + o.maxBatchSize);
+      const abandon = new AbortController();
+      const onStop = () => abandon.abort();
+      stopping.addEventListener('abort', onStop, { once: true });
+      try {
+        const delivered = await handleWithRedelivery(
+          () => o.handleBatch(chunk.map((m) => toConsumed(m, topic, batch.partition))),
+          abandon.signal,
+          (err, attempt, delayMs) =>
+            this.log.warn(
+              { err, groupId: o.groupId, topic, partition: batch.partition, offset: chunk[0]!.offset, attempt, delayMs },
+              'handleBatch failed; redelivering the batch',
+            ),
+          // Keep the membership alive through long backoffs; give up the batch once the partition moved away.
+          async (ms, signal) => {
+            const until = Date.now() + ms;
+            while (!signal.aborted && Date.now() < until) {
+              await sleep(Math.min(this.tuning.heartbeatIntervalMs, until - Date.now()), signal);
+              if (isStale() || !isRunning()) abandon.abort();
+              else await heartbeat();
+            }
+          },
+        );
+        // Not delivered: stopping or rebalanced; uncommitted, so the next owner gets it again.
+        if (!delivered) return;
+      } finally {
+        stopping.removeEventListener('abort', onStop);
+      }
+      const last = chunk[chunk.length - 1]!.offset;
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      resolveOffset(last);
+      await heartbeat();
+    }
+  }
+
+  /** Resolves on the first GROUP_JOIN; rejects if the consumer crashes before joining. */
+  private waitForJoin(consumer: Consumer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
+        offJoin();
+        offCrash();
+        resolve();
+      });
+      const offCrash = consumer.on(consumer.events.CRASH, (event) => {
+        offJoin();
+        offCrash();
+        reject(new EventBusError('BROKER_ERROR', `consumer failed before joining its group: ${describe(event.payload.error)}`, { cause: event.payload.error }));
+      });
+    });
+  }
+
+  /** Fails fast with UNKNOWN_TOPIC instead of letting kafkajs retry metadata for 30 s. */
+  private async requireTopics(fullNames: string[]): Promise<void> {
+    if (fullNames.every((t) => this.knownTopics.has(t))) return;
+    const listed = await this.brokerCall('list topics', async () => new Set(await (await this.admin()).listTopics()));
+    for (const t of fullNames) {
+      if (!listed.has(t)) throw new EventBusError('UNKNOWN_TOPIC', `topic "${t}" does not exist; declare it with ensureTopics first`);
+      this.knownTopics.add(t);
+    }
+  }
+
+  /** Keeps our own errors, wraps kafkajs's in BROKER_ERROR with the operation named. */
+  private async brokerCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof EventBusError) throw err;
+      throw new EventBusError('BROKER_ERROR', `Kafka ${what} failed: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventBusError('BUS_CLOSED', 'the event bus is closed');
+  }
+}
+
+function toConsumed(m: KafkaMessage, topic: string, partition: number): ConsumedMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(m.headers ?? {})) {
+    const first = Array.isArray(raw) ? raw[0] : raw;
+    if (first !== undefined) headers[name] = first.toString();
+  }
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key?.toString('utf8') ?? '',
+    value: m.value ?? Buffer.alloc(0),
+    headers,
+    timestamp: Number(m.timestamp),
+  };
+}

@@ -1,0 +1,74 @@
+/** One event as a producer hands it to the bus. */
+export interface BusMessage {
+  /** Messages with the same key land in the same partition and are consumed in publish order. */
+  key: string;
+  value: Buffer;
+  headers?: Record<string, string>;
+  /** Milliseconds since the epoch; the bus stamps the publish time when absent. */
+  timestamp?: number;
+}
+
+/** One event as a consumer receives it. */
+export interface ConsumedMessage extends BusMessage {
+  /** The topic name as the application knows it (without the configured prefix). */
+  topic: string;
+  partition: number;
+  /** Decimal string: Kafka offsets are 64-bit. */
+  offset: string;
+  headers: Record<string, string>;
+  timestamp: number;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  retentionMs?: number;
+  cleanupPolicy?: 'delete' | 'compact';
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts: the oldest message (true) or only new ones (false, default). */
+  fromBeginning?: boolean;
+  /**
+   * Called with messages of one partition, in offset order. Offsets are committed only
+   * after it resolves; when it throws, the same batch is redelivered (with backoff)
+   * until it succeeds or the subscription stops, and nothing after it is committed.
+   */
+  handleBatch: (messages: ConsumedMessage[]) => Promise<void>;
+  /** Upper bound on messages per handleBatch call (default 100). */
+  maxBatchSize?: number;
+}
+
+export interface Subscription {
+  readonly groupId: string;
+  /** Finishes (or abandons, uncommitted) the batch in hand, leaves the group and resolves. */
+  stop(): Promise<void>;
+}
+
+export interface EventBus {
+  /** Creates missing topics; fails with TOPIC_CONFLICT when one exists with another partition count. */
+  ensureTopics(specs: TopicSpec[]): Promise<void>;
+  /** Resolves only once every message is durably accepted (Kafka: idempotent producer, acks=all). */
+  publish(topic: string, messages: BusMessage[]): Promise<void>;
+  /** Resolves once the consumer is a member of its group. */
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Stops every subscription and releases connections; the bus is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Structured logger; pino's Logger satisfies it. */
+export interface EventBusLogger {
+  debug(fields: Record<string, unknown>, msg: string): void;
+  info(fields: Record<string, unknown>, msg: string): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
+  error(fields: Record<string, unknown>, msg: string): void;
+}
+
+export const silentLogger: EventBusLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
