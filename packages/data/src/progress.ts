@@ -41,7 +41,10 @@ function barProgress(stream: NodeJS.WriteStream): ProgressReporter {
         bar = new cliProgress.SingleBar(
           {
             stream,
-            format: total === undefined ? `${stage.padEnd(14)} {value} rows  {speed} rows/s` : `${stage.padEnd(14)} [{bar}] {value}/{total}  {speed} rows/s`,
+            format:
+              total === undefined
+                ? `${stage.padEnd(14)} {value} rows  {speed} rows/s`
+                : `${stage.padEnd(14)} [{bar}] {value}/{total}  {speed} rows/s`,
             hideCursor: true,
             clearOnComplete: false,
           },

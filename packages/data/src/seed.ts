@@ -48,7 +48,8 @@ export interface SeedReport {
 export async function seedStore(db: WriteTarget, store: SyntheticStore, opts: SeedOptions = {}): Promise<SeedReport> {
   const started = performance.now();
   const batchSize = opts.batchSize ?? 2000;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const progress = opts.onProgress ?? (() => undefined);
   const report: SeedReport = {
     categories: emptyUpsertCounts(),
@@ -69,7 +70,10 @@ export async function seedStore(db: WriteTarget, store: SyntheticStore, opts: Se
     progress('products', Math.min(i + batchSize, store.products.length), store.products.length);
   }
 
-  if (opts.imagesDir) report.images = await writeImages(store, opts.imagesDir, opts.imageSize ?? 128, (done) => progress('images', done, store.products.length));
+  if (opts.imagesDir)
+    report.images = await writeImages(store, opts.imagesDir, opts.imageSize ?? 128, (done) =>
+      progress('images', done, store.products.length),
+    );
 
   for (let i = 0; i < store.users.length; i += batchSize) {
     addUpsertCounts(report.users, await upsertUsers(db, store.users.slice(i, i + batchSize)));
@@ -112,7 +116,12 @@ export async function seedStore(db: WriteTarget, store: SyntheticStore, opts: Se
   return report;
 }
 
-async function writeImages(store: SyntheticStore, dir: string, size: number, onDone: (n: number) => void): Promise<SeedReport['images']> {
+async function writeImages(
+  store: SyntheticStore,
+  dir: string,
+  size: number,
+  onDone: (n: number) => void,
+): Promise<SeedReport['images']> {
   const unsafe = store.products.find((p) => imageStem(p.sku) !== p.sku);
   if (unsafe) throw new Error(`sku ${JSON.stringify(unsafe.sku)} cannot be used as an image file name`);
   await mkdir(dir, { recursive: true });
@@ -120,7 +129,10 @@ async function writeImages(store: SyntheticStore, dir: string, size: number, onD
   let done = 0;
   await mapLimit(store.products, 4, async (product) => {
     const target = join(dir, `${product.sku}.png`);
-    const exists = await access(target).then(() => true, () => false);
+    const exists = await access(target).then(
+      () => true,
+      () => false,
+    );
     if (exists) result.skipped++;
     else {
       // Through a temporary name, so an interrupted seed never leaves a truncated PNG behind.

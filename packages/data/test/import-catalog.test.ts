@@ -54,15 +54,30 @@ await forEachBackend('catalog import', (open) => {
       imageUrl: '/images/TENT-1.png',
       source: 'csv:products.csv',
     });
-    expect([tent!.category?.slug, tent!.category?.path, tent!.category?.depth]).toEqual(['outdoor/camping/tents', 'outdoor/camping/tents', 2]);
+    expect([tent!.category?.slug, tent!.category?.path, tent!.category?.depth]).toEqual([
+      'outdoor/camping/tents',
+      'outdoor/camping/tents',
+      2,
+    ]);
     expect([boot!.priceCents, boot!.availability, boot!.imageUrl]).toEqual([8950, 'LOW_STOCK', '/images/BOOT-1.jpg']);
     expect([lamp!.title, lamp!.availability, lamp!.imageUrl]).toEqual(['Lamp "Bright", 200lm', 'PREORDER', null]);
-    expect([cap!.categoryId, cap!.currency, cap!.availability, cap!.attributes]).toEqual([null, 'EUR', 'DISCONTINUED', { material: 'cotton' }]);
+    expect([cap!.categoryId, cap!.currency, cap!.availability, cap!.attributes]).toEqual([
+      null,
+      'EUR',
+      'DISCONTINUED',
+      { material: 'cotton' },
+    ]);
     expect(readFileSync(join(out, 'TENT-1.png')).equals(readFileSync(join(imagesDir, 'tent.png')))).toBe(true);
     expect(existsSync(join(out, 'CORRUPT-1.jpg'))).toBe(false);
 
     const slugs = (await db.prisma.category.findMany({ orderBy: { slug: 'asc' } })).map((c) => c.slug);
-    expect(slugs).toEqual(['outdoor', 'outdoor/camping', 'outdoor/camping/lights', 'outdoor/camping/tents', 'outdoor/footwear']);
+    expect(slugs).toEqual([
+      'outdoor',
+      'outdoor/camping',
+      'outdoor/camping/lights',
+      'outdoor/camping/tents',
+      'outdoor/footwear',
+    ]);
   });
 
   it('re-runs idempotently: same rows, nothing rewritten, same report of bad rows', async () => {
@@ -107,7 +122,9 @@ await forEachBackend('catalog import', (open) => {
 
       const noPrice = join(tmp, 'noprice.csv');
       writeFileSync(noPrice, 'sku,title\nX-1,No price\n');
-      await expect(importCatalog(db, { file: noPrice })).rejects.toThrow(/wrong header "sku,title": expected a price or price_cents column/);
+      await expect(importCatalog(db, { file: noPrice })).rejects.toThrow(
+        /wrong header "sku,title": expected a price or price_cents column/,
+      );
       await expect(importCatalog(db, { file: join(tmp, 'missing.csv') })).rejects.toBeInstanceOf(UnusableInputError);
       await expect(importCatalog(db, { file: mapped, preset: 'nope' })).rejects.toThrow(/unknown preset nope/);
       expect(await db.prisma.product.count({ where: { sku: 'X-1' } })).toBe(0);

@@ -41,20 +41,46 @@ await forEachBackend('MovieLens import', (open) => {
 
     const toy = await db.prisma.product.findUniqueOrThrow({ where: { sku: 'ml-1' }, include: { category: true } });
     expect(toy).toMatchObject({ title: 'Toy Story', priceCents: 0, source: 'movielens' });
-    expect(toy.attributes).toEqual({ movieId: 1, year: 1995, genres: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'], tags: ['pixar', 'fun'] });
-    expect([toy.category?.slug, toy.category?.path, toy.category?.depth]).toEqual(['movies/adventure', 'movies/adventure', 1]);
+    expect(toy.attributes).toEqual({
+      movieId: 1,
+      year: 1995,
+      genres: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'],
+      tags: ['pixar', 'fun'],
+    });
+    expect([toy.category?.slug, toy.category?.path, toy.category?.depth]).toEqual([
+      'movies/adventure',
+      'movies/adventure',
+      1,
+    ]);
     const president = await db.prisma.product.findUniqueOrThrow({ where: { sku: 'ml-2' } });
     expect(president.title).toBe('American President, The');
     const untitled = await db.prisma.product.findUniqueOrThrow({ where: { sku: 'ml-5' }, include: { category: true } });
     expect([untitled.category?.slug, untitled.attributes]).toEqual(['movies', { movieId: 5, genres: [] }]);
     expect(await db.prisma.product.count({ where: { sku: { in: ['ml-4', 'ml-7'] } } })).toBe(0);
 
-    const rating = await db.prisma.interaction.findUniqueOrThrow({ where: { eventId: 'ml:rating:2:1' }, include: { user: true, product: true } });
-    expect([rating.type, rating.value, rating.user.externalId, rating.product.sku, rating.occurredAt.toISOString()]).toEqual([
-      'RATE', 3.5, 'ml-2', 'ml-1', new Date(964982224 * 1000).toISOString(),
+    const rating = await db.prisma.interaction.findUniqueOrThrow({
+      where: { eventId: 'ml:rating:2:1' },
+      include: { user: true, product: true },
+    });
+    expect([
+      rating.type,
+      rating.value,
+      rating.user.externalId,
+      rating.product.sku,
+      rating.occurredAt.toISOString(),
+    ]).toEqual(['RATE', 3.5, 'ml-2', 'ml-1', new Date(964982224 * 1000).toISOString()]);
+    expect(
+      await db.prisma.interaction.count({
+        where: { eventId: { in: ['ml:rating:2:3', 'ml:rating:3:99', 'ml:rating:3:5'] } },
+      }),
+    ).toBe(0);
+    expect((await db.prisma.user.findMany({ orderBy: { externalId: 'asc' } })).map((u) => u.externalId)).toEqual([
+      'ml-1',
+      'ml-2',
+      'ml-3',
+      'ml-4',
+      'ml-5',
     ]);
-    expect(await db.prisma.interaction.count({ where: { eventId: { in: ['ml:rating:2:3', 'ml:rating:3:99', 'ml:rating:3:5'] } } })).toBe(0);
-    expect((await db.prisma.user.findMany({ orderBy: { externalId: 'asc' } })).map((u) => u.externalId)).toEqual(['ml-1', 'ml-2', 'ml-3', 'ml-4', 'ml-5']);
   });
 
   it('re-runs idempotently', async () => {

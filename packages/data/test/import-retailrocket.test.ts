@@ -45,10 +45,16 @@ await forEachBackend('RetailRocket import', (open) => {
       ['rr-809', 'rr-169/rr-809', 1],
     ]);
     // Latest by timestamp wins: category 809 (not 1016), available 0 (not the earlier 1).
-    const item = await db.prisma.product.findUniqueOrThrow({ where: { sku: 'rr-355908' }, include: { category: true } });
+    const item = await db.prisma.product.findUniqueOrThrow({
+      where: { sku: 'rr-355908' },
+      include: { category: true },
+    });
     expect([item.category?.slug, item.availability, item.title]).toEqual(['rr-809', 'OUT_OF_STOCK', 'Item 355908']);
     const unknownCategory = await db.prisma.product.findUniqueOrThrow({ where: { sku: 'rr-461686' } });
-    expect([unknownCategory.categoryId, unknownCategory.attributes]).toEqual([null, { itemId: 461686, categoryId: 4242 }]);
+    expect([unknownCategory.categoryId, unknownCategory.attributes]).toEqual([
+      null,
+      { itemId: 461686, categoryId: 4242 },
+    ]);
     expect(await db.prisma.product.count({ where: { sku: 'rr-999999' } })).toBe(1);
 
     const types = await db.prisma.interaction.groupBy({ by: ['type'], _count: true, orderBy: { type: 'asc' } });
@@ -57,8 +63,14 @@ await forEachBackend('RetailRocket import', (open) => {
       ['ADD_TO_CART', 2],
       ['PURCHASE', 1],
     ]);
-    const purchase = await db.prisma.interaction.findFirstOrThrow({ where: { type: 'PURCHASE' }, include: { user: true } });
-    expect([purchase.eventId, purchase.user.externalId]).toEqual(['rr:transaction:111016:355908:1433222276276', 'rr-111016']);
+    const purchase = await db.prisma.interaction.findFirstOrThrow({
+      where: { type: 'PURCHASE' },
+      include: { user: true },
+    });
+    expect([purchase.eventId, purchase.user.externalId]).toEqual([
+      'rr:transaction:111016:355908:1433222276276',
+      'rr-111016',
+    ]);
     expect(await db.prisma.user.count({ where: { externalId: { in: ['rr-', 'rr-undefined'] } } })).toBe(0);
   });
 

@@ -26,7 +26,11 @@ await forEachBackend('seedStore', (open) => {
 
   it('persists the whole store and its images', async () => {
     const stages = new Set<string>();
-    const report = await seedStore(db, store, { imagesDir: images, imageSize: 32, onProgress: (stage) => stages.add(stage) });
+    const report = await seedStore(db, store, {
+      imagesDir: images,
+      imageSize: 32,
+      onProgress: (stage) => stages.add(stage),
+    });
     expect(report.categories.inserted).toBe(store.categories.length);
     expect(report.products.inserted).toBe(60);
     expect(report.users.inserted).toBe(store.users.length);
@@ -38,7 +42,9 @@ await forEachBackend('seedStore', (open) => {
     expect(await db.prisma.product.count()).toBe(60);
     expect(await db.prisma.interaction.count()).toBe(interactions.length);
     expect(await db.prisma.review.count()).toBe(reviewPairs.size);
-    const withPrefs = store.users.filter((u) => u.preferredCategorySlugs !== undefined || u.preferredBrands !== undefined).length;
+    const withPrefs = store.users.filter(
+      (u) => u.preferredCategorySlugs !== undefined || u.preferredBrands !== undefined,
+    ).length;
     expect(await db.prisma.userPreference.count()).toBe(withPrefs);
     // Every category's path starts at a root and ends with its own slug's last segment.
     for (const c of await db.prisma.category.findMany({ include: { parent: true } })) {

@@ -36,7 +36,13 @@ const product = (sku: string, extra: Partial<ProductRecord> = {}): ProductRecord
 });
 
 const users: UserRecord[] = [
-  { externalId: 'u1', displayName: 'Ann', email: 'ann@example.com', preferredCategorySlugs: ['women/shoes', 'outdoor'], preferredBrands: ['Acme'] },
+  {
+    externalId: 'u1',
+    displayName: 'Ann',
+    email: 'ann@example.com',
+    preferredCategorySlugs: ['women/shoes', 'outdoor'],
+    preferredBrands: ['Acme'],
+  },
   { externalId: 'u2' },
 ];
 
@@ -64,8 +70,18 @@ function suite(name: string, open: () => Promise<Database>) {
     });
 
     it('upserts categories with resolved parents, path and depth, idempotently', async () => {
-      expect(await upsertCategories(db, categories)).toEqual({ inserted: 4, updated: 0, unchanged: 0, duplicatesInBatch: 0 });
-      expect(await upsertCategories(db, categories)).toEqual({ inserted: 0, updated: 0, unchanged: 4, duplicatesInBatch: 0 });
+      expect(await upsertCategories(db, categories)).toEqual({
+        inserted: 4,
+        updated: 0,
+        unchanged: 0,
+        duplicatesInBatch: 0,
+      });
+      expect(await upsertCategories(db, categories)).toEqual({
+        inserted: 0,
+        updated: 0,
+        unchanged: 4,
+        duplicatesInBatch: 0,
+      });
       const rows = await db.prisma.category.findMany({ orderBy: { slug: 'asc' }, include: { parent: true } });
       expect(rows.map((r) => [r.slug, r.path, r.depth, r.parent?.slug ?? null])).toEqual([
         ['outdoor', 'outdoor', 0, null],
@@ -80,9 +96,15 @@ function suite(name: string, open: () => Promise<Database>) {
       const moved = await db.prisma.category.findUniqueOrThrow({ where: { slug: 'sneakers' } });
       expect([moved.path, moved.depth]).toEqual(['outdoor/women/shoes/sneakers', 2]);
       await upsertCategories(db, [{ slug: 'women/shoes', name: 'Shoes', parentSlug: 'women' }]);
-      expect((await db.prisma.category.findUniqueOrThrow({ where: { slug: 'sneakers' } })).path).toBe('women/shoes/sneakers');
-      await expect(upsertCategories(db, [{ slug: 'women', name: 'Women', parentSlug: 'sneakers' }])).rejects.toThrow(/cycle/);
-      await expect(upsertCategories(db, [{ slug: 'kids', name: 'Kids', parentSlug: 'nope' }])).rejects.toThrow(/parent nope does not exist/);
+      expect((await db.prisma.category.findUniqueOrThrow({ where: { slug: 'sneakers' } })).path).toBe(
+        'women/shoes/sneakers',
+      );
+      await expect(upsertCategories(db, [{ slug: 'women', name: 'Women', parentSlug: 'sneakers' }])).rejects.toThrow(
+        /cycle/,
+      );
+      await expect(upsertCategories(db, [{ slug: 'kids', name: 'Kids', parentSlug: 'nope' }])).rejects.toThrow(
+        /parent nope does not exist/,
+      );
       expect(await db.prisma.category.count({ where: { slug: 'kids' } })).toBe(0);
     });
 
@@ -91,10 +113,23 @@ function suite(name: string, open: () => Promise<Database>) {
       expect(await upsertProducts(db, batch)).toEqual({ inserted: 3, updated: 0, unchanged: 0, duplicatesInBatch: 0 });
       expect(await upsertProducts(db, batch)).toEqual({ inserted: 0, updated: 0, unchanged: 3, duplicatesInBatch: 0 });
       const changed = [product('p1', { priceCents: 2500 }), product('p2', { categorySlug: undefined }), product('p3')];
-      expect(await upsertProducts(db, changed)).toEqual({ inserted: 0, updated: 1, unchanged: 2, duplicatesInBatch: 0 });
+      expect(await upsertProducts(db, changed)).toEqual({
+        inserted: 0,
+        updated: 1,
+        unchanged: 2,
+        duplicatesInBatch: 0,
+      });
       const p1 = await db.prisma.product.findUniqueOrThrow({ where: { sku: 'p1' }, include: { category: true } });
-      expect([p1.priceCents, p1.category?.slug, p1.attributes]).toEqual([2500, 'sneakers', { colour: 'red', tags: ['a', 'b'] }]);
-      expect(await upsertProducts(db, [product('p1', { title: 'Other' })], { onExisting: 'keep' })).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
+      expect([p1.priceCents, p1.category?.slug, p1.attributes]).toEqual([
+        2500,
+        'sneakers',
+        { colour: 'red', tags: ['a', 'b'] },
+      ]);
+      expect(await upsertProducts(db, [product('p1', { title: 'Other' })], { onExisting: 'keep' })).toMatchObject({
+        inserted: 0,
+        updated: 0,
+        unchanged: 1,
+      });
       expect((await db.prisma.product.findUniqueOrThrow({ where: { sku: 'p1' } })).title).toBe('Product p1');
     });
 
@@ -103,7 +138,9 @@ function suite(name: string, open: () => Promise<Database>) {
       const err = await upsertProducts(db, bad).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InvalidRecordError);
       expect((err as InvalidRecordError).problems.map((p) => p.index)).toEqual([1, 2]);
-      await expect(upsertProducts(db, [product('ok-2'), product('bad-2', { categorySlug: 'missing' })])).rejects.toThrow(/category missing does not exist/);
+      await expect(
+        upsertProducts(db, [product('ok-2'), product('bad-2', { categorySlug: 'missing' })]),
+      ).rejects.toThrow(/category missing does not exist/);
       expect(await db.prisma.product.count({ where: { sku: { in: ['ok-1', 'ok-2', 'bad-1', 'bad-2'] } } })).toBe(0);
     });
 
@@ -112,7 +149,10 @@ function suite(name: string, open: () => Promise<Database>) {
       expect(await upsertUsers(db, users)).toEqual({ inserted: 0, updated: 0, unchanged: 2, duplicatesInBatch: 0 });
       // A source without names must not erase the stored one.
       expect(await upsertUsers(db, [{ externalId: 'u1' }])).toMatchObject({ unchanged: 1 });
-      const u1 = await db.prisma.user.findUniqueOrThrow({ where: { externalId: 'u1' }, include: { preferences: true } });
+      const u1 = await db.prisma.user.findUniqueOrThrow({
+        where: { externalId: 'u1' },
+        include: { preferences: true },
+      });
       expect(u1.displayName).toBe('Ann');
       const cats = await db.prisma.category.findMany({ where: { slug: { in: ['women/shoes', 'outdoor'] } } });
       const idOf = (slug: string) => cats.find((c) => c.slug === slug)!.id;
@@ -149,14 +189,27 @@ function suite(name: string, open: () => Promise<Database>) {
         insertInteractions(db, [{ ...more[2]!, eventId: 'e7', type: 'RATE', value: 9 }], cache),
       ).rejects.toThrow(/rating 9 is outside/);
       expect(await db.prisma.interaction.count()).toBe(4);
-      const e2 = await db.prisma.interaction.findUniqueOrThrow({ where: { eventId: 'e2' }, include: { product: true } });
-      expect([e2.type, e2.value, e2.product.sku, e2.occurredAt.toISOString()]).toEqual(['RATE', 4.5, 'p2', at.toISOString()]);
+      const e2 = await db.prisma.interaction.findUniqueOrThrow({
+        where: { eventId: 'e2' },
+        include: { product: true },
+      });
+      expect([e2.type, e2.value, e2.product.sku, e2.occurredAt.toISOString()]).toEqual([
+        'RATE',
+        4.5,
+        'p2',
+        at.toISOString(),
+      ]);
     });
 
     it('writes reviews by (product, user) and anonymous ones once', async () => {
       expect(await insertReviews(db, reviews)).toEqual({ inserted: 2, updated: 0, skipped: 0, rejected: [] });
       expect(await insertReviews(db, reviews)).toEqual({ inserted: 0, updated: 0, skipped: 2, rejected: [] });
-      expect(await insertReviews(db, [{ ...reviews[0]!, rating: 4 }])).toEqual({ inserted: 0, updated: 1, skipped: 0, rejected: [] });
+      expect(await insertReviews(db, [{ ...reviews[0]!, rating: 4 }])).toEqual({
+        inserted: 0,
+        updated: 1,
+        skipped: 0,
+        rejected: [],
+      });
       expect(await db.prisma.review.count()).toBe(2);
     });
   });

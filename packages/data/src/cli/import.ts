@@ -28,7 +28,12 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { images: { type: 'string' }, preset: { type: 'string' }, 'images-out': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        images: { type: 'string' },
+        preset: { type: 'string' },
+        'images-out': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);

@@ -3,8 +3,18 @@ import { AVAILABILITY, MAX_INT4, slugify } from '../write/validate.ts';
 
 /** Product fields a catalog row can carry. */
 export const CATALOG_FIELDS = [
-  'sku', 'title', 'description', 'brand', 'category', 'price', 'price_cents',
-  'currency', 'availability', 'stock', 'attributes', 'image',
+  'sku',
+  'title',
+  'description',
+  'brand',
+  'category',
+  'price',
+  'price_cents',
+  'currency',
+  'availability',
+  'stock',
+  'attributes',
+  'image',
 ] as const;
 export type CatalogField = (typeof CATALOG_FIELDS)[number];
 
@@ -52,12 +62,21 @@ export interface CatalogPreset {
 const PRODUCTS_WITH_IMAGES: CatalogPreset = {
   name: 'products-with-images',
   header: ['product_id', 'title', 'description', 'category', 'image_file', 'price_synthetic'],
-  columns: { sku: 'product_id', title: 'title', description: 'description', image: 'image_file', price: 'price_synthetic' },
+  columns: {
+    sku: 'product_id',
+    title: 'title',
+    description: 'description',
+    image: 'image_file',
+    price: 'price_synthetic',
+  },
   consumed: ['category'],
   // description is "masterCategory - subCategory - articleType - baseColour - usage" (see the dataset README).
   refine(row, draft) {
-    const parts = String(row.description ?? '').split(' - ').map((p) => p.trim());
-    if (parts.length !== 5) return `description ${JSON.stringify(row.description)} is not "master - sub - article - colour - usage"`;
+    const parts = String(row.description ?? '')
+      .split(' - ')
+      .map((p) => p.trim());
+    if (parts.length !== 5)
+      return `description ${JSON.stringify(row.description)} is not "master - sub - article - colour - usage"`;
     const [master, sub, article, colour, usage] = parts as [string, string, string, string, string];
     const chain = [master, sub, article].filter((p) => p && p !== 'NA');
     if (chain.length === 0) return 'description has no category';
@@ -89,27 +108,55 @@ export function categoryChain(names: readonly string[]): CategoryRecord[] {
 /** Category cell: "A > B > C", a slug path "outdoor/tents", or one name. */
 export function parseCategoryCell(value: string): CategoryRecord[] {
   const v = value.trim();
-  if (v.includes('>')) return categoryChain(v.split('>').map((s) => s.trim()).filter(Boolean));
+  if (v.includes('>'))
+    return categoryChain(
+      v
+        .split('>')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   if (/^[a-z0-9][a-z0-9-_.]*(\/[a-z0-9][a-z0-9-_.]*)+$/.test(v)) return categoryChain(v.split('/'));
   return categoryChain([v]);
 }
 
 const AVAILABILITY_WORDS: Record<string, AvailabilityValue> = {
-  in_stock: 'IN_STOCK', instock: 'IN_STOCK', available: 'IN_STOCK', yes: 'IN_STOCK', true: 'IN_STOCK', '1': 'IN_STOCK',
-  low_stock: 'LOW_STOCK', limited: 'LOW_STOCK',
-  out_of_stock: 'OUT_OF_STOCK', outofstock: 'OUT_OF_STOCK', unavailable: 'OUT_OF_STOCK', sold_out: 'OUT_OF_STOCK', no: 'OUT_OF_STOCK', false: 'OUT_OF_STOCK', '0': 'OUT_OF_STOCK',
-  preorder: 'PREORDER', pre_order: 'PREORDER',
+  in_stock: 'IN_STOCK',
+  instock: 'IN_STOCK',
+  available: 'IN_STOCK',
+  yes: 'IN_STOCK',
+  true: 'IN_STOCK',
+  '1': 'IN_STOCK',
+  low_stock: 'LOW_STOCK',
+  limited: 'LOW_STOCK',
+  out_of_stock: 'OUT_OF_STOCK',
+  outofstock: 'OUT_OF_STOCK',
+  unavailable: 'OUT_OF_STOCK',
+  sold_out: 'OUT_OF_STOCK',
+  no: 'OUT_OF_STOCK',
+  false: 'OUT_OF_STOCK',
+  '0': 'OUT_OF_STOCK',
+  preorder: 'PREORDER',
+  pre_order: 'PREORDER',
   discontinued: 'DISCONTINUED',
 };
 
 export function parseAvailability(value: string): AvailabilityValue | undefined {
-  const key = value.trim().toLowerCase().replace(/[\s-]+/g, '_');
-  return AVAILABILITY_WORDS[key] ?? (AVAILABILITY as readonly string[]).find((a) => a === value.trim()) as AvailabilityValue | undefined;
+  const key = value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+  return (
+    AVAILABILITY_WORDS[key] ??
+    ((AVAILABILITY as readonly string[]).find((a) => a === value.trim()) as AvailabilityValue | undefined)
+  );
 }
 
 /** "12.5" / "12.50" / "1,299.00" → cents; anything else (negative, 3 decimals, text) is refused. */
 export function parsePriceToCents(value: string): number | undefined {
-  const v = value.trim().replace(/^[$€£]/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+  const v = value
+    .trim()
+    .replace(/^[$€£]/, '')
+    .replace(/,(?=\d{3}(\D|$))/g, '');
   const m = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(v);
   if (!m) return undefined;
   const cents = Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
@@ -153,11 +200,13 @@ export function rowToDraft(row: RawRow, ctx: RowContext): Omit<CatalogDraft, 'li
   const price = get('price');
   if (text(cents) !== undefined) {
     const n = Number(text(cents));
-    if (!Number.isInteger(n) || n < 0 || n > MAX_INT4) return `price_cents ${JSON.stringify(text(cents))} is not a non-negative whole number`;
+    if (!Number.isInteger(n) || n < 0 || n > MAX_INT4)
+      return `price_cents ${JSON.stringify(text(cents))} is not a non-negative whole number`;
     priceCents = n;
   } else if (text(price) !== undefined) {
     priceCents = parsePriceToCents(text(price)!);
-    if (priceCents === undefined) return `price ${JSON.stringify(text(price))} is not a non-negative amount with at most 2 decimals`;
+    if (priceCents === undefined)
+      return `price ${JSON.stringify(text(price))} is not a non-negative amount with at most 2 decimals`;
   } else return 'price is missing';
 
   const currency = (text(get('currency')) ?? ctx.defaultCurrency).toUpperCase();
@@ -167,13 +216,15 @@ export function rowToDraft(row: RawRow, ctx: RowContext): Omit<CatalogDraft, 'li
   const stockText = text(get('stock'));
   if (stockText !== undefined) {
     stock = Number(stockText);
-    if (!Number.isInteger(stock) || stock < 0 || stock > MAX_INT4) return `stock ${JSON.stringify(stockText)} is not a non-negative whole number`;
+    if (!Number.isInteger(stock) || stock < 0 || stock > MAX_INT4)
+      return `stock ${JSON.stringify(stockText)} is not a non-negative whole number`;
   }
   let availability: AvailabilityValue = stockText !== undefined && stock === 0 ? 'OUT_OF_STOCK' : 'IN_STOCK';
   const availText = text(get('availability'));
   if (availText !== undefined) {
     const a = parseAvailability(availText);
-    if (!a) return `availability ${JSON.stringify(availText)} is not one of in_stock, low_stock, out_of_stock, preorder, discontinued`;
+    if (!a)
+      return `availability ${JSON.stringify(availText)} is not one of in_stock, low_stock, out_of_stock, preorder, discontinued`;
     availability = a;
   }
 
@@ -188,10 +239,12 @@ export function rowToDraft(row: RawRow, ctx: RowContext): Omit<CatalogDraft, 'li
         return 'attributes is not valid JSON';
       }
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'attributes is not a JSON object';
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      return 'attributes is not a JSON object';
     for (const [k, v] of Object.entries(parsed)) {
       const value = attributeValue(v);
-      if (value === undefined) return `attribute ${JSON.stringify(k)} is not text, a number, a boolean or a list of text`;
+      if (value === undefined)
+        return `attribute ${JSON.stringify(k)} is not text, a number, a boolean or a list of text`;
       attributes[k] = value;
     }
   }

@@ -4,7 +4,17 @@ import { createInterface } from 'node:readline';
 import type { ProgressCallback } from '../progress.ts';
 import type { CategoryRecord } from '../records.ts';
 import { upsertCategories, upsertProducts, type WriteTarget } from '../write/index.ts';
-import { CATALOG_PRESETS, FIELD_ALIASES, CATALOG_FIELDS, rowToDraft, type CatalogDraft, type CatalogPreset, type ColumnMapping, type RawRow, type RowContext } from './catalog-row.ts';
+import {
+  CATALOG_PRESETS,
+  FIELD_ALIASES,
+  CATALOG_FIELDS,
+  rowToDraft,
+  type CatalogDraft,
+  type CatalogPreset,
+  type ColumnMapping,
+  type RawRow,
+  type RowContext,
+} from './catalog-row.ts';
 import { readCsv } from './csv-lines.ts';
 import { copyValidatedImage, mapLimit, resolveInside } from './images.ts';
 import { ReportBuilder, UnusableInputError, type ImportReport } from './report.ts';
@@ -40,7 +50,8 @@ const KNOWN_CATEGORIES_LIMIT = 100_000;
  */
 export async function importCatalog(db: WriteTarget, options: CatalogImportOptions): Promise<ImportReport> {
   const { file } = options;
-  if (!existsSync(file) || !statSync(file).isFile()) throw new UnusableInputError(`catalog file ${file} does not exist`);
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new UnusableInputError(`catalog file ${file} does not exist`);
   const ext = extname(file).toLowerCase();
   const kind = ext === '.csv' ? 'csv' : ext === '.jsonl' || ext === '.ndjson' ? 'jsonl' : undefined;
   if (!kind) throw new UnusableInputError(`catalog file ${file} must end in .csv, .jsonl or .ndjson`);
@@ -48,7 +59,8 @@ export async function importCatalog(db: WriteTarget, options: CatalogImportOptio
     throw new UnusableInputError(`unknown preset ${options.preset}; known: ${Object.keys(CATALOG_PRESETS).join(', ')}`);
   }
   const imagesDir = options.imagesDir ?? dirname(file);
-  if (options.imagesDir && !existsSync(options.imagesDir)) throw new UnusableInputError(`images folder ${options.imagesDir} does not exist`);
+  if (options.imagesDir && !existsSync(options.imagesDir))
+    throw new UnusableInputError(`images folder ${options.imagesDir} does not exist`);
 
   const name = basename(file);
   const report = new ReportBuilder(`catalog ${name}`, options.maxExamples);
@@ -65,7 +77,10 @@ export async function importCatalog(db: WriteTarget, options: CatalogImportOptio
     if (drafts.length === 0) return;
     const ready = await attachImages(drafts);
     await writeCategories(ready.flatMap((d) => d.categories));
-    const counts = await upsertProducts(db, ready.map((d) => d.product));
+    const counts = await upsertProducts(
+      db,
+      ready.map((d) => d.product),
+    );
     report.wrote('products', counts);
     options.onProgress?.('catalog', read, undefined);
   };
@@ -99,7 +114,9 @@ export async function importCatalog(db: WriteTarget, options: CatalogImportOptio
     const fresh = new Map<string, CategoryRecord>();
     for (const c of chain) if (!knownCategories.has(c.slug)) fresh.set(c.slug, c);
     if (fresh.size === 0) return;
-    const stored = await db.pool.query<{ slug: string }>('SELECT slug FROM categories WHERE slug = ANY($1::text[])', [[...fresh.keys()]]);
+    const stored = await db.pool.query<{ slug: string }>('SELECT slug FROM categories WHERE slug = ANY($1::text[])', [
+      [...fresh.keys()],
+    ]);
     for (const r of stored.rows) fresh.delete(r.slug);
     if (fresh.size) report.wrote('categories', await upsertCategories(db, [...fresh.values()]));
     if (knownCategories.size > KNOWN_CATEGORIES_LIMIT) knownCategories.clear();
@@ -203,23 +220,41 @@ function aliasMapping(header: readonly string[] | undefined): ColumnMapping {
   return mapping;
 }
 
-function csvContext(header: string[], options: CatalogImportOptions, base: Pick<RowContext, 'source' | 'defaultCurrency'>, name: string): RowContext {
+function csvContext(
+  header: string[],
+  options: CatalogImportOptions,
+  base: Pick<RowContext, 'source' | 'defaultCurrency'>,
+  name: string,
+): RowContext {
   const dupes = header.filter((h, i) => header.indexOf(h) !== i);
-  if (dupes.length) throw new UnusableInputError(`${name}: the header repeats column(s) ${[...new Set(dupes)].join(', ')}`);
+  if (dupes.length)
+    throw new UnusableInputError(`${name}: the header repeats column(s) ${[...new Set(dupes)].join(', ')}`);
   const detected: CatalogPreset | undefined = options.preset
     ? CATALOG_PRESETS[options.preset]
-    : Object.values(CATALOG_PRESETS).find((p) => p.header.length === header.length && p.header.every((h, i) => header[i] === h));
-  const mapping = { ...(detected ? {} : aliasMapping(header)), ...detected?.columns, ...options.columns } as ColumnMapping;
+    : Object.values(CATALOG_PRESETS).find(
+        (p) => p.header.length === header.length && p.header.every((h, i) => header[i] === h),
+      );
+  const mapping = {
+    ...(detected ? {} : aliasMapping(header)),
+    ...detected?.columns,
+    ...options.columns,
+  } as ColumnMapping;
   const missingCols = Object.entries(mapping).filter(([, col]) => col && !header.includes(col));
   if (missingCols.length) {
-    throw new UnusableInputError(`${name}: column(s) ${missingCols.map(([, c]) => c).join(', ')} named by the mapping are not in the header (${header.join(',')})`);
+    throw new UnusableInputError(
+      `${name}: column(s) ${missingCols.map(([, c]) => c).join(', ')} named by the mapping are not in the header (${header.join(',')})`,
+    );
   }
   const problems: string[] = [];
   if (!mapping.sku) problems.push('a sku column (sku, product_id or id)');
   if (!mapping.title) problems.push('a title column (title or name)');
   if (!mapping.price && !mapping.price_cents) problems.push('a price or price_cents column');
-  if (problems.length) throw new UnusableInputError(`${name}: wrong header "${header.join(',')}": expected ${problems.join(', ')}`);
-  const used = new Set<string>([...Object.values(mapping).filter((c): c is string => !!c), ...(detected?.consumed ?? [])]);
+  if (problems.length)
+    throw new UnusableInputError(`${name}: wrong header "${header.join(',')}": expected ${problems.join(', ')}`);
+  const used = new Set<string>([
+    ...Object.values(mapping).filter((c): c is string => !!c),
+    ...(detected?.consumed ?? []),
+  ]);
   return {
     ...base,
     mapping: mapping as RowContext['mapping'],

@@ -92,7 +92,8 @@ function parseRecord(text: string): Parsed {
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'CSV_QUOTE_NOT_CLOSED') return { unclosed: true };
-    if (code === 'CSV_INVALID_CLOSING_QUOTE') return { error: 'broken quoting: a closing quote is followed by other characters' };
+    if (code === 'CSV_INVALID_CLOSING_QUOTE')
+      return { error: 'broken quoting: a closing quote is followed by other characters' };
     return { error: `broken quoting (${code ?? (err as Error).message})` };
   }
 }

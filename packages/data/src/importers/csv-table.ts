@@ -12,13 +12,16 @@ export interface TableSpec {
 /** Reads only the header and checks it, so a multi-file import refuses bad input before writing anything. */
 export async function checkTable(spec: TableSpec): Promise<string[]> {
   const name = basename(spec.file);
-  if (!existsSync(spec.file) || !statSync(spec.file).isFile()) throw new UnusableInputError(`${spec.file} does not exist`);
+  if (!existsSync(spec.file) || !statSync(spec.file).isFile())
+    throw new UnusableInputError(`${spec.file} does not exist`);
   for await (const item of readCsv(spec.file)) {
     if ('error' in item) throw new UnusableInputError(`${name}: the header line cannot be read (${item.error})`);
     const header = item.fields.map((h) => h.trim());
     const missing = spec.required.filter((c) => !header.includes(c));
     if (missing.length) {
-      throw new UnusableInputError(`${name}: wrong header "${header.join(',')}": expected columns ${spec.required.join(',')} (missing ${missing.join(', ')})`);
+      throw new UnusableInputError(
+        `${name}: wrong header "${header.join(',')}": expected columns ${spec.required.join(',')} (missing ${missing.join(', ')})`,
+      );
     }
     return header;
   }
@@ -30,7 +33,10 @@ export async function checkTable(spec: TableSpec): Promise<string[]> {
  * parse or have the wrong number of cells are counted as read and reported as
  * malformed, then skipped.
  */
-export async function* readTable(spec: TableSpec, report: ReportBuilder): AsyncGenerator<{ line: number; row: Record<string, string> }> {
+export async function* readTable(
+  spec: TableSpec,
+  report: ReportBuilder,
+): AsyncGenerator<{ line: number; row: Record<string, string> }> {
   const name = basename(spec.file);
   let header: string[] | undefined;
   for await (const item of readCsv(spec.file)) {

@@ -3,7 +3,15 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
 
-const EXTENSION: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', avif: 'avif', tiff: 'tif', heif: 'heic' };
+const EXTENSION: Record<string, string> = {
+  jpeg: 'jpg',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+  avif: 'avif',
+  tiff: 'tif',
+  heif: 'heic',
+};
 
 /** A file-system-safe stem for a sku; a short hash keeps two skus that sanitise alike apart. */
 export function imageStem(sku: string): string {
@@ -31,7 +39,10 @@ export async function copyValidatedImage(source: string, sku: string, outDir: st
   try {
     bytes = await readFile(source);
   } catch (err) {
-    return { ok: false, reason: `image ${source} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    return {
+      ok: false,
+      reason: `image ${source} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    };
   }
   let format: string | undefined;
   try {

@@ -2,7 +2,15 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { ProgressCallback } from '../progress.ts';
 import type { CategoryRecord, InteractionRecord, ProductRecord } from '../records.ts';
-import { IdCache, insertInteractions, slugify, upsertCategories, upsertProducts, upsertUsers, type WriteTarget } from '../write/index.ts';
+import {
+  IdCache,
+  insertInteractions,
+  slugify,
+  upsertCategories,
+  upsertProducts,
+  upsertUsers,
+  type WriteTarget,
+} from '../write/index.ts';
 import { checkTable, parseEpoch, parseId, readTable, type TableSpec } from './csv-table.ts';
 import { ReportBuilder, UnusableInputError, type ImportReport } from './report.ts';
 
@@ -54,14 +62,19 @@ interface TagAggregate {
 export async function importMovieLens(db: WriteTarget, options: MovieLensImportOptions): Promise<ImportReport> {
   if (!existsSync(options.dir)) throw new UnusableInputError(`MovieLens folder ${options.dir} does not exist`);
   const movies: TableSpec = { file: join(options.dir, 'movies.csv'), required: ['movieId', 'title', 'genres'] };
-  const ratings: TableSpec = { file: join(options.dir, 'ratings.csv'), required: ['userId', 'movieId', 'rating', 'timestamp'] };
+  const ratings: TableSpec = {
+    file: join(options.dir, 'ratings.csv'),
+    required: ['userId', 'movieId', 'rating', 'timestamp'],
+  };
   const tagsFile = join(options.dir, 'tags.csv');
-  const tags: TableSpec | undefined = existsSync(tagsFile) ? { file: tagsFile, required: ['userId', 'movieId', 'tag', 'timestamp'] } : undefined;
+  const tags: TableSpec | undefined = existsSync(tagsFile)
+    ? { file: tagsFile, required: ['userId', 'movieId', 'tag', 'timestamp'] }
+    : undefined;
   for (const spec of [movies, ratings, ...(tags ? [tags] : [])]) await checkTable(spec);
 
   const report = new ReportBuilder('movielens', options.maxExamples);
   if (!tags) report.note('tags.csv not found: movies get no tags');
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? 2000;
   const progress = options.onProgress;
 
   // 1. Tags first, aggregated per movie, so each movie is written once, complete.
@@ -105,7 +118,14 @@ export async function importMovieLens(db: WriteTarget, options: MovieLensImportO
     for (const p of products) if (p.genre && !knownGenres.has(p.genre.slug)) fresh.set(p.genre.slug, p.genre);
     if (fresh.size) report.wrote('categories', await upsertCategories(db, [...fresh.values()]));
     for (const slug of fresh.keys()) knownGenres.add(slug);
-    if (products.length) report.wrote('products', await upsertProducts(db, products.map((p) => p.record)));
+    if (products.length)
+      report.wrote(
+        'products',
+        await upsertProducts(
+          db,
+          products.map((p) => p.record),
+        ),
+      );
     products = [];
     progress?.('movies', movieIds.size, undefined);
   };
@@ -123,9 +143,16 @@ export async function importMovieLens(db: WriteTarget, options: MovieLensImportO
     }
     if (movieIds.has(movieId)) report.duplicate();
     movieIds.add(movieId);
-    const genres = (row.genres ?? '').split('|').map((g) => g.trim()).filter((g) => g && g !== NO_GENRES);
-    const tagList = [...(tagsByMovie.get(movieId)?.tags.values() ?? [])].sort((a, b) => b.count - a.count || a.text.localeCompare(b.text)).map((t) => t.text);
-    const genre = genres[0] ? { slug: `movies/${slugify(genres[0])}`, name: genres[0], parentSlug: MOVIES_ROOT.slug } : undefined;
+    const genres = (row.genres ?? '')
+      .split('|')
+      .map((g) => g.trim())
+      .filter((g) => g && g !== NO_GENRES);
+    const tagList = [...(tagsByMovie.get(movieId)?.tags.values() ?? [])]
+      .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text))
+      .map((t) => t.text);
+    const genre = genres[0]
+      ? { slug: `movies/${slugify(genres[0])}`, name: genres[0], parentSlug: MOVIES_ROOT.slug }
+      : undefined;
     const attributes: ProductRecord['attributes'] = { genres, movieId: Number(movieId) };
     if (year !== undefined) attributes.year = year;
     if (tagList.length) attributes.tags = tagList;
@@ -135,7 +162,9 @@ export async function importMovieLens(db: WriteTarget, options: MovieLensImportO
       record: {
         sku: movieSku(movieId),
         title,
-        description: [genres.join(', '), tagList.length ? `Tagged: ${tagList.slice(0, 12).join(', ')}` : ''].filter(Boolean).join('. '),
+        description: [genres.join(', '), tagList.length ? `Tagged: ${tagList.slice(0, 12).join(', ')}` : '']
+          .filter(Boolean)
+          .join('. '),
         categorySlug: genre?.slug ?? MOVIES_ROOT.slug,
         priceCents: MOVIE_PRICE_CENTS,
         currency: 'USD',
@@ -160,7 +189,14 @@ export async function importMovieLens(db: WriteTarget, options: MovieLensImportO
   let lines: number[] = [];
   let ratingsRead = 0;
   const flushRatings = async () => {
-    if (newUsers.length) report.wrote('users', await upsertUsers(db, newUsers.map((u) => ({ externalId: movieUserId(u) }))));
+    if (newUsers.length)
+      report.wrote(
+        'users',
+        await upsertUsers(
+          db,
+          newUsers.map((u) => ({ externalId: movieUserId(u) })),
+        ),
+      );
     newUsers = [];
     if (events.length) {
       const res = await insertInteractions(db, events, cache);
@@ -198,7 +234,15 @@ export async function importMovieLens(db: WriteTarget, options: MovieLensImportO
       users.add(userId!);
       newUsers.push(userId!);
     }
-    events.push({ eventId, userExternalId: movieUserId(userId!), sku: movieSku(movieId!), type: 'RATE', value: rating, occurredAt: at!, source: MOVIELENS_SOURCE });
+    events.push({
+      eventId,
+      userExternalId: movieUserId(userId!),
+      sku: movieSku(movieId!),
+      type: 'RATE',
+      value: rating,
+      occurredAt: at!,
+      source: MOVIELENS_SOURCE,
+    });
     lines.push(line);
     if (events.length >= batchSize) await flushRatings();
   }

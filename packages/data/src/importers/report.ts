@@ -36,7 +36,15 @@ export class ReportBuilder {
     source: string,
     private readonly maxExamples = 20,
   ) {
-    this.report = { source, rowsRead: {}, written: {}, duplicateRows: 0, malformed: { count: 0, examples: [] }, notes: [], seconds: 0 };
+    this.report = {
+      source,
+      rowsRead: {},
+      written: {},
+      duplicateRows: 0,
+      malformed: { count: 0, examples: [] },
+      notes: [],
+      seconds: 0,
+    };
   }
 
   read(file: string, n = 1): void {
@@ -45,7 +53,8 @@ export class ReportBuilder {
 
   malformed(file: string, line: number, reason: string): void {
     this.report.malformed.count++;
-    if (this.report.malformed.examples.length < this.maxExamples) this.report.malformed.examples.push({ file, line, reason });
+    if (this.report.malformed.examples.length < this.maxExamples)
+      this.report.malformed.examples.push({ file, line, reason });
   }
 
   duplicate(n = 1): void {

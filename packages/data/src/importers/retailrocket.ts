@@ -1,8 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProgressCallback } from '../progress.ts';
-import type { AvailabilityValue, CategoryRecord, InteractionRecord, InteractionTypeValue, ProductRecord } from '../records.ts';
-import { IdCache, insertInteractions, upsertCategories, upsertProducts, upsertUsers, type WriteTarget } from '../write/index.ts';
+import type {
+  AvailabilityValue,
+  CategoryRecord,
+  InteractionRecord,
+  InteractionTypeValue,
+  ProductRecord,
+} from '../records.ts';
+import {
+  IdCache,
+  insertInteractions,
+  upsertCategories,
+  upsertProducts,
+  upsertUsers,
+  type WriteTarget,
+} from '../write/index.ts';
 import { checkTable, parseEpoch, parseId, readTable, type TableSpec } from './csv-table.ts';
 import { ReportBuilder, UnusableInputError, type ImportReport } from './report.ts';
 
@@ -19,9 +32,14 @@ export const rrSku = (itemId: string) => `rr-${itemId}`;
 export const rrUser = (visitorId: string) => `rr-${visitorId}`;
 export const rrCategory = (categoryId: string) => `rr-${categoryId}`;
 /** Deterministic: the same source row always maps to the same id, so replays are skipped. */
-export const rrEventId = (event: string, visitorId: string, itemId: string, timestampMs: string) => `rr:${event}:${visitorId}:${itemId}:${timestampMs}`;
+export const rrEventId = (event: string, visitorId: string, itemId: string, timestampMs: string) =>
+  `rr:${event}:${visitorId}:${itemId}:${timestampMs}`;
 
-const EVENT_TYPES: Record<string, InteractionTypeValue> = { view: 'VIEW', addtocart: 'ADD_TO_CART', transaction: 'PURCHASE' };
+const EVENT_TYPES: Record<string, InteractionTypeValue> = {
+  view: 'VIEW',
+  addtocart: 'ADD_TO_CART',
+  transaction: 'PURCHASE',
+};
 const PROPERTY_FILES = ['item_properties_part1.csv', 'item_properties_part2.csv', 'item_properties.csv'];
 
 interface ItemState {
@@ -40,7 +58,10 @@ interface ItemState {
  */
 export async function importRetailRocket(db: WriteTarget, options: RetailRocketImportOptions): Promise<ImportReport> {
   if (!existsSync(options.dir)) throw new UnusableInputError(`RetailRocket folder ${options.dir} does not exist`);
-  const events: TableSpec = { file: join(options.dir, 'events.csv'), required: ['timestamp', 'visitorid', 'event', 'itemid', 'transactionid'] };
+  const events: TableSpec = {
+    file: join(options.dir, 'events.csv'),
+    required: ['timestamp', 'visitorid', 'event', 'itemid', 'transactionid'],
+  };
   const tree: TableSpec = { file: join(options.dir, 'category_tree.csv'), required: ['categoryid', 'parentid'] };
   const properties: TableSpec[] = PROPERTY_FILES.map((f) => join(options.dir, f))
     .filter((f) => existsSync(f))
@@ -51,7 +72,7 @@ export async function importRetailRocket(db: WriteTarget, options: RetailRocketI
   const report = new ReportBuilder('retailrocket', options.maxExamples);
   if (!hasTree) report.note('category_tree.csv not found: products get no category');
   if (properties.length === 0) report.note('no item_properties files: products get no category or availability');
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? 2000;
   const progress = options.onProgress;
 
   // 1. The category tree, parents before children. It is small (1,669 rows in the full dataset), so it is read whole.
@@ -99,7 +120,10 @@ export async function importRetailRocket(db: WriteTarget, options: RetailRocketI
       if (++n % 100_000 === 0) progress?.(`properties ${name}`, n, undefined);
     }
   }
-  if (ignoredProperties) report.note(`${ignoredProperties} property rows other than categoryid/available ignored (their values are hashed in the dataset)`);
+  if (ignoredProperties)
+    report.note(
+      `${ignoredProperties} property rows other than categoryid/available ignored (their values are hashed in the dataset)`,
+    );
 
   let uncategorised = 0;
   const itemProduct = (itemId: string, state: ItemState | undefined): ProductRecord => {
@@ -122,10 +146,17 @@ export async function importRetailRocket(db: WriteTarget, options: RetailRocketI
   const itemIds = [...items.keys()];
   for (let i = 0; i < itemIds.length; i += batchSize) {
     const chunk = itemIds.slice(i, i + batchSize);
-    report.wrote('products', await upsertProducts(db, chunk.map((id) => itemProduct(id, items.get(id)))));
+    report.wrote(
+      'products',
+      await upsertProducts(
+        db,
+        chunk.map((id) => itemProduct(id, items.get(id))),
+      ),
+    );
     progress?.('items', Math.min(i + batchSize, itemIds.length), itemIds.length);
   }
-  if (uncategorised) report.note(`${uncategorised} items name a category missing from category_tree.csv: left without category`);
+  if (uncategorised)
+    report.note(`${uncategorised} items name a category missing from category_tree.csv: left without category`);
 
   // 3. Events → users, interactions (and bare products for items never described).
   const cache = new IdCache();
@@ -138,8 +169,23 @@ export async function importRetailRocket(db: WriteTarget, options: RetailRocketI
   let lines: number[] = [];
   let read = 0;
   const flush = async () => {
-    if (newItems.length) report.wrote('products', await upsertProducts(db, newItems.map((id) => itemProduct(id, undefined)), { onExisting: 'keep' }));
-    if (newVisitors.length) report.wrote('users', await upsertUsers(db, newVisitors.map((v) => ({ externalId: rrUser(v) }))));
+    if (newItems.length)
+      report.wrote(
+        'products',
+        await upsertProducts(
+          db,
+          newItems.map((id) => itemProduct(id, undefined)),
+          { onExisting: 'keep' },
+        ),
+      );
+    if (newVisitors.length)
+      report.wrote(
+        'users',
+        await upsertUsers(
+          db,
+          newVisitors.map((v) => ({ externalId: rrUser(v) })),
+        ),
+      );
     if (batch.length) {
       const res = await insertInteractions(db, batch, cache);
       report.wrote('interactions', { inserted: res.inserted, unchanged: res.skipped });
@@ -202,8 +248,14 @@ async function readCategoryTree(spec: TableSpec, report: ReportBuilder): Promise
   for await (const { line, row } of readTable(spec, report)) {
     const id = parseId(row.categoryid);
     const parent = row.parentid === '' ? undefined : parseId(row.parentid);
-    if (!id) report.malformed('category_tree.csv', line, `categoryid ${JSON.stringify(row.categoryid)} is not a numeric id`);
-    else if (row.parentid !== '' && !parent) report.malformed('category_tree.csv', line, `parentid ${JSON.stringify(row.parentid)} is not a numeric id or empty`);
+    if (!id)
+      report.malformed('category_tree.csv', line, `categoryid ${JSON.stringify(row.categoryid)} is not a numeric id`);
+    else if (row.parentid !== '' && !parent)
+      report.malformed(
+        'category_tree.csv',
+        line,
+        `parentid ${JSON.stringify(row.parentid)} is not a numeric id or empty`,
+      );
     else if (parent === id) report.malformed('category_tree.csv', line, 'a category cannot be its own parent');
     else {
       if (parentOf.has(id)) report.duplicate();
@@ -230,13 +282,20 @@ async function readCategoryTree(spec: TableSpec, report: ReportBuilder): Promise
   for (const [id, node] of parentOf) {
     const d = walk(id, new Set());
     if (d === null) {
-      const reason = node.parent && !parentOf.has(node.parent) ? `parent ${node.parent} is not in the tree` : 'its parent chain is a cycle or reaches a rejected category';
+      const reason =
+        node.parent && !parentOf.has(node.parent)
+          ? `parent ${node.parent} is not in the tree`
+          : 'its parent chain is a cycle or reaches a rejected category';
       report.malformed('category_tree.csv', node.line, reason);
       continue;
     }
     out.push({
       depth: d,
-      record: { slug: rrCategory(id), name: `Category ${id}`, ...(node.parent ? { parentSlug: rrCategory(node.parent) } : {}) },
+      record: {
+        slug: rrCategory(id),
+        name: `Category ${id}`,
+        ...(node.parent ? { parentSlug: rrCategory(node.parent) } : {}),
+      },
     });
   }
   return out.sort((a, b) => a.depth - b.depth).map((x) => x.record);

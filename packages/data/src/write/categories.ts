@@ -26,7 +26,9 @@ export function categoryPath(slug: string, parent: { slug: string; path: string 
 
 function checkCategory(r: CategoryRecord): string | undefined {
   return firstProblem(
-    typeof r.slug === 'string' && SLUG_RE.test(r.slug) ? undefined : `slug ${JSON.stringify(r.slug)} is not a lowercase URL-safe slug`,
+    typeof r.slug === 'string' && SLUG_RE.test(r.slug)
+      ? undefined
+      : `slug ${JSON.stringify(r.slug)} is not a lowercase URL-safe slug`,
     nonEmpty(r.name, 'name', 500),
     r.parentSlug === undefined || (typeof r.parentSlug === 'string' && SLUG_RE.test(r.parentSlug))
       ? undefined
@@ -73,7 +75,12 @@ export async function upsertCategories(db: WriteTarget, records: readonly Catego
             { index: unique.indexOf(r), key: r.slug, reason: `moving it under ${r.parentSlug} would make a cycle` },
           ]);
         }
-        return { r, parentId: parent?.id ?? null, path: categoryPath(r.slug, parent), depth: parent ? parent.depth + 1 : 0 };
+        return {
+          r,
+          parentId: parent?.id ?? null,
+          path: categoryPath(r.slug, parent),
+          depth: parent ? parent.depth + 1 : 0,
+        };
       });
       const res = await client.query<{ inserted: boolean }>(
         `INSERT INTO categories (id, slug, name, parent_id, path, depth, updated_at)
@@ -84,14 +91,24 @@ export async function upsertCategories(db: WriteTarget, records: readonly Catego
            WHERE (categories.name, categories.parent_id, categories.path, categories.depth)
                  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.parent_id, EXCLUDED.path, EXCLUDED.depth)
          RETURNING (xmax = 0) AS inserted`,
-        [rows.map((x) => x.r.slug), rows.map((x) => x.r.name.trim()), rows.map((x) => x.parentId), rows.map((x) => x.path), rows.map((x) => x.depth)],
+        [
+          rows.map((x) => x.r.slug),
+          rows.map((x) => x.r.name.trim()),
+          rows.map((x) => x.parentId),
+          rows.map((x) => x.path),
+          rows.map((x) => x.depth),
+        ],
       );
       returned.push(...res.rows);
       for (const x of rows) {
         const old = before.get(x.r.slug);
         if (old && old.path !== x.path) await moveDescendants(client, old, x.path, x.depth);
       }
-      for (const row of await selectPlaced(client, level.map((r) => r.slug))) placed.set(row.slug, row);
+      for (const row of await selectPlaced(
+        client,
+        level.map((r) => r.slug),
+      ))
+        placed.set(row.slug, row);
     }
     return countUpserts(returned, unique.length, duplicates);
   });
@@ -99,7 +116,9 @@ export async function upsertCategories(db: WriteTarget, records: readonly Catego
 
 async function selectPlaced(client: pg.PoolClient, slugs: string[]): Promise<Placed[]> {
   if (slugs.length === 0) return [];
-  const res = await client.query<Placed>('SELECT id, slug, path, depth FROM categories WHERE slug = ANY($1::text[])', [slugs]);
+  const res = await client.query<Placed>('SELECT id, slug, path, depth FROM categories WHERE slug = ANY($1::text[])', [
+    slugs,
+  ]);
   return res.rows;
 }
 
@@ -119,7 +138,9 @@ function orderByLevel(records: readonly CategoryRecord[]): CategoryRecord[][] {
     const known = level.get(r.slug);
     if (known !== undefined) return known;
     if (seen.has(r.slug)) {
-      throw new InvalidRecordError('category', [{ index: records.indexOf(r), key: r.slug, reason: 'its parent chain is a cycle' }]);
+      throw new InvalidRecordError('category', [
+        { index: records.indexOf(r), key: r.slug, reason: 'its parent chain is a cycle' },
+      ]);
     }
     seen.add(r.slug);
     const parent = r.parentSlug ? bySlug.get(r.parentSlug) : undefined;

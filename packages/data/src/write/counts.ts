@@ -29,7 +29,11 @@ export function addUpsertCounts(into: UpsertCounts, more: UpsertCounts): UpsertC
 }
 
 /** Splits `RETURNING (xmax = 0) AS inserted` rows into inserted/updated; rows not returned were unchanged. */
-export function countUpserts(rows: readonly { inserted: boolean }[], attempted: number, duplicatesInBatch: number): UpsertCounts {
+export function countUpserts(
+  rows: readonly { inserted: boolean }[],
+  attempted: number,
+  duplicatesInBatch: number,
+): UpsertCounts {
   const inserted = rows.filter((r) => r.inserted).length;
   const updated = rows.length - inserted;
   return { inserted, updated, unchanged: attempted - rows.length, duplicatesInBatch };

@@ -16,14 +16,21 @@ export class InvalidRecordError extends Error {
       .slice(0, 5)
       .map((p) => `  #${p.index} (${p.key}): ${p.reason}`)
       .join('\n');
-    super(`${problems.length} invalid ${kind} record(s); nothing of this batch was written:\n${shown}${problems.length > 5 ? '\n  ...' : ''}`);
+    super(
+      `${problems.length} invalid ${kind} record(s); nothing of this batch was written:\n${shown}${problems.length > 5 ? '\n  ...' : ''}`,
+    );
     this.name = 'InvalidRecordError';
     this.problems = problems;
   }
 }
 
 /** Collects per-record problems and throws them together, so callers see every bad record at once. */
-export function assertRecords<T>(kind: string, records: readonly T[], key: (r: T) => string, check: (r: T) => string | undefined): void {
+export function assertRecords<T>(
+  kind: string,
+  records: readonly T[],
+  key: (r: T) => string,
+  check: (r: T) => string | undefined,
+): void {
   const problems: RecordProblem[] = [];
   records.forEach((r, index) => {
     let reason: string | undefined;

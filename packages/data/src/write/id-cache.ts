@@ -12,11 +12,21 @@ export class IdCache {
   constructor(readonly maxEntries = 2_000_000) {}
 
   async resolve(client: pg.PoolClient, userExternalIds: Iterable<string>, skus: Iterable<string>): Promise<void> {
-    await this.fill(client, this.users, userExternalIds, 'SELECT external_id AS key, id FROM users WHERE external_id = ANY($1::text[])');
+    await this.fill(
+      client,
+      this.users,
+      userExternalIds,
+      'SELECT external_id AS key, id FROM users WHERE external_id = ANY($1::text[])',
+    );
     await this.fill(client, this.products, skus, 'SELECT sku AS key, id FROM products WHERE sku = ANY($1::text[])');
   }
 
-  private async fill(client: pg.PoolClient, map: Map<string, string>, keys: Iterable<string>, sql: string): Promise<void> {
+  private async fill(
+    client: pg.PoolClient,
+    map: Map<string, string>,
+    keys: Iterable<string>,
+    sql: string,
+  ): Promise<void> {
     const missing = [...new Set(keys)].filter((k) => !map.has(k));
     if (missing.length === 0) return;
     if (map.size + missing.length > this.maxEntries) map.clear();

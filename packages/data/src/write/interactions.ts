@@ -10,7 +10,9 @@ function checkInteraction(r: InteractionRecord): string | undefined {
     nonEmpty(r.eventId, 'eventId', 500),
     nonEmpty(r.userExternalId, 'userExternalId', 200),
     nonEmpty(r.sku, 'sku', 200),
-    INTERACTION_TYPES.includes(r.type) ? undefined : `type ${JSON.stringify(r.type)} is not one of ${INTERACTION_TYPES.join(', ')}`,
+    INTERACTION_TYPES.includes(r.type)
+      ? undefined
+      : `type ${JSON.stringify(r.type)} is not one of ${INTERACTION_TYPES.join(', ')}`,
     typeof r.value === 'number' && Number.isFinite(r.value) ? undefined : `value ${r.value} is not a finite number`,
     r.type === 'RATE' && !(r.value >= 0.5 && r.value <= 5) ? `rating ${r.value} is outside 0.5..5` : undefined,
     validDate(r.occurredAt, 'occurredAt'),

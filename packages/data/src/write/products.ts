@@ -2,7 +2,16 @@ import type { ProductRecord } from '../records.ts';
 import { countUpserts, type UpsertCounts } from './counts.ts';
 import { assertRecords, InvalidRecordError } from './errors.ts';
 import { inTransaction, type WriteTarget } from './transaction.ts';
-import { AVAILABILITY, firstProblem, lastByKey, MAX_INT4, nonEmpty, optionalText, SLUG_RE, validDate } from './validate.ts';
+import {
+  AVAILABILITY,
+  firstProblem,
+  lastByKey,
+  MAX_INT4,
+  nonEmpty,
+  optionalText,
+  SLUG_RE,
+  validDate,
+} from './validate.ts';
 
 export interface UpsertProductsOptions {
   /** 'update' (default) rewrites a stored product that differs; 'keep' leaves stored products alone. */
@@ -13,17 +22,29 @@ function checkProduct(r: ProductRecord): string | undefined {
   return firstProblem(
     nonEmpty(r.sku, 'sku', 200),
     nonEmpty(r.title, 'title', 1000),
-    typeof r.description === 'string' ? optionalText(r.description || undefined, 'description', 100_000) : 'description is not text',
+    typeof r.description === 'string'
+      ? optionalText(r.description || undefined, 'description', 100_000)
+      : 'description is not text',
     optionalText(r.brand, 'brand', 200),
     r.categorySlug === undefined || (typeof r.categorySlug === 'string' && SLUG_RE.test(r.categorySlug))
       ? undefined
       : `categorySlug ${JSON.stringify(r.categorySlug)} is not a slug`,
-    Number.isInteger(r.priceCents) && r.priceCents >= 0 && r.priceCents <= MAX_INT4 ? undefined : `priceCents ${r.priceCents} is not a non-negative integer`,
-    typeof r.currency === 'string' && /^[A-Z]{3}$/.test(r.currency) ? undefined : `currency ${JSON.stringify(r.currency)} is not an ISO 4217 code`,
-    r.attributes !== null && typeof r.attributes === 'object' && !Array.isArray(r.attributes) ? undefined : 'attributes is not an object',
+    Number.isInteger(r.priceCents) && r.priceCents >= 0 && r.priceCents <= MAX_INT4
+      ? undefined
+      : `priceCents ${r.priceCents} is not a non-negative integer`,
+    typeof r.currency === 'string' && /^[A-Z]{3}$/.test(r.currency)
+      ? undefined
+      : `currency ${JSON.stringify(r.currency)} is not an ISO 4217 code`,
+    r.attributes !== null && typeof r.attributes === 'object' && !Array.isArray(r.attributes)
+      ? undefined
+      : 'attributes is not an object',
     optionalText(r.imageUrl, 'imageUrl', 2000),
-    AVAILABILITY.includes(r.availability) ? undefined : `availability ${JSON.stringify(r.availability)} is not one of ${AVAILABILITY.join(', ')}`,
-    Number.isInteger(r.stock) && r.stock >= 0 && r.stock <= MAX_INT4 ? undefined : `stock ${r.stock} is not a non-negative integer`,
+    AVAILABILITY.includes(r.availability)
+      ? undefined
+      : `availability ${JSON.stringify(r.availability)} is not one of ${AVAILABILITY.join(', ')}`,
+    Number.isInteger(r.stock) && r.stock >= 0 && r.stock <= MAX_INT4
+      ? undefined
+      : `stock ${r.stock} is not a non-negative integer`,
     nonEmpty(r.source, 'source', 200),
     r.createdAt === undefined ? undefined : validDate(r.createdAt, 'createdAt'),
   );
@@ -34,7 +55,11 @@ function checkProduct(r: ProductRecord): string | undefined {
  * slug and must already exist. Rows whose stored values are identical are not
  * rewritten (updated_at stays), so re-imports report them as unchanged.
  */
-export async function upsertProducts(db: WriteTarget, records: readonly ProductRecord[], options: UpsertProductsOptions = {}): Promise<UpsertCounts> {
+export async function upsertProducts(
+  db: WriteTarget,
+  records: readonly ProductRecord[],
+  options: UpsertProductsOptions = {},
+): Promise<UpsertCounts> {
   assertRecords('product', records, (r) => r.sku, checkProduct);
   const { unique, duplicates } = lastByKey(records, (r) => r.sku);
   if (unique.length === 0) return countUpserts([], 0, duplicates);
@@ -53,9 +78,15 @@ export async function upsertProducts(db: WriteTarget, records: readonly ProductR
   return inTransaction(db, async (client) => {
     const wanted = [...new Set(unique.map((r) => r.categorySlug).filter((s): s is string => !!s))];
     const known = wanted.length
-      ? new Set((await client.query<{ slug: string }>('SELECT slug FROM categories WHERE slug = ANY($1::text[])', [wanted])).rows.map((r) => r.slug))
+      ? new Set(
+          (
+            await client.query<{ slug: string }>('SELECT slug FROM categories WHERE slug = ANY($1::text[])', [wanted])
+          ).rows.map((r) => r.slug),
+        )
       : new Set<string>();
-    const missing = unique.map((r, index) => ({ r, index })).filter(({ r }) => r.categorySlug && !known.has(r.categorySlug));
+    const missing = unique
+      .map((r, index) => ({ r, index }))
+      .filter(({ r }) => r.categorySlug && !known.has(r.categorySlug));
     if (missing.length) {
       throw new InvalidRecordError(
         'product',

@@ -9,7 +9,9 @@ function checkReview(r: ReviewRecord): string | undefined {
   return firstProblem(
     nonEmpty(r.sku, 'sku', 200),
     optionalText(r.userExternalId, 'userExternalId', 200),
-    Number.isInteger(r.rating) && r.rating >= 1 && r.rating <= 5 ? undefined : `rating ${r.rating} is not an integer 1..5`,
+    Number.isInteger(r.rating) && r.rating >= 1 && r.rating <= 5
+      ? undefined
+      : `rating ${r.rating} is not an integer 1..5`,
     optionalText(r.title, 'title', 500),
     typeof r.body === 'string' && !r.body.includes('\u0000') ? undefined : 'body is not text',
     validDate(r.createdAt, 'createdAt'),
@@ -18,14 +20,20 @@ function checkReview(r: ReviewRecord): string | undefined {
 
 /** Natural key: one review per (product, user); anonymous reviews are keyed by their text and time. */
 const reviewKey = (r: ReviewRecord) =>
-  r.userExternalId ? `${r.sku}\u0000${r.userExternalId}` : `${r.sku}\u0000\u0000${r.body}\u0000${r.createdAt.toISOString()}`;
+  r.userExternalId
+    ? `${r.sku}\u0000${r.userExternalId}`
+    : `${r.sku}\u0000\u0000${r.body}\u0000${r.createdAt.toISOString()}`;
 
 /**
  * Writes reviews in one transaction: a (product, user) pair already reviewed is
  * updated when its rating/title/body changed, otherwise counted as skipped.
  * Anonymous reviews are inserted unless an identical one (same body and time) exists.
  */
-export async function insertReviews(db: WriteTarget, records: readonly ReviewRecord[], cache: IdCache = new IdCache()): Promise<InsertCounts & { updated: number }> {
+export async function insertReviews(
+  db: WriteTarget,
+  records: readonly ReviewRecord[],
+  cache: IdCache = new IdCache(),
+): Promise<InsertCounts & { updated: number }> {
   assertRecords('review', records, (r) => `${r.sku}/${r.userExternalId ?? 'anonymous'}`, checkReview);
   const { unique } = lastByKey(records, reviewKey);
   if (unique.length === 0) return { inserted: 0, updated: 0, skipped: records.length, rejected: [] };

@@ -10,12 +10,16 @@ function checkUser(r: UserRecord): string | undefined {
   return firstProblem(
     nonEmpty(r.externalId, 'externalId', 200),
     optionalText(r.displayName, 'displayName', 200),
-    r.email === undefined || (typeof r.email === 'string' && EMAIL_RE.test(r.email)) ? undefined : `email ${JSON.stringify(r.email)} is not an address`,
+    r.email === undefined || (typeof r.email === 'string' && EMAIL_RE.test(r.email))
+      ? undefined
+      : `email ${JSON.stringify(r.email)} is not an address`,
     r.preferredCategorySlugs === undefined ||
-      (Array.isArray(r.preferredCategorySlugs) && r.preferredCategorySlugs.every((s) => typeof s === 'string' && SLUG_RE.test(s)))
+      (Array.isArray(r.preferredCategorySlugs) &&
+        r.preferredCategorySlugs.every((s) => typeof s === 'string' && SLUG_RE.test(s)))
       ? undefined
       : 'preferredCategorySlugs is not a list of slugs',
-    r.preferredBrands === undefined || (Array.isArray(r.preferredBrands) && r.preferredBrands.every((b) => typeof b === 'string' && b.trim() !== ''))
+    r.preferredBrands === undefined ||
+      (Array.isArray(r.preferredBrands) && r.preferredBrands.every((b) => typeof b === 'string' && b.trim() !== ''))
       ? undefined
       : 'preferredBrands is not a list of names',
   );
@@ -50,7 +54,12 @@ export async function upsertUsers(db: WriteTarget, records: readonly UserRecord[
       const slugs = [...new Set(withPrefs.flatMap((r) => r.preferredCategorySlugs ?? []))];
       const ids = new Map(
         slugs.length
-          ? (await client.query<{ slug: string; id: string }>('SELECT slug, id FROM categories WHERE slug = ANY($1::text[])', [slugs])).rows.map((r) => [r.slug, r.id])
+          ? (
+              await client.query<{ slug: string; id: string }>(
+                'SELECT slug, id FROM categories WHERE slug = ANY($1::text[])',
+                [slugs],
+              )
+            ).rows.map((r) => [r.slug, r.id])
           : [],
       );
       const missing = withPrefs.filter((r) => (r.preferredCategorySlugs ?? []).some((s) => !ids.has(s)));

@@ -1,7 +1,21 @@
 import type { AvailabilityValue, InteractionTypeValue } from '../records.ts';
 
-export const AVAILABILITY: readonly AvailabilityValue[] = ['IN_STOCK', 'LOW_STOCK', 'OUT_OF_STOCK', 'PREORDER', 'DISCONTINUED'];
-export const INTERACTION_TYPES: readonly InteractionTypeValue[] = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATE', 'LIKE', 'DISLIKE'];
+export const AVAILABILITY: readonly AvailabilityValue[] = [
+  'IN_STOCK',
+  'LOW_STOCK',
+  'OUT_OF_STOCK',
+  'PREORDER',
+  'DISCONTINUED',
+];
+export const INTERACTION_TYPES: readonly InteractionTypeValue[] = [
+  'VIEW',
+  'CLICK',
+  'ADD_TO_CART',
+  'PURCHASE',
+  'RATE',
+  'LIKE',
+  'DISLIKE',
+];
 
 /** Postgres int4: price_cents and stock are INTEGER columns. */
 export const MAX_INT4 = 2_147_483_647;
