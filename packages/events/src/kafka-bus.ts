@@ -42,7 +42,10 @@ function kafkajsLogCreator(log: EventBusLogger) {
     ({ namespace, level, log: entry }: LogEntry) => {
       const { message, ...fields } = entry;
       const f = { ...fields, namespace, source: 'kafkajs' };
-      if (level === logLevel.ERROR) log.error(f, message);
+      // kafkajs reports every error response at ERROR, including those it handles itself
+      // (e.g. "group is rebalancing"); failures that matter reach callers as thrown errors.
+      if (namespace === 'Connection' && message.startsWith('Response ')) log.debug(f, message);
+      else if (level === logLevel.ERROR) log.error(f, message);
       else if (level === logLevel.WARN) log.warn(f, message);
       else log.debug(f, message);
     };
@@ -265,19 +268,36 @@ export class KafkaEventBus implements EventBus {
     }
   }
 
-  /** Resolves on the first GROUP_JOIN; rejects if the consumer crashes before joining. */
+  /**
+   * Resolves once the consumer has joined its group and finished its first fetch: kafkajs
+   * resolves "latest" positions lazily in that fetch, so returning at GROUP_JOIN would
+   * let messages published right after subscribe() slip past a fromBeginning=false group.
+   * Rejects if the consumer crashes first.
+   */
   private waitForJoin(consumer: Consumer): Promise<void> {
     return new Promise((resolve, reject) => {
-      const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
-        offJoin();
-        offCrash();
-        resolve();
-      });
-      const offCrash = consumer.on(consumer.events.CRASH, (event) => {
-        offJoin();
-        offCrash();
-        reject(new EventBusError('BROKER_ERROR', `consumer failed before joining its group: ${describe(event.payload.error)}`, { cause: event.payload.error }));
-      });
+      const offs: (() => void)[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (err?: EventBusError) => {
+        offs.forEach((off) => off());
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      offs.push(
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          offs.push(consumer.on(consumer.events.FETCH, () => finish()));
+          // A member left without partitions may not fetch at all; it has no positions to resolve.
+          timer = setTimeout(() => finish(), this.tuning.maxWaitTimeMs * 2 + 2_000);
+        }),
+        consumer.on(consumer.events.CRASH, (event) =>
+          finish(
+            new EventBusError('BROKER_ERROR', `consumer failed before joining its group: ${describe(event.payload.error)}`, {
+              cause: event.payload.error,
+            }),
+          ),
+        ),
+      );
     });
   }
 
