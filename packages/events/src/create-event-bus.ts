@@ -32,7 +32,10 @@ export function createEventBus(cfg: EventBusConfig): EventBus {
 }
 
 /** The bus the application configuration asks for (KAFKA_BROKERS set → Kafka). */
-export function eventBusFromConfig(config: Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_TOPIC_PREFIX'>, log?: EventBusLogger): EventBus {
+export function eventBusFromConfig(
+  config: Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_TOPIC_PREFIX'>,
+  log?: EventBusLogger,
+): EventBus {
   return createEventBus({
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID,

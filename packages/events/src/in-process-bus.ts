@@ -128,7 +128,8 @@ export class InProcessEventBus implements EventBus {
       }
       this.topics.set(full, { name: spec.name, partitions: Array.from({ length: spec.partitions }, () => []) });
       this.log.debug({ topic: full, partitions: spec.partitions }, 'created in-process topic');
-      for (const g of this.groups.values()) if (g.members.some((m) => m.topics.includes(full))) g.rebalance(this.topics);
+      for (const g of this.groups.values())
+        if (g.members.some((m) => m.topics.includes(full))) g.rebalance(this.topics);
     }
   }
 
@@ -208,11 +209,21 @@ export class InProcessEventBus implements EventBus {
       try {
         const delivered = await handleWithRedelivery(
           // Fresh copies per attempt: a handler that mutated a buffer must not alter the redelivery.
-          () => member.options.handleBatch(work.messages.map((m) => ({ ...m, value: Buffer.from(m.value), headers: { ...m.headers } }))),
+          () =>
+            member.options.handleBatch(
+              work.messages.map((m) => ({ ...m, value: Buffer.from(m.value), headers: { ...m.headers } })),
+            ),
           signal,
           (err, attempt, delayMs) =>
             this.log.warn(
-              { err, groupId: member.options.groupId, topic: work.messages[0]!.topic, partition: work.messages[0]!.partition, attempt, delayMs },
+              {
+                err,
+                groupId: member.options.groupId,
+                topic: work.messages[0]!.topic,
+                partition: work.messages[0]!.partition,
+                attempt,
+                delayMs,
+              },
               'handleBatch failed; redelivering the batch',
             ),
         );
@@ -224,7 +235,10 @@ export class InProcessEventBus implements EventBus {
     }
   }
 
-  private nextBatch(group: Group, member: Member): { id: PartitionId; messages: ConsumedMessage[]; next: number } | undefined {
+  private nextBatch(
+    group: Group,
+    member: Member,
+  ): { id: PartitionId; messages: ConsumedMessage[]; next: number } | undefined {
     const n = member.assigned.length;
     for (let i = 0; i < n; i++) {
       const { topic, partition } = member.assigned[(member.cursor + i) % n]!;
@@ -247,7 +261,8 @@ export class InProcessEventBus implements EventBus {
 
   private topicOrThrow(full: string): Topic {
     const t = this.topics.get(full);
-    if (!t) throw new EventBusError('UNKNOWN_TOPIC', `topic "${full}" does not exist; declare it with ensureTopics first`);
+    if (!t)
+      throw new EventBusError('UNKNOWN_TOPIC', `topic "${full}" does not exist; declare it with ensureTopics first`);
     return t;
   }
 

@@ -137,7 +137,10 @@ export class KafkaEventBus implements EventBus {
       for (const s of wanted) {
         const actual = metadata.topics.find((t) => t.name === s.full)?.partitions.length;
         if (actual !== s.partitions) {
-          throw new EventBusError('TOPIC_CONFLICT', `topic "${s.full}" exists with ${actual} partitions, not ${s.partitions}`);
+          throw new EventBusError(
+            'TOPIC_CONFLICT',
+            `topic "${s.full}" exists with ${actual} partitions, not ${s.partitions}`,
+          );
         }
         this.knownTopics.add(s.full);
       }
@@ -243,7 +246,15 @@ export class KafkaEventBus implements EventBus {
           abandon.signal,
           (err, attempt, delayMs) =>
             this.log.warn(
-              { err, groupId: o.groupId, topic, partition: batch.partition, offset: chunk[0]!.offset, attempt, delayMs },
+              {
+                err,
+                groupId: o.groupId,
+                topic,
+                partition: batch.partition,
+                offset: chunk[0]!.offset,
+                attempt,
+                delayMs,
+              },
               'handleBatch failed; redelivering the batch',
             ),
           // Keep the membership alive through long backoffs; give up the batch once the partition moved away.
@@ -262,7 +273,9 @@ export class KafkaEventBus implements EventBus {
         stopping.removeEventListener('abort', onStop);
       }
       const last = chunk[chunk.length - 1]!.offset;
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+      ]);
       resolveOffset(last);
       await heartbeat();
     }
@@ -292,9 +305,13 @@ export class KafkaEventBus implements EventBus {
         }),
         consumer.on(consumer.events.CRASH, (event) =>
           finish(
-            new EventBusError('BROKER_ERROR', `consumer failed before joining its group: ${describe(event.payload.error)}`, {
-              cause: event.payload.error,
-            }),
+            new EventBusError(
+              'BROKER_ERROR',
+              `consumer failed before joining its group: ${describe(event.payload.error)}`,
+              {
+                cause: event.payload.error,
+              },
+            ),
           ),
         ),
       );
@@ -306,7 +323,8 @@ export class KafkaEventBus implements EventBus {
     if (fullNames.every((t) => this.knownTopics.has(t))) return;
     const listed = await this.brokerCall('list topics', async () => new Set(await (await this.admin()).listTopics()));
     for (const t of fullNames) {
-      if (!listed.has(t)) throw new EventBusError('UNKNOWN_TOPIC', `topic "${t}" does not exist; declare it with ensureTopics first`);
+      if (!listed.has(t))
+        throw new EventBusError('UNKNOWN_TOPIC', `topic "${t}" does not exist; declare it with ensureTopics first`);
       this.knownTopics.add(t);
     }
   }

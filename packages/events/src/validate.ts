@@ -13,7 +13,10 @@ const name = (what: string) =>
     .regex(KAFKA_NAME, `${what} may contain only letters, digits, ".", "_" and "-"`);
 
 export const busConfigSchema = z.object({
-  brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'broker must be host:port')).min(1).optional(),
+  brokers: z
+    .array(z.string().regex(/^[^:\s]+:\d+$/, 'broker must be host:port'))
+    .min(1)
+    .optional(),
   clientId: name('clientId'),
   topicPrefix: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'topicPrefix may contain only letters, digits, ".", "_" and "-"'),
 });
@@ -36,7 +39,10 @@ const subscribeSchema = z.object({
   groupId: name('groupId'),
   topics: z.array(name('topic name')).min(1, 'topics must list at least one topic'),
   fromBeginning: z.boolean().optional(),
-  handleBatch: z.custom<SubscribeOptions['handleBatch']>((f) => typeof f === 'function', 'handleBatch must be a function'),
+  handleBatch: z.custom<SubscribeOptions['handleBatch']>(
+    (f) => typeof f === 'function',
+    'handleBatch must be a function',
+  ),
   maxBatchSize: z.number().int().min(1).max(100_000).optional(),
 });
 
@@ -53,7 +59,8 @@ export function validateTopicSpecs(specs: unknown): TopicSpec[] {
   const parsed = parse(z.array(topicSpecSchema), specs, 'topic specs');
   const seen = new Set<string>();
   for (const s of parsed) {
-    if (seen.has(s.name)) throw new EventBusError('INVALID_ARGUMENT', `invalid topic specs: "${s.name}" is listed twice`);
+    if (seen.has(s.name))
+      throw new EventBusError('INVALID_ARGUMENT', `invalid topic specs: "${s.name}" is listed twice`);
     seen.add(s.name);
   }
   return parsed;
@@ -66,9 +73,16 @@ export function validatePublish(topic: unknown, messages: unknown): { topic: str
   };
 }
 
-export function validateSubscribe(options: unknown): Required<Omit<SubscribeOptions, 'handleBatch'>> & SubscribeOptions {
+export function validateSubscribe(
+  options: unknown,
+): Required<Omit<SubscribeOptions, 'handleBatch'>> & SubscribeOptions {
   const o = parse(subscribeSchema, options, 'subscribe options');
-  return { ...o, fromBeginning: o.fromBeginning ?? false, maxBatchSize: o.maxBatchSize ?? 100, topics: [...new Set(o.topics)] };
+  return {
+    ...o,
+    fromBeginning: o.fromBeginning ?? false,
+    maxBatchSize: o.maxBatchSize ?? 100,
+    topics: [...new Set(o.topics)],
+  };
 }
 
 /** Applies the deployment's prefix, then re-checks Kafka's length limit on the full name. */

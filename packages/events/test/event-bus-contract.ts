@@ -11,7 +11,11 @@ export interface ContractTarget {
 }
 
 const uniq = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-const msg = (key: string, text: string, headers?: Record<string, string>) => ({ key, value: Buffer.from(text), headers });
+const msg = (key: string, text: string, headers?: Record<string, string>) => ({
+  key,
+  value: Buffer.from(text),
+  headers,
+});
 const text = (m: ConsumedMessage) => m.value.toString('utf8');
 
 /** Collects everything a subscription receives, batch by batch. */
@@ -61,7 +65,12 @@ export function eventBusContract(target: ContractTarget): void {
     await bus.publish(topic, [msg('a', 'one', { source: 'test' }), msg('b', 'two')]);
     await bus.publish(topic, [{ key: 'c', value: Buffer.from('three'), timestamp: 1_700_000_000_000 }]);
     const got = collector();
-    const sub = await subscribe({ groupId: `g-${uniq()}`, topics: [topic], fromBeginning: true, handleBatch: got.handleBatch });
+    const sub = await subscribe({
+      groupId: `g-${uniq()}`,
+      topics: [topic],
+      fromBeginning: true,
+      handleBatch: got.handleBatch,
+    });
     expect(sub.groupId).toMatch(/^g-/);
     await until(() => expect(got.messages).toHaveLength(3));
     expect(got.messages.map(text)).toEqual(['one', 'two', 'three']);
@@ -84,13 +93,19 @@ export function eventBusContract(target: ContractTarget): void {
   it('resumes a group after its last committed offset when a new consumer replaces a stopped one', async () => {
     const topic = await topicWith(2);
     const groupId = `g-${uniq()}`;
-    await bus.publish(topic, ['1', '2', '3', '4'].map((n) => msg(`k${n}`, `first-${n}`)));
+    await bus.publish(
+      topic,
+      ['1', '2', '3', '4'].map((n) => msg(`k${n}`, `first-${n}`)),
+    );
     const first = collector();
     const a = await subscribe({ groupId, topics: [topic], fromBeginning: true, handleBatch: first.handleBatch });
     await until(() => expect(first.messages).toHaveLength(4));
     await a.stop();
 
-    await bus.publish(topic, ['5', '6'].map((n) => msg(`k${n}`, `second-${n}`)));
+    await bus.publish(
+      topic,
+      ['5', '6'].map((n) => msg(`k${n}`, `second-${n}`)),
+    );
     const second = collector();
     await subscribe({ groupId, topics: [topic], fromBeginning: true, handleBatch: second.handleBatch });
     await until(() => expect(second.messages).toHaveLength(2));
@@ -102,10 +117,19 @@ export function eventBusContract(target: ContractTarget): void {
     const topic = await topicWith(4);
     const keys = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
     for (let round = 0; round < 4; round++) {
-      await bus.publish(topic, keys.flatMap((k) => [0, 1, 2].map((i) => msg(k, `${k}:${round * 3 + i}`))));
+      await bus.publish(
+        topic,
+        keys.flatMap((k) => [0, 1, 2].map((i) => msg(k, `${k}:${round * 3 + i}`))),
+      );
     }
     const got = collector();
-    await subscribe({ groupId: `g-${uniq()}`, topics: [topic], fromBeginning: true, maxBatchSize: 7, handleBatch: got.handleBatch });
+    await subscribe({
+      groupId: `g-${uniq()}`,
+      topics: [topic],
+      fromBeginning: true,
+      maxBatchSize: 7,
+      handleBatch: got.handleBatch,
+    });
     await until(() => expect(got.messages).toHaveLength(keys.length * 12));
     expect(Math.max(...got.batches.map((b) => b.length))).toBeLessThanOrEqual(7);
     for (const b of got.batches) expect(new Set(b.map((m) => m.partition)).size).toBe(1);
@@ -119,7 +143,10 @@ export function eventBusContract(target: ContractTarget): void {
   it('redelivers a batch whose handler throws, commits nothing past it, and moves on once it succeeds', async () => {
     const topic = await topicWith(1);
     const groupId = `g-${uniq()}`;
-    await bus.publish(topic, ['m0', 'm1', 'm2'].map((t) => msg('same', t)));
+    await bus.publish(
+      topic,
+      ['m0', 'm1', 'm2'].map((t) => msg('same', t)),
+    );
     const seen: string[][] = [];
     let failuresLeft = 2;
     await subscribe({
@@ -177,7 +204,10 @@ export function eventBusContract(target: ContractTarget): void {
     await subscribe({ groupId: `g1-${uniq()}`, topics: [topic], fromBeginning: true, handleBatch: one.handleBatch });
     await subscribe({ groupId: `g2-${uniq()}`, topics: [topic], fromBeginning: true, handleBatch: two.handleBatch });
     const sent = Array.from({ length: 30 }, (_, i) => `e${i}`);
-    await bus.publish(topic, sent.map((t, i) => msg(`key-${i % 7}`, t)));
+    await bus.publish(
+      topic,
+      sent.map((t, i) => msg(`key-${i % 7}`, t)),
+    );
     await until(() => {
       expect(one.messages).toHaveLength(30);
       expect(two.messages).toHaveLength(30);
@@ -194,7 +224,10 @@ export function eventBusContract(target: ContractTarget): void {
     await subscribe({ groupId, topics: [topic], fromBeginning: true, handleBatch: a.handleBatch });
     await subscribe({ groupId, topics: [topic], fromBeginning: true, handleBatch: b.handleBatch });
     const sent = Array.from({ length: 40 }, (_, i) => `e${i}`);
-    await bus.publish(topic, sent.map((t, i) => msg(`key-${i}`, t)));
+    await bus.publish(
+      topic,
+      sent.map((t, i) => msg(`key-${i}`, t)),
+    );
     await until(() => expect(a.messages.length + b.messages.length).toBe(40));
     await quiet();
     expect([...a.messages, ...b.messages].map(text).sort()).toEqual([...sent].sort());
@@ -205,25 +238,37 @@ export function eventBusContract(target: ContractTarget): void {
   });
 
   describe('rejects bad input with stable codes', () => {
-    const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof EventBusError ? e.code : `not an EventBusError: ${String(e)}`));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: unknown) => (e instanceof EventBusError ? e.code : `not an EventBusError: ${String(e)}`),
+      );
 
     it('INVALID_ARGUMENT for malformed topics, messages and options', async () => {
       const topic = await topicWith(1);
       expect(await code(bus.ensureTopics([{ name: 'has space', partitions: 1 }]))).toBe('INVALID_ARGUMENT');
       expect(await code(bus.ensureTopics([{ name: 'ok', partitions: 0 }]))).toBe('INVALID_ARGUMENT');
-      expect(await code(bus.publish(topic, [{ key: 'k', value: 'not a buffer' as unknown as Buffer }]))).toBe('INVALID_ARGUMENT');
-      expect(await code(bus.publish(topic, [{ key: 'k', value: Buffer.from('x'), headers: { n: 1 as unknown as string } }]))).toBe('INVALID_ARGUMENT');
+      expect(await code(bus.publish(topic, [{ key: 'k', value: 'not a buffer' as unknown as Buffer }]))).toBe(
+        'INVALID_ARGUMENT',
+      );
+      expect(
+        await code(bus.publish(topic, [{ key: 'k', value: Buffer.from('x'), headers: { n: 1 as unknown as string } }])),
+      ).toBe('INVALID_ARGUMENT');
       expect(await code(bus.publish('', []))).toBe('INVALID_ARGUMENT');
       const handleBatch = async () => {};
       expect(await code(bus.subscribe({ groupId: '', topics: [topic], handleBatch }))).toBe('INVALID_ARGUMENT');
       expect(await code(bus.subscribe({ groupId: 'g', topics: [], handleBatch }))).toBe('INVALID_ARGUMENT');
-      expect(await code(bus.subscribe({ groupId: 'g', topics: [topic], handleBatch, maxBatchSize: 0 }))).toBe('INVALID_ARGUMENT');
+      expect(await code(bus.subscribe({ groupId: 'g', topics: [topic], handleBatch, maxBatchSize: 0 }))).toBe(
+        'INVALID_ARGUMENT',
+      );
     });
 
     it('UNKNOWN_TOPIC for undeclared topics, TOPIC_CONFLICT for a different partition count', async () => {
       const missing = `missing-${uniq()}`;
       expect(await code(bus.publish(missing, [msg('k', 'v')]))).toBe('UNKNOWN_TOPIC');
-      expect(await code(bus.subscribe({ groupId: 'g', topics: [missing], handleBatch: async () => {} }))).toBe('UNKNOWN_TOPIC');
+      expect(await code(bus.subscribe({ groupId: 'g', topics: [missing], handleBatch: async () => {} }))).toBe(
+        'UNKNOWN_TOPIC',
+      );
       const topic = await topicWith(2);
       await bus.ensureTopics([{ name: topic, partitions: 2 }]); // idempotent
       expect(await code(bus.ensureTopics([{ name: topic, partitions: 3 }]))).toBe('TOPIC_CONFLICT');

@@ -13,7 +13,11 @@ describe('in-process event bus', () => {
     const bus = createEventBus({ clientId: 'test', topicPrefix: 'sync.' });
     await bus.ensureTopics([{ name: 't', partitions: 1 }]);
     let delivered = 0;
-    const sub = await bus.subscribe({ groupId: 'g', topics: ['t'], handleBatch: async (b) => void (delivered += b.length) });
+    const sub = await bus.subscribe({
+      groupId: 'g',
+      topics: ['t'],
+      handleBatch: async (b) => void (delivered += b.length),
+    });
     const publishing = bus.publish('t', [{ key: 'k', value: Buffer.from('v') }]);
     expect(delivered).toBe(0);
     await publishing;
@@ -28,14 +32,18 @@ describe('in-process event bus', () => {
     const a = createEventBus({ clientId: 'test', topicPrefix: 'same.' });
     const b = createEventBus({ clientId: 'test', topicPrefix: 'same.' });
     await a.ensureTopics([{ name: 't', partitions: 1 }]);
-    await expect(b.publish('t', [{ key: 'k', value: Buffer.from('v') }])).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC' });
+    await expect(b.publish('t', [{ key: 'k', value: Buffer.from('v') }])).rejects.toMatchObject({
+      code: 'UNKNOWN_TOPIC',
+    });
     await Promise.all([a.close(), b.close()]);
   });
 });
 
 describe('createEventBus', () => {
   it('rejects an invalid configuration with INVALID_ARGUMENT', () => {
-    expect(() => createEventBus({ clientId: '', topicPrefix: 'x.' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => createEventBus({ clientId: '', topicPrefix: 'x.' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
     expect(() => createEventBus({ brokers: ['no-port'], clientId: 'c', topicPrefix: '' })).toThrow(/host:port/);
     expect(() => createEventBus({ clientId: 'c', topicPrefix: 'bad prefix' })).toThrow(/topicPrefix/);
   });

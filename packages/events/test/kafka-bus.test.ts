@@ -22,12 +22,17 @@ const tuning = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 300, rebalanceTim
 
 describe.skipIf(!brokers)('Kafka event bus (real broker from TEST_KAFKA_BROKERS)', () => {
   eventBusContract({
-    createBus: () => createEventBus({ brokers, clientId: `recgraph-test-${run}`, topicPrefix: prefix, log, kafka: tuning }),
+    createBus: () =>
+      createEventBus({ brokers, clientId: `recgraph-test-${run}`, topicPrefix: prefix, log, kafka: tuning }),
     deliveryTimeoutMs: 20_000,
     quietPeriodMs: 1_000,
   });
 
-  const admin = new kafkajs.Kafka({ brokers: brokers ?? [], clientId: 'recgraph-test-admin', logLevel: kafkajs.logLevel.NOTHING }).admin();
+  const admin = new kafkajs.Kafka({
+    brokers: brokers ?? [],
+    clientId: 'recgraph-test-admin',
+    logLevel: kafkajs.logLevel.NOTHING,
+  }).admin();
   afterAll(async () => {
     // Leave the shared broker as we found it.
     const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
@@ -44,7 +49,13 @@ describe.skipIf(!brokers)('Kafka event bus (real broker from TEST_KAFKA_BROKERS)
     expect(meta.topics[0]?.partitions).toHaveLength(2);
     const configs = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: `${prefix}compacted`, configNames: ['cleanup.policy', 'retention.ms'] }],
+      resources: [
+        {
+          type: kafkajs.ConfigResourceTypes.TOPIC,
+          name: `${prefix}compacted`,
+          configNames: ['cleanup.policy', 'retention.ms'],
+        },
+      ],
     });
     const entries = Object.fromEntries(configs.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
     expect(entries).toEqual({ 'cleanup.policy': 'compact', 'retention.ms': '3600000' });

@@ -3,9 +3,13 @@
  * `npm run infra:up`). Under CI it must be present; tests fail loudly instead of skipping.
  */
 export function realKafkaBrokers(): string[] | undefined {
-  // eslint-disable-next-line no-restricted-properties -- test harness input
   const brokers = process.env.TEST_KAFKA_BROKERS;
-  // eslint-disable-next-line no-restricted-properties
-  if (!brokers && process.env.CI) throw new Error('TEST_KAFKA_BROKERS is not set under CI: run `npm run infra:up` (scripts/test.sh does).');
-  return brokers ? brokers.split(',').map((b) => b.trim()).filter(Boolean) : undefined;
+  if (!brokers && process.env.CI)
+    throw new Error('TEST_KAFKA_BROKERS is not set under CI: run `npm run infra:up` (scripts/test.sh does).');
+  return brokers
+    ? brokers
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean)
+    : undefined;
 }
