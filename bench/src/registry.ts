@@ -1,5 +1,7 @@
 import type { Benchmark } from './benchmark.ts';
 import { generatorBenchmark } from './benchmarks/generator.ts';
+import { benchmark as recsysAls } from './benchmarks/recsys-als.ts';
+import { benchmark as recsysMovielens } from './benchmarks/recsys-movielens.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const benchmarks: Benchmark[] = [generatorBenchmark];
+export const benchmarks: Benchmark[] = [generatorBenchmark, recsysMovielens, recsysAls];
