@@ -87,6 +87,23 @@ export const authSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
 });
 
+export const trainingSchema = z.object({
+  /** Where model artifacts (<id>.rgrs) are written; unset → <RECGRAPH_DATA_DIR>/models. */
+  MODEL_DIR: z.string().min(1).optional(),
+  /**
+   * Relative improvement of the primary metric a candidate needs over the active
+   * model, on the same holdout, to be promoted (0.01 = 1 % better).
+   */
+  PROMOTION_MARGIN: z.coerce
+    .number({ error: 'expected a number such as 0.01' })
+    .min(0, 'expected a margin between 0 and 1')
+    .max(1, 'expected a margin between 0 and 1')
+    .default(0.01),
+  /** MLflow tracking server (http://host:5000); unset → runs are not logged to MLflow. */
+  MLFLOW_TRACKING_URI: z.string().url().optional(),
+  MLFLOW_EXPERIMENT_NAME: z.string().min(1).default('recgraph'),
+});
+
 /** Used only outside production, so `npm start` works with no setup. */
 export const DEV_JWT_SECRET = 'recgraph-dev-only-jwt-secret-do-not-use-in-prod';
 
@@ -96,6 +113,7 @@ export const configSchema = runtimeSchema
   .extend(serverSchema.shape)
   .extend(telemetrySchema.shape)
   .extend(authSchema.shape)
+  .extend(trainingSchema.shape)
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
     if (!c.JWT_HS256_SECRET && !c.JWT_JWKS_URL) {
