@@ -7,34 +7,34 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { config, type Config } from '@recgraph/config';
 import { embeddedDataDir, openDatabase, type Database } from '@recgraph/db';
+import { generateStore, seedStore } from '@recgraph/data';
 import { startStack } from '@recgraph/gateway/stack';
 import { createLogger, type Logger } from '@recgraph/telemetry';
-
-type GenerateStore = (options: { seed: number; products: number }) => unknown;
-type SeedStore = (db: Database, store: unknown, options: { imagesDir: string }) => Promise<unknown>;
 
 async function seedDemoIfEmpty(db: Database, cfg: Config, imagesDir: string, log: Logger): Promise<void> {
   if ((await db.prisma.product.count()) > 0) {
     log.info('products already present: skipping the demo store');
     return;
   }
-  // @recgraph/data's generator and writer land separately; until both are
-  // exported, start with an empty store rather than not at all.
-  const data = (await import('@recgraph/data')) as Record<string, unknown>;
-  const generateStore = data.generateStore as GenerateStore | undefined;
-  const seedStore = data.seedStore as SeedStore | undefined;
-  if (typeof generateStore !== 'function' || typeof seedStore !== 'function') {
-    log.warn(
-      '@recgraph/data does not export generateStore/seedStore yet: starting with an empty store (SEED_DEMO skipped)',
-    );
-    return;
-  }
   const started = Date.now();
   log.info({ products: cfg.DEMO_PRODUCTS }, 'seeding the demo store (first start only)');
   const store = generateStore({ seed: 42, products: cfg.DEMO_PRODUCTS });
   const report = await seedStore(db, store, { imagesDir });
-  log.info({ report, ms: Date.now() - started }, 'demo store seeded');
+  log.info(
+    {
+      categories: report.categories,
+      products: report.products,
+      users: report.users,
+      interactions: report.interactions.inserted,
+      reviews: report.reviews.inserted,
+      images: report.images,
+      ms: Date.now() - started,
+    },
+    'demo store seeded',
+  );
 }
+
+const row = (label: string, value: string) => `  ${label.padEnd(20)}${value}`;
 
 function banner(urls: { gateway: string; origin: string; subgraphs: Record<string, string> }, cfg: Config): string {
   const example = `curl -s ${urls.gateway} -H 'content-type: application/json' \\
@@ -42,11 +42,14 @@ function banner(urls: { gateway: string; origin: string; subgraphs: Record<strin
   return [
     '',
     'Recgraph is running',
-    `  GraphQL gateway   ${urls.gateway}`,
-    `  Health            ${urls.origin}/health/live  ${urls.origin}/health/ready`,
-    `  Images            ${urls.origin}/images/<file>`,
-    ...Object.entries(urls.subgraphs).map(([name, url]) => `  subgraph ${name.padEnd(10)}${url} (gateway only)`),
-    `  Supergraph        ${cfg.SUPERGRAPH_MODE === 'live' ? 'composed live from the subgraphs' : 'gateway/supergraph.graphql'}`,
+    row('GraphQL gateway', urls.gateway),
+    row('Health', `${urls.origin}/health/live  ${urls.origin}/health/ready`),
+    row('Images', `${urls.origin}/images/<file>`),
+    ...Object.entries(urls.subgraphs).map(([name, url]) => row(`subgraph ${name}`, `${url} (gateway only)`)),
+    row(
+      'Supergraph',
+      cfg.SUPERGRAPH_MODE === 'live' ? 'composed live from the subgraphs' : 'gateway/supergraph.graphql',
+    ),
     '',
     'Try:',
     `  ${example}`,

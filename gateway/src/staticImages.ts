@@ -13,8 +13,9 @@ const TYPES: Record<string, string> = {
 };
 
 // One flat folder of generated files: a plain file name is all we ever need,
-// so anything with a slash, a leading dot or an encoded byte is refused.
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+// (as @recgraph/data's imageStem writes them), so anything with a slash, a
+// leading dot or an encoded byte is refused.
+const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,200}$/;
 
 export const IMAGES_PREFIX = '/images/';
 

@@ -65,15 +65,8 @@ describe('one product across subgraphs', () => {
         pageInfo: { hasNextPage: true },
       },
     });
-    // u1 and u2 both bought the speaker (5 + 5); u2 viewed the TV, u3 the mug (1 each; ties by id).
-    const recs = p.recommendedWith as { sku: string }[];
-    expect(recs[0]!.sku).toBe(speaker.sku);
-    expect(
-      recs
-        .slice(1)
-        .map((r) => r.sku)
-        .sort(),
-    ).toEqual([mug.sku, tv.sku].sort());
+    // Speaker: bought by u1 and u2 (5 + 5); mug: bought by u1, viewed by u3 (5 + 1); TV: viewed by u2 (1).
+    expect((p.recommendedWith as { sku: string }[]).map((r) => r.sku)).toEqual([speaker.sku, mug.sku, tv.sku]);
     expect(p.searchScore).toBeGreaterThan(0);
   });
 

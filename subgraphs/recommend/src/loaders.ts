@@ -38,6 +38,11 @@ export function createRecommendLoaders(prisma: PrismaClient): RecommendLoaders {
   };
 }
 
+/**
+ * The window ends at the newest recorded interaction (never in the future),
+ * not at the wall clock: an imported history or the demo store, whose events
+ * stop at some past date, still has a "last 30 days".
+ */
 export async function popularProductIds(
   prisma: PrismaClient,
   opts: { first: number; categoryPath?: string | undefined; days?: number },
@@ -51,7 +56,8 @@ export async function popularProductIds(
   const rows = await prisma.$queryRaw<{ id: string }[]>`
     SELECT p.id::text AS id
     FROM interactions i JOIN products p ON p.id = i.product_id AND p.status = 'ACTIVE'
-    WHERE i.occurred_at >= now() - make_interval(days => ${days}) AND i.type <> 'DISLIKE' ${inCategory}
+    WHERE i.occurred_at >= (SELECT least(max(occurred_at), now()) FROM interactions) - make_interval(days => ${days})
+      AND i.type <> 'DISLIKE' ${inCategory}
     GROUP BY p.id
     ORDER BY sum(${interactionWeight('i')}) DESC, p.id
     LIMIT ${opts.first}`;
