@@ -12,6 +12,8 @@ const name = (what: string) =>
     .min(1, `${what} must not be empty`)
     .regex(KAFKA_NAME, `${what} may contain only letters, digits, ".", "_" and "-"`);
 
+const ms = (what: string) => z.number().int(`${what} must be whole milliseconds`).positive(`${what} must be positive`);
+
 export const busConfigSchema = z.object({
   brokers: z
     .array(z.string().regex(/^[^:\s]+:\d+$/, 'broker must be host:port'))
@@ -19,6 +21,19 @@ export const busConfigSchema = z.object({
     .optional(),
   clientId: name('clientId'),
   topicPrefix: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'topicPrefix may contain only letters, digits, ".", "_" and "-"'),
+  kafka: z
+    .object({
+      sessionTimeoutMs: ms('sessionTimeoutMs').optional(),
+      heartbeatIntervalMs: ms('heartbeatIntervalMs').optional(),
+      rebalanceTimeoutMs: ms('rebalanceTimeoutMs').optional(),
+      maxWaitTimeMs: ms('maxWaitTimeMs').optional(),
+    })
+    .strict()
+    .refine(
+      (k) => (k.heartbeatIntervalMs ?? 3_000) < (k.sessionTimeoutMs ?? 30_000),
+      'heartbeatIntervalMs must be shorter than sessionTimeoutMs',
+    )
+    .optional(),
 });
 
 const topicSpecSchema = z.object({

@@ -46,5 +46,12 @@ describe('createEventBus', () => {
     );
     expect(() => createEventBus({ brokers: ['no-port'], clientId: 'c', topicPrefix: '' })).toThrow(/host:port/);
     expect(() => createEventBus({ clientId: 'c', topicPrefix: 'bad prefix' })).toThrow(/topicPrefix/);
+    expect(() =>
+      createEventBus({
+        clientId: 'c',
+        topicPrefix: '',
+        kafka: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 10_000 },
+      }),
+    ).toThrow(/heartbeatIntervalMs must be shorter/);
   });
 });

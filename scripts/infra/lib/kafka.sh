@@ -9,7 +9,7 @@ KAFKA_MAIN=kafka.Kafka
 
 require_java() {
   command -v java >/dev/null ||
-    fail "java not found on PATH: Kafka needs a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)"
+    fail "java not found on PATH: Kafka needs Java 11 or newer, 17 recommended (Debian: apt-get install openjdk-17-jre-headless)"
   local major
   major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p')
   [[ -n $major && $major -ge 11 ]] ||
