@@ -1,7 +1,8 @@
 import type { Benchmark } from './benchmark.ts';
 import { generatorBenchmark } from './benchmarks/generator.ts';
+import { importBenchmark } from './benchmarks/import.ts';
 import { benchmark as recsysAls } from './benchmarks/recsys-als.ts';
 import { benchmark as recsysMovielens } from './benchmarks/recsys-movielens.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const benchmarks: Benchmark[] = [generatorBenchmark, recsysMovielens, recsysAls];
+export const benchmarks: Benchmark[] = [generatorBenchmark, importBenchmark, recsysMovielens, recsysAls];
