@@ -229,5 +229,11 @@ describe('HTTP surface', () => {
     expect(body.checks.search!.ok).toBe(false);
     expect(body.checks.catalog!.ok).toBe(true);
     expect((await fetch(`${origin}/health/live`)).status).toBe(200);
+    // Queries touching the stopped subgraph fail with a stable code; the others still answer.
+    const broken = await t.gql(`{ search(query: "mug") { totalCount } }`);
+    expect(broken.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(broken.errors?.[0]?.message).toBe('Internal server error');
+    const fine = await t.gql(`query ($id: ID!) { product(id: $id) { sku } }`, { id: t.fixture.products.mug.id });
+    expect(fine).toEqual({ data: { product: { sku: 'MUG-1' } } });
   });
 });

@@ -36,13 +36,16 @@ const CLIENT_MISTAKES = new Set([
 
 /**
  * Apollo `formatError`: keeps deliberate errors, maps Apollo's request-shape
- * codes onto BAD_USER_INPUT, and hides anything unexpected behind
- * INTERNAL_SERVER_ERROR so database messages never leak to clients.
+ * codes onto BAD_USER_INPUT, and hides anything internal behind a generic
+ * INTERNAL_SERVER_ERROR (logged in full) so database messages and internal
+ * addresses never reach clients.
  */
 export function createErrorFormatter(onInternal: (error: unknown) => void) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && KNOWN.has(code)) return formatted;
+    // INTERNAL_SERVER_ERROR is masked even when set deliberately: the gateway
+    // uses it for unreachable subgraphs, with their internal URLs in the message.
+    if (typeof code === 'string' && KNOWN.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
     if (typeof code === 'string' && CLIENT_MISTAKES.has(code)) {
       return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT, reason: code } };
     }
