@@ -11,3 +11,4 @@ export {
   type Subscription,
   type TopicSpec,
 } from './types.ts';
+export * from './envelopes.ts';
