@@ -3,6 +3,7 @@
 # real Postgres server (scripts/infra), then typechecks, lints and runs every
 # test. Tests that need those servers fail (never skip) when CI=true.
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
 
 started_here=0
