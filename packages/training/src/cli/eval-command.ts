@@ -1,0 +1,235 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readRatingsFile, readTrainTestFiles, type Split, type TopK } from '@recgraph/recsys';
+import { writeTopKFile } from '@recgraph/recsys';
+import { createProgress, type ProgressCallback } from '@recgraph/data';
+import { ALGORITHMS, isAlgorithm, resolveParams, type AlgorithmName } from '../algorithms.ts';
+import { evaluateOnHoldout, type HoldoutEvaluation } from '../evaluate-split.ts';
+import { loadTrainingData } from '../load-training-data.ts';
+import { htmlReport } from '../report/html-report.ts';
+import { markdownTable } from '../report/markdown-table.ts';
+import type { Comparison } from '../report/comparison.ts';
+import { resolveKs, resolveSplit, splitData } from '../train-model.ts';
+import { trainingDataFromInteractions, type TrainingData } from '../training-data.ts';
+import { isUsageProblem, parseIntList, parseNumber, parseParamList, parseSplitKind, UsageError } from './flags.ts';
+import type { Database } from '@recgraph/db';
+
+export const EVAL_USAGE = `usage: npm run eval -- [source] [options]
+source (one; default: the database, DATABASE_URL or the embedded one under RECGRAPH_DATA_DIR):
+  --movielens DIR              DIR/ratings.csv (userId,movieId,rating,timestamp), split here
+  --train FILE --test FILE     explicit user,item,rating[,timestamp] files (CSV, TSV or ::), no split
+options:
+  --algorithms als,ease,popularity   (default als,ease,popularity)
+  --split stratified|temporal  --test-fraction 0.25  --seed 42
+  --k 10,20                    cut-offs
+  --als-params factors=64,regularization=10,alpha=1,iterations=15
+  --ease-params regularization=250,top-items=1000
+  --topk-out FILE              each evaluated user's top-k (max k) per algorithm: user, item, rank, score
+  --report FILE                HTML report with charts (default reports/eval.html)`;
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Progress display; default: bars on a terminal, lines elsewhere. */
+  progress?: { update: ProgressCallback; stop(): void };
+  /** Opens the database for the default source. */
+  openDatabase?: () => Promise<Database>;
+}
+
+interface Source {
+  data: TrainingData;
+  holdout: Split;
+  details: string[];
+  close?: () => Promise<void>;
+}
+
+async function loadSource(
+  v: Record<string, string | boolean | undefined>,
+  io: CliIo,
+  onProgress: ProgressCallback,
+): Promise<Source> {
+  const str = (k: string) => v[k] as string | undefined;
+  const explicit = str('train') !== undefined || str('test') !== undefined;
+  if (explicit && str('movielens')) throw new UsageError('use either --movielens or --train/--test, not both');
+  if (explicit) {
+    if (!str('train') || !str('test')) throw new UsageError('--train and --test go together');
+    if (str('split') || str('test-fraction') || str('seed'))
+      throw new UsageError('--split, --test-fraction and --seed do not apply to explicit --train/--test files');
+    const f = readTrainTestFiles(str('train')!, str('test')!);
+    const data = trainingDataFromInteractions(f.train, f.users, f.items, `files ${str('train')} / ${str('test')}`);
+    return {
+      data,
+      holdout: { train: f.train, test: f.test },
+      details: [
+        `train file ${str('train')} (${f.train.user.length} rows), test file ${str('test')} (${f.test.user.length} rows)`,
+        `${f.users.size} users, ${f.items.size} items`,
+      ],
+    };
+  }
+  const split = resolveSplit({
+    ...(parseSplitKind(str('split')) ? { kind: parseSplitKind(str('split'))! } : {}),
+    ...(str('test-fraction') !== undefined
+      ? { testFraction: parseNumber('test-fraction', str('test-fraction'))! }
+      : {}),
+    ...(str('seed') !== undefined ? { seed: parseNumber('seed', str('seed'))! } : {}),
+  });
+  let data: TrainingData;
+  let close: (() => Promise<void>) | undefined;
+  if (str('movielens')) {
+    const file = join(str('movielens')!, 'ratings.csv');
+    const r = readRatingsFile(file);
+    data = trainingDataFromInteractions(r.interactions, r.users, r.items, `MovieLens ${file}`);
+  } else {
+    if (!io.openDatabase) throw new UsageError('no database available: pass --movielens or --train/--test');
+    const db = await io.openDatabase();
+    close = () => db.close();
+    try {
+      data = await loadTrainingData(db, { onProgress });
+    } catch (err) {
+      await close();
+      throw err;
+    }
+  }
+  const holdout = splitData(data, split);
+  return {
+    data,
+    holdout,
+    details: [
+      `${data.source}: ${data.interactions.user.length} interactions, ${data.users.size} users, ${data.items.size} items`,
+      `${split.kind} split, test fraction ${split.testFraction}, seed ${split.seed}: ${holdout.train.user.length} train / ${holdout.test.user.length} test rows`,
+    ],
+    ...(close ? { close } : {}),
+  };
+}
+
+function topKPath(base: string, algorithm: string, many: boolean): string {
+  if (!many) return base;
+  const ext = extname(base);
+  return `${base.slice(0, base.length - ext.length)}.${algorithm}${ext || '.tsv'}`;
+}
+
+function writeTopK(path: string, ev: HoldoutEvaluation, data: TrainingData, k: number): void {
+  const recs: TopK[] = ev.evaluatedUsers.map((u) =>
+    ev.fitted.recommend(u, ev.trainMatrix, k, { filterSeen: true, ...(ev.exclude ? { exclude: ev.exclude(u) } : {}) }),
+  );
+  mkdirSync(dirname(path), { recursive: true });
+  writeTopKFile(path, ev.evaluatedUsers, recs, data.users, data.items);
+}
+
+/** `npm run eval`: returns the exit code (0 ok, 1 failure, 2 usage). */
+export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        movielens: { type: 'string' },
+        train: { type: 'string' },
+        test: { type: 'string' },
+        algorithms: { type: 'string' },
+        split: { type: 'string' },
+        'test-fraction': { type: 'string' },
+        seed: { type: 'string' },
+        k: { type: 'string' },
+        'als-params': { type: 'string' },
+        'ease-params': { type: 'string' },
+        'topk-out': { type: 'string' },
+        report: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    io.err(`${(err as Error).message}\n${EVAL_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(EVAL_USAGE);
+    return 0;
+  }
+  const progress = io.progress ?? createProgress();
+  let source: Source | undefined;
+  try {
+    const algorithms = ((values.algorithms as string | undefined) ?? ALGORITHMS.join(','))
+      .split(',')
+      .map((s) => s.trim());
+    for (const a of algorithms)
+      if (!isAlgorithm(a))
+        throw new UsageError(`unknown algorithm ${JSON.stringify(a)}; expected ${ALGORITHMS.join(', ')}`);
+    const ks = resolveKs(parseIntList('k', values.k as string | undefined) ?? [10, 20]);
+    const paramsFor = (a: AlgorithmName, seed: number) =>
+      resolveParams(
+        a,
+        a === 'als'
+          ? parseParamList('als-params', values['als-params'] as string | undefined)
+          : a === 'ease'
+            ? parseParamList('ease-params', values['ease-params'] as string | undefined)
+            : {},
+        seed,
+      );
+    const seed = parseNumber('seed', values.seed as string | undefined) ?? 42;
+    for (const a of algorithms) paramsFor(a as AlgorithmName, seed); // fail on bad parameters before any work
+
+    source = await loadSource(values, io, progress.update);
+    const results: {
+      algorithm: AlgorithmName;
+      params: Record<string, number>;
+      ev: HoldoutEvaluation;
+      seconds: number;
+    }[] = [];
+    for (const a of algorithms as AlgorithmName[]) {
+      const params = paramsFor(a, seed);
+      const t0 = performance.now();
+      const ev = await evaluateOnHoldout({
+        data: source.data,
+        train: source.holdout.train,
+        test: source.holdout.test,
+        algorithm: a,
+        params,
+        ks,
+        onProgress: progress.update,
+      });
+      results.push({ algorithm: a, params, ev, seconds: (performance.now() - t0) / 1000 });
+    }
+    progress.stop();
+
+    const rows: Comparison['rows'] = results.map((r) => ({ name: r.algorithm as string, metrics: r.ev.model }));
+    if (!algorithms.includes('popularity'))
+      rows.push({ name: 'popularity (baseline)', metrics: results[0]!.ev.baseline });
+    const comparison: Comparison = {
+      title: 'Recgraph offline evaluation',
+      details: [
+        ...source.details,
+        `${results[0]!.ev.testUsers} test users; seen train items excluded from every list`,
+        ...results.map((r) => `${r.algorithm} ${JSON.stringify(r.params)}: fit + evaluation ${r.seconds.toFixed(1)} s`),
+      ],
+      ks,
+      rows,
+    };
+    io.out(markdownTable(comparison));
+    for (const d of comparison.details) io.out(`- ${d}`);
+
+    const topk = values['topk-out'] as string | undefined;
+    if (topk)
+      for (const r of results) {
+        const path = topKPath(topk, r.algorithm, results.length > 1);
+        writeTopK(path, r.ev, source.data, Math.max(...ks));
+        io.out(`top-${Math.max(...ks)} lists of ${r.algorithm}: ${path}`);
+      }
+    const report = (values.report as string | undefined) ?? join('reports', 'eval.html');
+    mkdirSync(dirname(report), { recursive: true });
+    writeFileSync(report, htmlReport(comparison));
+    io.out(`report: ${report}`);
+    return 0;
+  } catch (err) {
+    progress.stop();
+    if (isUsageProblem(err)) {
+      io.err(`${(err as Error).message}\n${EVAL_USAGE}`);
+      return 2;
+    }
+    io.err(`eval failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    await source?.close?.();
+  }
+}

@@ -1,0 +1,110 @@
+import {
+  buildInteractionMatrix,
+  evaluateWithBaseline,
+  subsetInteractions,
+  type CsrMatrix,
+  type Exclusion,
+  type Interactions,
+  type Metrics,
+  type Recommender,
+} from '@recgraph/recsys';
+import type { ProgressCallback } from '@recgraph/data';
+import { createModel, type AlgorithmName, type ModelParams } from './algorithms.ts';
+import { InsufficientDataError } from './errors.ts';
+import { flattenMetrics, type FlatMetrics } from './metrics.ts';
+import type { TrainingData } from './training-data.ts';
+
+export interface HoldoutEvaluation {
+  /** Flat metrics of the model and of the popularity baseline fitted on the same train split. */
+  model: FlatMetrics;
+  baseline: FlatMetrics;
+  byK: { k: number; model: Metrics; baseline: Metrics }[];
+  testUsers: number;
+  trainInteractions: number;
+  testInteractions: number;
+  /** The model fitted on the train split only (for top-k files; not for serving). */
+  fitted: Recommender;
+  trainMatrix: CsrMatrix;
+  /** Users evaluated (with at least one test item), ascending. */
+  evaluatedUsers: number[];
+  /** Per-user exclusions applied when ranking (dislikes ∪ unavailable items). */
+  exclude: ((user: number) => Exclusion) | undefined;
+}
+
+export interface EvaluateOnHoldoutOptions {
+  data: TrainingData;
+  train: Interactions;
+  test: Interactions;
+  algorithm: AlgorithmName;
+  params: ModelParams;
+  ks: readonly number[];
+  threads?: number;
+  onProgress?: ProgressCallback;
+}
+
+/** dislikes[u] ∪ unavailable items; undefined when there is nothing to exclude (lets models batch). */
+export function exclusionFor(data: TrainingData): ((user: number) => Exclusion) | undefined {
+  if (data.dislikes.size === 0 && data.unavailableItems.size === 0) return undefined;
+  const cache = new Map<number, Set<number>>();
+  return (u) => {
+    let s = cache.get(u);
+    if (!s) cache.set(u, (s = new Set([...data.unavailableItems, ...(data.dislikes.get(u) ?? [])])));
+    return s;
+  };
+}
+
+/**
+ * Fits `algorithm` on the train split and scores it and the popularity baseline
+ * on the holdout at every k. Holdout events on unavailable (archived) items are
+ * dropped: no model may recommend them, so they would only lower every score alike.
+ */
+export async function evaluateOnHoldout(o: EvaluateOnHoldoutOptions): Promise<HoldoutEvaluation> {
+  const { data } = o;
+  const dims = { nUsers: data.users.size, nItems: data.items.size };
+  let test = o.test;
+  if (data.unavailableItems.size) {
+    const keep: number[] = [];
+    for (let e = 0; e < test.item.length; e++) if (!data.unavailableItems.has(test.item[e]!)) keep.push(e);
+    test = subsetInteractions(test, keep);
+  }
+  if (o.train.user.length === 0) throw new InsufficientDataError('the train split is empty');
+  if (test.user.length === 0)
+    throw new InsufficientDataError('the holdout is empty: users need more interactions to be split');
+  const trainMatrix = buildInteractionMatrix(o.train, dims).userItems;
+  const testMatrix = buildInteractionMatrix(test, dims).userItems;
+
+  const fitted = createModel(o.algorithm, o.params, o.threads);
+  const stage = `fit ${o.algorithm} (train split)`;
+  o.onProgress?.(stage, 0, o.params.iterations ?? 1);
+  await fitted.fit(trainMatrix, { onProgress: (p) => o.onProgress?.(stage, p.iteration, p.iterations) });
+  o.onProgress?.(stage, o.params.iterations ?? 1, o.params.iterations ?? 1);
+
+  const exclude = exclusionFor(data);
+  const categories = data.categories.size ? data.itemCategories : undefined;
+  const byK: HoldoutEvaluation['byK'] = [];
+  for (const [j, k] of o.ks.entries()) {
+    const r = await evaluateWithBaseline(fitted, trainMatrix, testMatrix, {
+      k,
+      excludeSeen: true,
+      ...(categories ? { categories } : {}),
+      ...(exclude ? { exclude } : {}),
+    });
+    byK.push({ k, model: r.model, baseline: r.baseline });
+    o.onProgress?.(`evaluate ${o.algorithm}`, j + 1, o.ks.length);
+  }
+  const evaluatedUsers: number[] = [];
+  for (let u = 0; u < testMatrix.nRows; u++)
+    if (testMatrix.indptr[u + 1]! > testMatrix.indptr[u]!) evaluatedUsers.push(u);
+  return {
+    model: Object.assign({}, ...byK.map((b) => flattenMetrics(b.model))),
+    baseline: Object.assign({}, ...byK.map((b) => flattenMetrics(b.baseline))),
+    byK,
+    testUsers: byK[0]?.model.users ?? 0,
+    trainInteractions: o.train.user.length,
+    testInteractions: test.user.length,
+    fitted,
+    trainMatrix,
+    evaluatedUsers,
+    exclude,
+  };
+}

@@ -1,0 +1,20 @@
+export * from './errors.ts';
+export * from './training-data.ts';
+export { loadTrainingData, type LoadTrainingDataOptions } from './load-training-data.ts';
+export * from './algorithms.ts';
+export * from './metrics.ts';
+export {
+  evaluateOnHoldout,
+  exclusionFor,
+  type HoldoutEvaluation,
+  type EvaluateOnHoldoutOptions,
+} from './evaluate-split.ts';
+export * from './train-model.ts';
+export * from './artifact-store.ts';
+export * from './registry.ts';
+export { withTrainingLock, TRAINING_LOCK_KEY } from './training-lock.ts';
+export { startMlflowRun, mlflowKey, type RunTracker, type MlflowOptions } from './mlflow.ts';
+export { runTraining, type RunTrainingOptions, type TrainingRunResult } from './run-training.ts';
+export type { Comparison, ComparisonRow } from './report/comparison.ts';
+export { markdownTable } from './report/markdown-table.ts';
+export { htmlReport, barChartSvg } from './report/html-report.ts';

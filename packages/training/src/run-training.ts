@@ -1,0 +1,186 @@
+import type { Database } from '@recgraph/db';
+import type { ProgressCallback } from '@recgraph/data';
+import { isAlgorithm, resolveParams, type AlgorithmName } from './algorithms.ts';
+import { TrainingRunFailedError } from './errors.ts';
+import { evaluateOnHoldout } from './evaluate-split.ts';
+import { loadTrainingData } from './load-training-data.ts';
+import { startMlflowRun, type RunTracker } from './mlflow.ts';
+import {
+  getActiveModelVersion,
+  promoteIfBetter,
+  recordFailedRun,
+  registerModel,
+  type ChampionComparison,
+  type ModelVersion,
+  type PromotionDecision,
+} from './registry.ts';
+import { trainModel, type SplitSpec, type TrainedModel } from './train-model.ts';
+import type { TrainingData } from './training-data.ts';
+import { withTrainingLock } from './training-lock.ts';
+
+export interface RunTrainingOptions {
+  algorithm: AlgorithmName;
+  params?: Record<string, unknown>;
+  split?: Partial<SplitSpec>;
+  k?: number | readonly number[];
+  primaryMetric?: string;
+  /** Train on events in [from, to) only. */
+  window?: { from?: Date; to?: Date };
+  /** Where artifacts go (config: MODEL_DIR or <RECGRAPH_DATA_DIR>/models). */
+  modelDir: string;
+  /** Relative improvement over the active model required for promotion (config: PROMOTION_MARGIN). */
+  margin: number;
+  /** Set to register only, leaving promotion to an admin. */
+  autoPromote?: boolean;
+  mlflow?: { trackingUri: string; experimentName: string };
+  threads?: number;
+  onProgress?: ProgressCallback;
+  warn?: (message: string) => void;
+}
+
+export interface TrainingRunResult {
+  version: ModelVersion;
+  trained: TrainedModel;
+  champion: ChampionComparison | undefined;
+  /** Undefined when autoPromote is false. */
+  decision: PromotionDecision | undefined;
+  mlflowRunId: string | undefined;
+}
+
+/**
+ * Re-fits the active model's configuration on the candidate's train split and
+ * scores it on the same holdout. Not the stored artifact: that one was refitted
+ * on all data, this holdout included, so it would be graded on answers it has
+ * seen (and its user/item indices belong to another data snapshot).
+ */
+async function evaluateChampion(
+  active: ModelVersion,
+  trained: TrainedModel,
+  o: Pick<RunTrainingOptions, 'threads' | 'onProgress' | 'warn'>,
+): Promise<ChampionComparison | undefined> {
+  if (!isAlgorithm(active.algorithm)) {
+    o.warn?.(
+      `active model ${active.id} uses algorithm ${active.algorithm}, which cannot be re-fitted here; it will not be compared`,
+    );
+    return undefined;
+  }
+  const params = resolveParams(
+    active.algorithm,
+    (active.parameters ?? {}) as Record<string, unknown>,
+    trained.split.seed,
+  );
+  const ev = await evaluateOnHoldout({
+    data: trained.data,
+    train: trained.holdout.train,
+    test: trained.holdout.test,
+    algorithm: active.algorithm,
+    params,
+    ks: trained.ks,
+    ...(o.threads ? { threads: o.threads } : {}),
+    ...(o.onProgress
+      ? {
+          onProgress: (stage: string, done: number, total: number | undefined) =>
+            o.onProgress!(`champion: ${stage}`, done, total),
+        }
+      : {}),
+  });
+  return { id: active.id, algorithm: active.algorithm, metrics: ev.model };
+}
+
+/**
+ * The whole pipeline under the training lock: load → train (holdout metrics,
+ * refit on all data) → score the active model on the same holdout → register
+ * as CANDIDATE → promote if better → log to MLflow. Any failure is recorded as a
+ * FAILED version and leaves the active model untouched.
+ */
+export async function runTraining(db: Database, o: RunTrainingOptions): Promise<TrainingRunResult> {
+  return withTrainingLock(db, async () => {
+    const tracker: RunTracker | undefined = o.mlflow
+      ? await startMlflowRun({
+          ...o.mlflow,
+          runName: `${o.algorithm}-${new Date().toISOString()}`,
+          tags: { 'recgraph.algorithm': o.algorithm },
+          ...(o.warn ? { warn: o.warn } : {}),
+        })
+      : undefined;
+    let data: TrainingData | undefined;
+    let version: ModelVersion | undefined;
+    try {
+      data = await loadTrainingData(db, { ...o.window, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+      const trained = await trainModel({
+        data,
+        algorithm: o.algorithm,
+        ...(o.params ? { params: o.params } : {}),
+        ...(o.split ? { split: o.split } : {}),
+        ...(o.k !== undefined ? { k: o.k } : {}),
+        ...(o.primaryMetric ? { primaryMetric: o.primaryMetric } : {}),
+        ...(o.threads ? { threads: o.threads } : {}),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      });
+      const active = await getActiveModelVersion(db);
+      const champion = active ? await evaluateChampion(active, trained, o) : undefined;
+      version = await registerModel(db, trained, { modelDir: o.modelDir, ...(champion ? { champion } : {}) });
+      const decision =
+        o.autoPromote === false ? undefined : await promoteIfBetter(db, version.id, { margin: o.margin });
+
+      await tracker?.logParams({
+        algorithm: trained.algorithm,
+        ...trained.params,
+        split: trained.split.kind,
+        test_fraction: trained.split.testFraction,
+        seed: trained.split.seed,
+        primary_metric: trained.primaryMetric,
+        interactions: data.interactions.user.length,
+        users: data.users.size,
+        items: data.items.size,
+        model_version_id: version.id,
+      });
+      await tracker?.logMetrics({
+        ...trained.evaluation.model,
+        ...prefixed('baseline_', trained.evaluation.baseline),
+        ...(champion ? prefixed('champion_', champion.metrics) : {}),
+        promoted: decision?.promoted ? 1 : 0,
+        train_seconds: trained.seconds,
+      });
+      await tracker?.finish('FINISHED');
+      return {
+        version: decision?.promoted ? { ...version, status: 'ACTIVE' as const } : version,
+        trained,
+        champion,
+        decision,
+        mlflowRunId: tracker?.runId,
+      };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      let failedId: string | undefined;
+      try {
+        if (version) {
+          // Registered, then failed (e.g. while promoting, whose transaction rolled back): mark that candidate.
+          await db.prisma.modelVersion.updateMany({
+            where: { id: version.id, status: 'CANDIDATE' },
+            data: { status: 'FAILED', notes: reason },
+          });
+          failedId = version.id;
+        } else {
+          failedId = (
+            await recordFailedRun(db, {
+              algorithm: o.algorithm,
+              params: o.params ?? {},
+              reason,
+              from: data?.from ?? o.window?.from ?? null,
+              to: data?.to ?? o.window?.to ?? null,
+              interactions: data?.interactions.user.length ?? 0,
+            })
+          ).id;
+        }
+      } catch (recordErr) {
+        o.warn?.(`could not record the failed run: ${(recordErr as Error).message}`);
+      }
+      await tracker?.finish('FAILED');
+      throw new TrainingRunFailedError(reason, failedId, err);
+    }
+  });
+}
+
+const prefixed = (p: string, m: Record<string, number>) =>
+  Object.fromEntries(Object.entries(m).map(([k, v]) => [p + k, v]));

@@ -1,0 +1,131 @@
+import { buildInteractionMatrix, stratifiedSplit, temporalSplit, type Recommender, type Split } from '@recgraph/recsys';
+import type { ProgressCallback } from '@recgraph/data';
+import { createModel, resolveParams, type AlgorithmName, type ModelParams } from './algorithms.ts';
+import { InvalidTrainingOptionsError } from './errors.ts';
+import { evaluateOnHoldout, type HoldoutEvaluation } from './evaluate-split.ts';
+import { validatePrimaryMetric } from './metrics.ts';
+import type { TrainingData } from './training-data.ts';
+
+export interface SplitSpec {
+  kind: 'stratified' | 'temporal';
+  /** Share of each user's distinct items held out (default 0.25). */
+  testFraction: number;
+  /** Seeds the split and, unless params say otherwise, the model. */
+  seed: number;
+}
+
+export interface TrainModelOptions {
+  data: TrainingData;
+  algorithm: AlgorithmName;
+  params?: Record<string, unknown>;
+  split?: Partial<SplitSpec>;
+  /** Cut-offs to evaluate (default [10, 20]). */
+  k?: number | readonly number[];
+  /** The metric promotion compares (default "ndcg@10"). */
+  primaryMetric?: string;
+  /** ALS worker threads (results do not depend on it). */
+  threads?: number;
+  onProgress?: ProgressCallback;
+}
+
+export interface TrainedModel {
+  algorithm: AlgorithmName;
+  params: ModelParams;
+  split: SplitSpec;
+  ks: number[];
+  primaryMetric: string;
+  /** Scores on the holdout of the model fitted on the train split, and of popularity. */
+  evaluation: HoldoutEvaluation;
+  /** The same configuration re-fitted on all data: what gets registered and served. */
+  model: Recommender;
+  /** The split, so a champion can be re-evaluated on exactly the same holdout. */
+  holdout: Split;
+  data: TrainingData;
+  seconds: number;
+}
+
+export const DEFAULT_KS = [10, 20] as const;
+export const DEFAULT_PRIMARY_METRIC = 'ndcg@10';
+
+export function resolveSplit(s: Partial<SplitSpec> = {}): SplitSpec {
+  const split: SplitSpec = { kind: s.kind ?? 'stratified', testFraction: s.testFraction ?? 0.25, seed: s.seed ?? 42 };
+  if (split.kind !== 'stratified' && split.kind !== 'temporal')
+    throw new InvalidTrainingOptionsError(
+      `split kind must be stratified or temporal, got ${JSON.stringify(split.kind)}`,
+    );
+  if (!(split.testFraction > 0 && split.testFraction < 1))
+    throw new InvalidTrainingOptionsError(
+      `testFraction must be between 0 and 1 (exclusive), got ${split.testFraction}`,
+    );
+  if (!Number.isSafeInteger(split.seed))
+    throw new InvalidTrainingOptionsError(`seed must be an integer, got ${split.seed}`);
+  return split;
+}
+
+export function resolveKs(k: number | readonly number[] = DEFAULT_KS): number[] {
+  const ks = [...new Set(typeof k === 'number' ? [k] : k)].sort((a, b) => a - b);
+  if (ks.length === 0) throw new InvalidTrainingOptionsError('k needs at least one cut-off');
+  for (const v of ks)
+    if (!Number.isInteger(v) || v < 1 || v > 1000)
+      throw new InvalidTrainingOptionsError(`k must be integers between 1 and 1000, got ${v}`);
+  return ks;
+}
+
+/** The holdout split a spec describes (deterministic in the data and the seed). */
+export function splitData(data: TrainingData, split: SplitSpec): Split {
+  return split.kind === 'stratified'
+    ? stratifiedSplit(data.interactions, { testFraction: split.testFraction, seed: split.seed })
+    : temporalSplit(data.interactions, { fraction: split.testFraction });
+}
+
+/**
+ * Trains one model: split, fit on the train part, score it beside popularity on
+ * the holdout, then fit the same configuration again on ALL data for serving.
+ * The holdout numbers therefore describe a model that saw a quarter less data
+ * than the one served: a slightly pessimistic, but honest, estimate; serving a
+ * model that never saw its users' most recent interactions would be worse.
+ */
+export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
+  const started = performance.now();
+  const split = resolveSplit(o.split);
+  const ks = resolveKs(o.k);
+  const primaryMetric = o.primaryMetric ?? DEFAULT_PRIMARY_METRIC;
+  validatePrimaryMetric(primaryMetric, ks);
+  const params = resolveParams(o.algorithm, o.params, split.seed);
+
+  o.onProgress?.('split', 0, 1);
+  const holdout = splitData(o.data, split);
+  o.onProgress?.('split', 1, 1);
+  const evaluation = await evaluateOnHoldout({
+    data: o.data,
+    train: holdout.train,
+    test: holdout.test,
+    algorithm: o.algorithm,
+    params,
+    ks,
+    ...(o.threads ? { threads: o.threads } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+  });
+
+  const all = buildInteractionMatrix(o.data.interactions, {
+    nUsers: o.data.users.size,
+    nItems: o.data.items.size,
+  }).userItems;
+  const model = createModel(o.algorithm, params, o.threads);
+  const stage = `fit ${o.algorithm} (all data)`;
+  await model.fit(all, { onProgress: (p) => o.onProgress?.(stage, p.iteration, p.iterations) });
+  o.onProgress?.(stage, params.iterations ?? 1, params.iterations ?? 1);
+
+  return {
+    algorithm: o.algorithm,
+    params,
+    split,
+    ks,
+    primaryMetric,
+    evaluation,
+    model,
+    holdout,
+    data: o.data,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
