@@ -9,6 +9,7 @@ import { config, type Config } from '@recgraph/config';
 import { embeddedDataDir, openDatabase, type Database } from '@recgraph/db';
 import { generateStore, seedStore } from '@recgraph/data';
 import { startStack } from '@recgraph/gateway/stack';
+import { tokenVerifierFromConfig } from '@recgraph/gateway/tokenVerifier';
 import { createLogger, type Logger } from '@recgraph/telemetry';
 
 async function seedDemoIfEmpty(db: Database, cfg: Config, imagesDir: string, log: Logger): Promise<void> {
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
     stack = await startStack({
       prisma: db.prisma,
       secret: cfg.SUBGRAPH_SECRET,
+      verifyToken: tokenVerifierFromConfig(cfg),
       host: cfg.HOST,
       ports: {
         gateway: cfg.GATEWAY_PORT,

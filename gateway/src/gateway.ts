@@ -1,6 +1,8 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
+import type { TokenVerifier } from '@recgraph/auth';
 import type { Logger } from '@recgraph/telemetry';
+import { gatewayContext, type GatewayContext } from './context.ts';
 import { createErrorFormatter, readyWhen, serveGraphQL, type RunningServer } from '@recgraph/subgraph-kit';
 import { readSupergraphFile } from './composeSupergraph.ts';
 import { SecretDataSource } from './secretDataSource.ts';
@@ -12,6 +14,8 @@ export interface GatewayOptions {
   /** Sent to every subgraph in x-recgraph-gateway. */
   secret: string;
   logger: Logger;
+  /** Verifies `Authorization: Bearer` tokens (createTokenVerifier from @recgraph/auth). */
+  verifyToken: TokenVerifier;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -68,7 +72,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     },
     logger,
   });
-  const apollo = new ApolloServer({
+  const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
     logger,
@@ -78,7 +82,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     apollo,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
-    context: async () => ({}),
+    context: gatewayContext(options.verifyToken, secret),
     ready: readyWhen(
       Object.fromEntries(SUBGRAPHS.map((s) => [s.name, () => probeSubgraph(subgraphUrls[s.name])])),
       2500,

@@ -2,9 +2,11 @@ import { config } from '@recgraph/config';
 import { isMainModule } from '@recgraph/subgraph-kit';
 import { createLogger } from '@recgraph/telemetry';
 import { createGateway } from './gateway.ts';
+import { tokenVerifierFromConfig } from './tokenVerifier.ts';
 import { subgraphUrlsFromConfig } from './subgraphList.ts';
 
 export { createGateway, type GatewayOptions, type RunningGateway } from './gateway.ts';
+export { tokenVerifierFromConfig } from './tokenVerifier.ts';
 export { startStack, type StackOptions, type RunningStack } from './stack.ts';
 export { composeSupergraph, readSupergraphFile, SUPERGRAPH_FILE, CompositionError } from './composeSupergraph.ts';
 export { SUBGRAPHS, subgraphUrlsFromConfig, type SubgraphName, type SubgraphUrls } from './subgraphList.ts';
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
     subgraphUrls: subgraphUrlsFromConfig(cfg),
     secret: cfg.SUBGRAPH_SECRET,
     logger,
+    verifyToken: tokenVerifierFromConfig(cfg),
     host: cfg.HOST,
     port: cfg.GATEWAY_PORT,
     mode: cfg.SUPERGRAPH_MODE,

@@ -4,6 +4,8 @@ import { createAssistantSubgraph } from '@recgraph/subgraph-assistant/server';
 import { createCatalogSubgraph } from '@recgraph/subgraph-catalog/server';
 import { createRecommendSubgraph } from '@recgraph/subgraph-recommend/server';
 import { createSearchSubgraph } from '@recgraph/subgraph-search/server';
+import { createTokenVerifier, type TokenVerifier } from '@recgraph/auth';
+import { DEV_JWT_SECRET } from '@recgraph/config';
 import { createLogger, type LoggerOptions } from '@recgraph/telemetry';
 import { createGateway, type RunningGateway } from './gateway.ts';
 import type { SubgraphName, SubgraphUrls } from './subgraphList.ts';
@@ -25,6 +27,8 @@ export interface StackOptions {
   supergraphSdl?: string;
   imagesDir?: string;
   logLevel?: LoggerOptions['level'];
+  /** Bearer-token verification; defaults to HS256 with the development secret (tests, `npm run token`). */
+  verifyToken?: TokenVerifier;
 }
 
 export interface RunningStack {
@@ -60,6 +64,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       subgraphUrls,
       secret: options.secret,
       logger: createLogger('gateway', { level }),
+      verifyToken: options.verifyToken ?? createTokenVerifier({ hs256Secret: DEV_JWT_SECRET }),
       host,
       port: options.ports?.gateway ?? 0,
       ...(options.mode ? { mode: options.mode } : {}),

@@ -20,7 +20,11 @@ export interface TestStack {
   sql: ReturnType<typeof countSqlStatements>;
   imagesDir: string;
   /** POST a query to the gateway. */
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { token?: string; headers?: Record<string, string> },
+  ): Promise<GraphQLResponse<T> & { status: number }>;
   stop(): Promise<void>;
 }
 
@@ -44,13 +48,17 @@ export async function startTestStack(options: { mode?: 'static' | 'live' } = {})
       fixture,
       sql,
       imagesDir,
-      async gql(query, variables) {
+      async gql(query, variables, options = {}) {
         const res = await fetch(stack.gateway.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: {
+            'content-type': 'application/json',
+            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+            ...options.headers,
+          },
           body: JSON.stringify({ query, variables }),
         });
-        return (await res.json()) as GraphQLResponse<never>;
+        return { ...((await res.json()) as GraphQLResponse<never>), status: res.status };
       },
       async stop() {
         await stack.stop();

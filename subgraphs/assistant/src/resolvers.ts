@@ -1,8 +1,11 @@
+import type { Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import type { KnowledgeDocument } from '@recgraph/db/generated/prisma/client';
 import { badUserInput } from '@recgraph/subgraph-kit';
 
 export interface AssistantContext {
+  /** The caller, as verified by the gateway. */
+  identity: Identity;
   prisma: PrismaClient;
 }
 

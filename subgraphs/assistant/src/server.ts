@@ -11,7 +11,7 @@ export function createAssistantSubgraph({ prisma, secret, logger }: SubgraphDeps
     resolvers,
     secret,
     logger,
-    createContext: () => ({ prisma }),
+    createContext: (identity) => ({ identity, prisma }),
     ready: readyWhen({ database: () => prisma.$queryRaw`SELECT 1` }),
   });
 }

@@ -1,3 +1,4 @@
+import type { Identity } from '@recgraph/auth';
 import type { Category, Product, Review } from '@recgraph/db/generated/prisma/client';
 import type { PrismaClient } from '@recgraph/db';
 import {
@@ -14,6 +15,8 @@ import { listProducts, type ProductListArgs, type ProductSort } from './productL
 import { money, specs } from './productFields.ts';
 
 export interface CatalogContext {
+  /** The caller, as verified by the gateway. */
+  identity: Identity;
   prisma: PrismaClient;
   loaders: CatalogLoaders;
 }

@@ -12,7 +12,7 @@ export function createCatalogSubgraph({ prisma, secret, logger }: SubgraphDeps):
     resolvers,
     secret,
     logger,
-    createContext: () => ({ prisma, loaders: createCatalogLoaders(prisma) }),
+    createContext: (identity) => ({ identity, prisma, loaders: createCatalogLoaders(prisma) }),
     ready: readyWhen({ database: () => prisma.$queryRaw`SELECT 1` }),
   });
 }

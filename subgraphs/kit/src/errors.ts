@@ -1,3 +1,5 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { AuthError } from '@recgraph/auth';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /** The only codes Recgraph clients ever see in `extensions.code`. */
@@ -42,6 +44,11 @@ const CLIENT_MISTAKES = new Set([
  */
 export function createErrorFormatter(onInternal: (error: unknown) => void) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    // Access rules throw AuthError from plain code (no GraphQL inside @recgraph/auth).
+    const original = unwrapResolverError(error);
+    if (original instanceof AuthError) {
+      return { ...formatted, message: original.message, extensions: { code: original.code } };
+    }
     const code = formatted.extensions?.code;
     // INTERNAL_SERVER_ERROR is masked even when set deliberately: the gateway
     // uses it for unreachable subgraphs, with their internal URLs in the message.

@@ -5,3 +5,4 @@ export * from './httpServer.ts';
 export * from './readiness.ts';
 export * from './subgraphServer.ts';
 export * from './standalone.ts';
+export * from './identity.ts';

@@ -4,9 +4,11 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type GraphQLSchema } from 'graphql';
+import type { Identity } from '@recgraph/auth';
 import type { Logger } from '@recgraph/telemetry';
 import { createErrorFormatter, ErrorCode } from './errors.ts';
 import { checkGatewaySecret } from './gatewaySecret.ts';
+import { forwardedIdentity } from './identity.ts';
 import { serveGraphQL, type ReadyReport, type RunningServer } from './httpServer.ts';
 
 export interface SubgraphDefinition<TContext extends BaseContext> {
@@ -17,7 +19,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   /** Resolver map (typed by each subgraph against its own context). */
   resolvers: Record<string, unknown>;
   secret: string;
-  createContext: () => TContext;
+  /** Per request; `identity` is the caller as the gateway verified it (anonymous when no token). */
+  createContext: (identity: Identity) => TContext;
   ready: () => Promise<ReadyReport>;
   logger: Logger;
 }
@@ -55,7 +58,7 @@ export function createSubgraph<TContext extends BaseContext>(def: SubgraphDefini
         apollo,
         host,
         port,
-        context: async () => def.createContext(),
+        context: async (req) => def.createContext(await forwardedIdentity(req, def.secret)),
         ready: def.ready,
         onError: (err) => log.error({ err }, 'request failed'),
         guard: (req) => {

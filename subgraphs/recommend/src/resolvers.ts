@@ -1,8 +1,11 @@
+import type { Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import { isUuid, notFound, requirePageSize, requireUuid, badUserInput } from '@recgraph/subgraph-kit';
 import { MAX_RELATED, popularProductIds, type RecommendLoaders } from './loaders.ts';
 
 export interface RecommendContext {
+  /** The caller, as verified by the gateway. */
+  identity: Identity;
   prisma: PrismaClient;
   loaders: RecommendLoaders;
 }

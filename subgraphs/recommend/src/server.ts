@@ -12,7 +12,7 @@ export function createRecommendSubgraph({ prisma, secret, logger }: SubgraphDeps
     resolvers,
     secret,
     logger,
-    createContext: () => ({ prisma, loaders: createRecommendLoaders(prisma) }),
+    createContext: (identity) => ({ identity, prisma, loaders: createRecommendLoaders(prisma) }),
     ready: readyWhen({ database: () => prisma.$queryRaw`SELECT 1` }),
   });
 }

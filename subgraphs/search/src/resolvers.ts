@@ -1,9 +1,12 @@
+import type { Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import { isUuid, requirePageSize } from '@recgraph/subgraph-kit';
 import type { SearchLoaders } from './loaders.ts';
 import { requireQuery, searchProducts } from './textSearch.ts';
 
 export interface SearchContext {
+  /** The caller, as verified by the gateway. */
+  identity: Identity;
   prisma: PrismaClient;
   loaders: SearchLoaders;
 }

@@ -12,7 +12,7 @@ export function createSearchSubgraph({ prisma, secret, logger }: SubgraphDeps): 
     resolvers,
     secret,
     logger,
-    createContext: () => ({ prisma, loaders: createSearchLoaders(prisma) }),
+    createContext: (identity) => ({ identity, prisma, loaders: createSearchLoaders(prisma) }),
     ready: readyWhen({ database: () => prisma.$queryRaw`SELECT 1` }),
   });
 }
