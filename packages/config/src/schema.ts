@@ -104,6 +104,22 @@ export const trainingSchema = z.object({
   MLFLOW_EXPERIMENT_NAME: z.string().min(1).default('recgraph'),
 });
 
+export const streamingSchema = z.object({
+  /** Port of the standalone online-feature updater's /health and /metrics endpoints. */
+  UPDATER_PORT: port.default(9464),
+  /** Consumer group of the updater: instances sharing it split the interactions partitions. */
+  UPDATER_GROUP_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"')
+    .default('online-feature-updater'),
+  /** Most interactions handled in one batch (one database transaction). */
+  UPDATER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Half-life of time-decayed product popularity, in hours. */
+  POPULARITY_HALF_LIFE_HOURS: z.coerce.number().positive('expected a positive number of hours').default(168),
+  /** Length of the recommendation list the updater keeps and publishes per user. */
+  RECOMMENDATIONS_K: z.coerce.number().int().min(1).max(1000).default(20),
+});
+
 /** Used only outside production, so `npm start` works with no setup. */
 export const DEV_JWT_SECRET = 'recgraph-dev-only-jwt-secret-do-not-use-in-prod';
 
@@ -114,6 +130,7 @@ export const configSchema = runtimeSchema
   .extend(telemetrySchema.shape)
   .extend(authSchema.shape)
   .extend(trainingSchema.shape)
+  .extend(streamingSchema.shape)
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
     if (!c.JWT_HS256_SECRET && !c.JWT_JWKS_URL) {

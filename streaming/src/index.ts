@@ -1,0 +1,18 @@
+export {
+  createOnlineFeatureUpdater,
+  type OnlineFeatureUpdater,
+  type OnlineFeatureUpdaterOptions,
+} from './updater/updater.ts';
+export { createUpdaterHttpServer } from './updater/http.ts';
+export { createUpdaterMetrics, type UpdaterMetrics } from './updater/metrics.ts';
+export {
+  RecommendationRefresher,
+  sameRecommendations,
+  type ActiveModel,
+  type HistoryEvent,
+  type RecommendationList,
+  type RecommendedItem,
+} from './updater/recommendation-refresher.ts';
+export { mostPopular, type PopularProduct } from './updater/popularity.ts';
+export { DEFAULT_CO_VISITATION, type CoVisitationOptions } from './updater/co-visitation.ts';
+export type { RejectionCode } from './updater/validate-batch.ts';

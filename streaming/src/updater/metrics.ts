@@ -1,0 +1,55 @@
+import client from 'prom-client';
+import { createServiceMetrics, type ServiceMetrics } from '@recgraph/telemetry';
+
+const BATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** The updater's series, named recgraph_updater_<subject>_<unit>, beside the process metrics. */
+export interface UpdaterMetrics {
+  readonly service: ServiceMetrics;
+  /** outcome: inserted | duplicate | dead_lettered. */
+  readonly events: client.Counter<'type' | 'outcome'>;
+  readonly deadLetters: client.Counter<'code'>;
+  readonly batchDuration: client.Histogram<'outcome'>;
+  readonly recommendationUpdates: client.Counter<'source'>;
+  /** Age of the newest message of the last batch per partition: how far behind the consumer runs. */
+  readonly lag: client.Gauge<'partition'>;
+}
+
+export function createUpdaterMetrics(): UpdaterMetrics {
+  const service = createServiceMetrics('updater');
+  const registers = [service.registry];
+  return {
+    service,
+    events: new client.Counter({
+      name: 'recgraph_updater_events_total',
+      help: 'Interaction events handled, by type (unknown when undecodable) and outcome.',
+      labelNames: ['type', 'outcome'] as const,
+      registers,
+    }),
+    deadLetters: new client.Counter({
+      name: 'recgraph_updater_dead_letters_total',
+      help: 'Messages sent to the dead-letter topic, by rejection code.',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    batchDuration: new client.Histogram({
+      name: 'recgraph_updater_batch_duration_seconds',
+      help: 'Time to handle one batch: validate, store, update features, refresh recommendations.',
+      labelNames: ['outcome'] as const,
+      buckets: BATCH_BUCKETS,
+      registers,
+    }),
+    recommendationUpdates: new client.Counter({
+      name: 'recgraph_updater_recommendation_updates_total',
+      help: 'RecommendationsUpdatedV1 events published, by list source (model kind or popularity).',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    lag: new client.Gauge({
+      name: 'recgraph_updater_consumer_lag_seconds',
+      help: 'Seconds between publishing and handling the newest message of the last batch, per partition.',
+      labelNames: ['partition'] as const,
+      registers,
+    }),
+  };
+}
