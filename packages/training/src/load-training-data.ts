@@ -119,7 +119,7 @@ export async function loadTrainingData(
               extract(epoch FROM occurred_at)::float8 AS ts
          FROM interactions
         WHERE id > $3::bigint AND ${window}
-        ORDER BY id
+        ORDER BY interactions.id -- the column: a bare "id" would sort by the text alias above
         LIMIT $4`,
       [from, to, cursor, batchSize],
     );

@@ -15,7 +15,11 @@ export function syntheticTrainingData(seed = 5): TrainingData {
 }
 
 /** The same trained model with chosen holdout scores, to exercise exact promotion thresholds. */
-export function withScores(t: TrainedModel, model: Record<string, number>, baseline: Record<string, number> = t.evaluation.baseline): TrainedModel {
+export function withScores(
+  t: TrainedModel,
+  model: Record<string, number>,
+  baseline: Record<string, number> = t.evaluation.baseline,
+): TrainedModel {
   return { ...t, evaluation: { ...t.evaluation, model, baseline } };
 }
 
@@ -23,9 +27,16 @@ export function withScores(t: TrainedModel, model: Record<string, number>, basel
  * Declares `body` for embedded PGlite and for the real Postgres server
  * (TEST_DATABASE_URL; under CI its absence fails in realPostgresUrl).
  */
-export async function forEachBackend(title: string, body: (open: () => Promise<Database>, kind: 'embedded' | 'postgres') => void): Promise<void> {
+export async function forEachBackend(
+  title: string,
+  body: (open: () => Promise<Database>, kind: 'embedded' | 'postgres') => void,
+): Promise<void> {
   describe(`${title} (embedded PGlite)`, () => body(() => openDatabase({}), 'embedded'));
   const serverUrl = await realPostgresUrl();
-  if (serverUrl) describe(`${title} (real Postgres)`, () => body(async () => openDatabase({ url: await createTestDatabase(serverUrl) }), 'postgres'));
-  else describe.skip(`${title} (real Postgres: TEST_DATABASE_URL not set)`, () => it('needs TEST_DATABASE_URL', () => undefined));
+  if (serverUrl)
+    describe(`${title} (real Postgres)`, () =>
+      body(async () => openDatabase({ url: await createTestDatabase(serverUrl) }), 'postgres'));
+  else
+    describe.skip(`${title} (real Postgres: TEST_DATABASE_URL not set)`, () =>
+      it('needs TEST_DATABASE_URL', () => undefined));
 }

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { openDatabase, type Database } from '@recgraph/db';
-import { ArtifactIntegrityError, RegistryStateError, TrainingLockBusyError, TrainingRunFailedError } from '../src/errors.ts';
+import {
+  ArtifactIntegrityError,
+  RegistryStateError,
+  TrainingLockBusyError,
+  TrainingRunFailedError,
+} from '../src/errors.ts';
 import {
   listModelVersions,
   loadActiveModel,
@@ -43,7 +48,10 @@ await forEachBackend('model registry', (open, kind) => {
   });
 
   const register = (ndcg: number, baseline: number, vs?: ChampionComparison) =>
-    registerModel(db, withScores(trained, scores(ndcg), scores(baseline)), { modelDir, ...(vs ? { champion: vs } : {}) });
+    registerModel(db, withScores(trained, scores(ndcg), scores(baseline)), {
+      modelDir,
+      ...(vs ? { champion: vs } : {}),
+    });
   const activeIds = async () => (await listModelVersions(db, { status: 'ACTIVE' })).map((v) => v.id);
 
   it('makes the first model ACTIVE only when it beats popularity', async () => {
@@ -58,7 +66,11 @@ await forEachBackend('model registry', (open, kind) => {
     expect(await activeIds()).toEqual([first.id]);
     const row = await db.prisma.modelVersion.findUniqueOrThrow({ where: { id: first.id } });
     expect(row.promotedAt).toBeInstanceOf(Date);
-    expect(row).toMatchObject({ algorithm: 'ease', primaryMetric: 'ndcg@10', interactions: data.interactions.user.length });
+    expect(row).toMatchObject({
+      algorithm: 'ease',
+      primaryMetric: 'ndcg@10',
+      interactions: data.interactions.user.length,
+    });
     expect((row.metrics as Record<string, unknown>)['ndcg@10']).toBe(0.2);
     expect(row.artifactUri).toBe(join(modelDir, `${first.id}.rgrs`));
   });
@@ -81,7 +93,11 @@ await forEachBackend('model registry', (open, kind) => {
 
     const better = await register(0.25, 0.1, champion(a.id, 0.2));
     const d = await promoteIfBetter(db, better.id, { margin: 0.05 });
-    expect(d).toMatchObject({ promoted: true, previousActiveId: a.id, against: { kind: 'champion', id: a.id, score: 0.2 } });
+    expect(d).toMatchObject({
+      promoted: true,
+      previousActiveId: a.id,
+      against: { kind: 'champion', id: a.id, score: 0.2 },
+    });
     expect(await activeIds()).toEqual([better.id]);
     expect((await db.prisma.modelVersion.findUniqueOrThrow({ where: { id: a.id } })).status).toBe('RETIRED');
   });
@@ -136,7 +152,9 @@ await forEachBackend('model registry', (open, kind) => {
     // The database holds no interactions: a real failure of the pipeline's first step.
     const err = await runTraining(db, { algorithm: 'als', modelDir, margin: 0.01 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingRunFailedError);
-    const failed = await db.prisma.modelVersion.findUniqueOrThrow({ where: { id: (err as TrainingRunFailedError).versionId! } });
+    const failed = await db.prisma.modelVersion.findUniqueOrThrow({
+      where: { id: (err as TrainingRunFailedError).versionId! },
+    });
     expect(failed).toMatchObject({ status: 'FAILED', algorithm: 'als', artifactUri: null });
     expect(failed.notes).toMatch(/no interactions/);
     expect(await activeIds()).toEqual([a.id]);
@@ -175,7 +193,9 @@ await forEachBackend('model registry', (open, kind) => {
       });
       await inside;
       await expect(withTrainingLock(other, async () => 'second')).rejects.toBeInstanceOf(TrainingLockBusyError);
-      await expect(runTraining(other, { algorithm: 'als', modelDir, margin: 0 })).rejects.toBeInstanceOf(TrainingLockBusyError);
+      await expect(runTraining(other, { algorithm: 'als', modelDir, margin: 0 })).rejects.toBeInstanceOf(
+        TrainingLockBusyError,
+      );
       release();
       expect(await first).toBe('first');
       // Released: the next run gets the lock.
