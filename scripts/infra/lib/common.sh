@@ -6,10 +6,11 @@ REPO_ROOT="$(cd "$INFRA_SCRIPTS_DIR/../.." && pwd)"
 INFRA_DIR="$REPO_ROOT/.infra"
 
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=19092
-KAFKA_CONTROLLER_PORT=19093
+# Ports can be moved (e.g. to run a second checkout's CI beside a running one).
+KAFKA_PORT=${INFRA_KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${INFRA_KAFKA_CONTROLLER_PORT:-19093}
 PG_HOST=127.0.0.1
-PG_PORT=15432
+PG_PORT=${INFRA_PG_PORT:-15432}
 PG_SUPERUSER=postgres
 PG_DATABASE=recgraph
 # Postgres refuses to run as root; under root the server runs as this system user.
