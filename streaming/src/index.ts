@@ -1,5 +1,6 @@
 export {
   createOnlineFeatureUpdater,
+  type BatchSummary,
   type OnlineFeatureUpdater,
   type OnlineFeatureUpdaterOptions,
 } from './updater/updater.ts';

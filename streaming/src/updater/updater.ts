@@ -49,6 +49,20 @@ export interface OnlineFeatureUpdaterOptions {
   fromBeginning?: boolean;
   log?: EventBusLogger;
   metrics?: UpdaterMetrics;
+  /** Called after each successful batch (instrumentation: benchmarks, freshness probes). */
+  onBatchHandled?: (summary: BatchSummary) => void;
+}
+
+export interface BatchSummary {
+  /** The bus's publish timestamp (ms) of each message in the batch. */
+  publishedAt: number[];
+  inserted: number;
+  duplicates: number;
+  deadLettered: number;
+  /** When the batch's transaction committed (ms since the epoch). */
+  durableAt: number;
+  /** When dead letters and recommendation updates were published too. */
+  doneAt: number;
 }
 
 export interface OnlineFeatureUpdater {
@@ -164,6 +178,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
             return r;
           })
         : { inserted: [], duplicates: [], unknown: [] };
+      const durableAt = Date.now();
       await deadLetter([...rejected, ...stored.unknown]);
       // Users of duplicates too: a batch redelivered after a failed publish still gets its update.
       const users = [...new Set([...stored.inserted, ...stored.duplicates].map((e) => e.event.userId))];
@@ -173,6 +188,14 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       const last = messages[messages.length - 1];
       if (last) metrics.lag.set({ partition: String(last.partition) }, Math.max(0, (Date.now() - last.timestamp) / 1000));
       endTimer({ outcome: 'ok' });
+      o.onBatchHandled?.({
+        publishedAt: messages.map((m) => m.timestamp),
+        inserted: stored.inserted.length,
+        duplicates: stored.duplicates.length,
+        deadLettered: rejected.length + stored.unknown.length,
+        durableAt,
+        doneAt: Date.now(),
+      });
     } catch (err) {
       endTimer({ outcome: 'error' });
       log.error({ err, partition: messages[0]?.partition, offset: messages[0]?.offset }, 'interaction batch failed');
