@@ -13,8 +13,8 @@ export function barChartSvg(
   title: string,
   bars: { label: string; value: number | undefined; color: string }[],
 ): string {
-  const width = 420;
-  const labelW = 130;
+  const width = 480;
+  const labelW = 170;
   const valueW = 60;
   const barH = 18;
   const gap = 6;
