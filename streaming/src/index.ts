@@ -17,3 +17,4 @@ export {
 export { mostPopular, type PopularProduct } from './updater/popularity.ts';
 export { DEFAULT_CO_VISITATION, type CoVisitationOptions } from './updater/co-visitation.ts';
 export type { RejectionCode } from './updater/validate-batch.ts';
+export { registryModelLoader } from './updater/active-model.ts';

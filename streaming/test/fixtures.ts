@@ -3,7 +3,11 @@ import type { Database } from '@recgraph/db';
 import type { InteractionEventV1 } from '@recgraph/events';
 
 /** Creates users and products with fresh ids; returns the ids in creation order. */
-export async function seedCatalog(db: Database, users: number, products: number): Promise<{ users: string[]; products: string[] }> {
+export async function seedCatalog(
+  db: Database,
+  users: number,
+  products: number,
+): Promise<{ users: string[]; products: string[] }> {
   const tag = randomUUID().slice(0, 8);
   const u = Array.from({ length: users }, () => randomUUID());
   const p = Array.from({ length: products }, () => randomUUID());
@@ -17,7 +21,11 @@ export async function seedCatalog(db: Database, users: number, products: number)
 /** Every test event happens at the same moment, so decayed popularity equals the summed weights exactly. */
 export const EVENT_TIME = new Date(Date.now() - 60_000).toISOString();
 
-export function interaction(userId: string, productId: string, over: Partial<InteractionEventV1> = {}): InteractionEventV1 {
+export function interaction(
+  userId: string,
+  productId: string,
+  over: Partial<InteractionEventV1> = {},
+): InteractionEventV1 {
   return {
     schema: 'recgraph.interaction.v1',
     eventId: randomUUID(),

@@ -16,7 +16,15 @@ async function fittedModel(): Promise<ActiveModel & { als: AlsModel }> {
         cols.push(i);
       }
   const als = new AlsModel({ factors: 4, iterations: 10, threads: 1, regularization: 0.1, alpha: 2 });
-  await als.fit(csrFromTriplets(nUsers, nItems, rows, cols, rows.map(() => 1)));
+  await als.fit(
+    csrFromTriplets(
+      nUsers,
+      nItems,
+      rows,
+      cols,
+      rows.map(() => 1),
+    ),
+  );
   const items = new IdMap(Array.from({ length: nItems }, () => randomUUID()));
   return { modelVersionId: randomUUID(), model: als, items, als };
 }

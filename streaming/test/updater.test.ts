@@ -54,7 +54,12 @@ function updaterSuite(backend: Backend) {
       await bus.ensureTopics(STREAMING_TOPICS);
       const watch = async (topic: string, take: (m: ConsumedMessage) => void) =>
         watchers.push(
-          await bus.subscribe({ groupId: `watch-${topic}`, topics: [topic], fromBeginning: true, handleBatch: async (b) => b.forEach(take) }),
+          await bus.subscribe({
+            groupId: `watch-${topic}`,
+            topics: [topic],
+            fromBeginning: true,
+            handleBatch: async (b) => b.forEach(take),
+          }),
         );
       await watch(STREAMING_TOPIC.recommendationUpdates, (m) => {
         const r = recommendationsUpdatedEvents.decode(m.value);
@@ -90,7 +95,9 @@ function updaterSuite(backend: Backend) {
         'SELECT product_a, product_b, weight FROM co_visitation WHERE product_a = ANY($1) ORDER BY 1, 2',
         [[p0, p1, p2]],
       );
-      const pairs = rows.map((r) => `${products.indexOf(r.product_a)}-${products.indexOf(r.product_b)}:${r.weight}`).sort();
+      const pairs = rows
+        .map((r) => `${products.indexOf(r.product_a)}-${products.indexOf(r.product_b)}:${r.weight}`)
+        .sort();
       expect(pairs).toEqual(['0-1:1', '0-2:1', '1-0:1', '1-2:1', '2-0:1', '2-1:1']);
       // Alice has seen p0..p2, so the popularity fallback offers her Bob's purchase.
       await until(() =>
@@ -123,24 +130,38 @@ function updaterSuite(backend: Backend) {
       await bus.publish(STREAMING_TOPIC.interactions, [
         { key, value: Buffer.from('{"schema": "recgraph.interaction.v1", oops') },
         { key, value: Buffer.from(JSON.stringify({ ...interaction(dave, products[6]!), userId: 'not-a-uuid' })) },
-        { key, value: Buffer.from(JSON.stringify({ ...interaction(dave, products[6]!), schema: 'recgraph.interaction.v9' })) },
+        {
+          key,
+          value: Buffer.from(JSON.stringify({ ...interaction(dave, products[6]!), schema: 'recgraph.interaction.v9' })),
+        },
         { key, value: Buffer.from(JSON.stringify(unknownProduct)) },
       ]);
       await publishInteractions(bus, [good]);
       await until(async () => expect(await interactionsOf([good.eventId])).toBe(1));
       await until(() => expect(letters.filter((l) => l.key === key)).toHaveLength(4));
       const mine = letters.filter((l) => l.key === key).sort((a, b) => Number(a.offset) - Number(b.offset));
-      expect(mine.map((l) => l.code)).toEqual(['MALFORMED_JSON', 'SCHEMA_VIOLATION', 'UNSUPPORTED_VERSION', 'UNKNOWN_PRODUCT']);
+      expect(mine.map((l) => l.code)).toEqual([
+        'MALFORMED_JSON',
+        'SCHEMA_VIOLATION',
+        'UNSUPPORTED_VERSION',
+        'UNKNOWN_PRODUCT',
+      ]);
       expect(mine[1]!.reason).toMatch(/userId: must be a UUID/);
       expect(mine[3]!.reason).toContain(unknownProduct.productId);
-      expect(mine[0]).toMatchObject({ originalTopic: 'interactions', payloadEncoding: 'utf8', payload: '{"schema": "recgraph.interaction.v1", oops' });
+      expect(mine[0]).toMatchObject({
+        originalTopic: 'interactions',
+        payloadEncoding: 'utf8',
+        payload: '{"schema": "recgraph.interaction.v1", oops',
+      });
       expect(await interactionsOf([unknownProduct.eventId])).toBe(0);
     });
 
     it('records every event exactly once across a stop mid-stream and a new instance', async () => {
       const crashProducts = products.slice(8, 12);
       const make = (n: number) =>
-        Array.from({ length: n }, (_, i) => interaction(users[i % users.length]!, crashProducts[i % crashProducts.length]!));
+        Array.from({ length: n }, (_, i) =>
+          interaction(users[i % users.length]!, crashProducts[i % crashProducts.length]!),
+        );
       const first = make(60);
       for (let i = 0; i < first.length; i += 10) await publishInteractions(bus, first.slice(i, i + 10));
       await until(async () => expect(await interactionsOf(first.map((e) => e.eventId))).toBeGreaterThanOrEqual(10));
@@ -158,7 +179,9 @@ function updaterSuite(backend: Backend) {
       expect(updater.readiness()).toBe(true);
       const all = [...first, ...second].map((e) => e.eventId);
       await until(async () => expect(await interactionsOf(all)).toBe(100));
-      expect(await count(db, 'SELECT count(DISTINCT event_id) AS n FROM interactions WHERE event_id = ANY($1)', [all])).toBe(100);
+      expect(
+        await count(db, 'SELECT count(DISTINCT event_id) AS n FROM interactions WHERE event_id = ANY($1)', [all]),
+      ).toBe(100);
       const { rows } = await db.pool.query<{ score: number; events: string }>(
         'SELECT sum(score) AS score, sum(event_count) AS events FROM product_popularity WHERE product_id = ANY($1)',
         [crashProducts],

@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { openDatabase, type Database } from '@recgraph/db';
-import { createEventBus, publishInteractions, STREAMING_TOPICS, type EventBus, type InteractionEventV1 } from '@recgraph/events';
+import {
+  createEventBus,
+  publishInteractions,
+  STREAMING_TOPICS,
+  type EventBus,
+  type InteractionEventV1,
+} from '@recgraph/events';
 import { createOnlineFeatureUpdater, type BatchSummary } from '@recgraph/streaming';
 import type { Benchmark } from '../benchmark.ts';
 
@@ -14,8 +20,17 @@ interface Target {
   createBus: () => EventBus;
 }
 
-const INTERACTION_TYPES: InteractionEventV1['type'][] = ['VIEW', 'VIEW', 'VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'LIKE'];
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const INTERACTION_TYPES: InteractionEventV1['type'][] = [
+  'VIEW',
+  'VIEW',
+  'VIEW',
+  'CLICK',
+  'ADD_TO_CART',
+  'PURCHASE',
+  'LIKE',
+];
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function seed(db: Database, nUsers: number, nProducts: number) {
   const tag = randomUUID().slice(0, 8);
@@ -111,7 +126,9 @@ export const benchmark: Benchmark = {
       },
     ];
     const pgUrl = process.env.TEST_DATABASE_URL;
-    const brokers = process.env.TEST_KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+    const brokers = process.env.TEST_KAFKA_BROKERS?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
     if (pgUrl) {
       const { createTestDatabase } = await import('../../../packages/db/test/real-postgres.ts');
       const realDb = async () => openDatabase({ url: await createTestDatabase(pgUrl), poolSize: 4 });

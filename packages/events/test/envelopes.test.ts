@@ -85,7 +85,10 @@ describe('other envelopes', () => {
       items: [{ productId: event().productId, score: 0.5, source: 'als' }],
       at: '2026-11-23T10:00:01.000Z',
     };
-    expect(recommendationsUpdatedEvents.decode(recommendationsUpdatedEvents.encode(rec))).toEqual({ ok: true, value: rec });
+    expect(recommendationsUpdatedEvents.decode(recommendationsUpdatedEvents.encode(rec))).toEqual({
+      ok: true,
+      value: rec,
+    });
     const model = {
       schema: 'recgraph.model-event.v1' as const,
       kind: 'promoted' as const,

@@ -5,12 +5,17 @@ import { config as loadedConfig } from '@recgraph/config';
 import { openDatabase } from '@recgraph/db';
 import { eventBusFromConfig } from '@recgraph/events';
 import { createLogger } from '@recgraph/telemetry';
+import { registryModelLoader } from './active-model.ts';
 import { createUpdaterHttpServer } from './http.ts';
 import { createOnlineFeatureUpdater } from './updater.ts';
 
 const config = loadedConfig();
 const log = createLogger('updater', { level: config.LOG_LEVEL });
-const db = await openDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, log: (m) => log.info(m) });
+const db = await openDatabase({
+  url: config.DATABASE_URL,
+  poolSize: config.DATABASE_POOL_SIZE,
+  log: (m) => log.info(m),
+});
 const bus = eventBusFromConfig(config, log);
 const updater = createOnlineFeatureUpdater({
   bus,
@@ -19,6 +24,7 @@ const updater = createOnlineFeatureUpdater({
   batchSize: config.UPDATER_BATCH_SIZE,
   popularityHalfLifeHours: config.POPULARITY_HALF_LIFE_HOURS,
   k: config.RECOMMENDATIONS_K,
+  loadActiveModel: registryModelLoader(db),
   log,
 });
 const server = createUpdaterHttpServer(updater);

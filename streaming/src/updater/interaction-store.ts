@@ -28,7 +28,10 @@ async function existingIds(client: pg.PoolClient, table: 'users' | 'products', i
  * References are checked first, so one unknown product cannot fail the whole batch on its
  * foreign key.
  */
-export async function recordInteractions(client: pg.PoolClient, events: readonly AcceptedEvent[]): Promise<RecordResult> {
+export async function recordInteractions(
+  client: pg.PoolClient,
+  events: readonly AcceptedEvent[],
+): Promise<RecordResult> {
   const users = await existingIds(
     client,
     'users',
@@ -43,7 +46,12 @@ export async function recordInteractions(client: pg.PoolClient, events: readonly
   const known: AcceptedEvent[] = [];
   for (const e of events) {
     if (!users.has(e.event.userId))
-      unknown.push({ message: e.message, code: 'UNKNOWN_USER', type: e.event.type, reason: `user ${e.event.userId} does not exist` });
+      unknown.push({
+        message: e.message,
+        code: 'UNKNOWN_USER',
+        type: e.event.type,
+        reason: `user ${e.event.userId} does not exist`,
+      });
     else if (!products.has(e.event.productId))
       unknown.push({
         message: e.message,

@@ -56,6 +56,10 @@ export async function savePublishedLists(
      JOIN users ON users.id = x.u
      LEFT JOIN model_versions mv ON mv.id = x.m
      ON CONFLICT (user_id) DO UPDATE SET model_version_id = EXCLUDED.model_version_id, items = EXCLUDED.items, updated_at = now()`,
-    [sorted.map((l) => l.userId), sorted.map((l) => l.list.modelVersionId ?? null), sorted.map((l) => JSON.stringify(l.list.items))],
+    [
+      sorted.map((l) => l.userId),
+      sorted.map((l) => l.list.modelVersionId ?? null),
+      sorted.map((l) => JSON.stringify(l.list.items)),
+    ],
   );
 }

@@ -126,7 +126,13 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       metrics.deadLetters.inc({ code: r.code });
       metrics.events.inc({ type: r.type ?? 'unknown', outcome: 'dead_lettered' });
       log.warn(
-        { code: r.code, reason: r.reason, topic: r.message.topic, partition: r.message.partition, offset: r.message.offset },
+        {
+          code: r.code,
+          reason: r.reason,
+          topic: r.message.topic,
+          partition: r.message.partition,
+          offset: r.message.offset,
+        },
         'interaction dead-lettered',
       );
     }
@@ -186,7 +192,8 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       for (const e of stored.inserted) metrics.events.inc({ type: e.event.type, outcome: 'inserted' });
       for (const e of stored.duplicates) metrics.events.inc({ type: e.event.type, outcome: 'duplicate' });
       const last = messages[messages.length - 1];
-      if (last) metrics.lag.set({ partition: String(last.partition) }, Math.max(0, (Date.now() - last.timestamp) / 1000));
+      if (last)
+        metrics.lag.set({ partition: String(last.partition) }, Math.max(0, (Date.now() - last.timestamp) / 1000));
       endTimer({ outcome: 'ok' });
       o.onBatchHandled?.({
         publishedAt: messages.map((m) => m.timestamp),
