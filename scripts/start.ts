@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { config, type Config } from '@recgraph/config';
 import { embeddedDataDir, openDatabase, type Database } from '@recgraph/db';
 import { generateStore, seedStore } from '@recgraph/data';
+import { eventBusFromConfig, STREAMING_TOPICS } from '@recgraph/events';
 import { startStack } from '@recgraph/gateway/stack';
 import { tokenVerifierFromConfig } from '@recgraph/gateway/tokenVerifier';
 import { createLogger, type Logger } from '@recgraph/telemetry';
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
     poolSize: cfg.DATABASE_POOL_SIZE,
     log: (msg) => log.info(msg),
   });
+  // Kafka when KAFKA_BROKERS is set, else in-process: the catalog publishes tracked interactions on it.
+  const bus = eventBusFromConfig(cfg, log);
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
   let stopping = false;
   const shutdown = async (signal: string, code = 0) => {
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     await stack?.stop().catch((err: unknown) => log.error({ err }, 'stopping servers failed'));
+    await bus.close().catch((err: unknown) => log.error({ err }, 'closing the event bus failed'));
     await db.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
     process.exit(code);
   };
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
 
   try {
     if (cfg.SEED_DEMO) await seedDemoIfEmpty(db, cfg, imagesDir, log);
+    await bus.ensureTopics(STREAMING_TOPICS);
     stack = await startStack({
       prisma: db.prisma,
       secret: cfg.SUBGRAPH_SECRET,
@@ -102,6 +107,7 @@ async function main(): Promise<void> {
       mode: cfg.SUPERGRAPH_MODE,
       imagesDir,
       logLevel: cfg.LOG_LEVEL,
+      bus,
     });
   } catch (err) {
     log.fatal({ err }, 'start-up failed');

@@ -6,6 +6,7 @@ import { createRecommendSubgraph } from '@recgraph/subgraph-recommend/server';
 import { createSearchSubgraph } from '@recgraph/subgraph-search/server';
 import { createTokenVerifier, type TokenVerifier } from '@recgraph/auth';
 import { DEV_JWT_SECRET } from '@recgraph/config';
+import { createEventBus, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
 import { createLogger, type LoggerOptions } from '@recgraph/telemetry';
 import { createGateway, type RunningGateway } from './gateway.ts';
 import type { SubgraphName, SubgraphUrls } from './subgraphList.ts';
@@ -29,11 +30,15 @@ export interface StackOptions {
   logLevel?: LoggerOptions['level'];
   /** Bearer-token verification; defaults to HS256 with the development secret (tests, `npm run token`). */
   verifyToken?: TokenVerifier;
+  /** Where subgraphs publish events; its topics must exist. Default: a fresh in-process bus, closed on stop. */
+  bus?: EventBus;
 }
 
 export interface RunningStack {
   gateway: RunningGateway;
   subgraphs: Record<SubgraphName, RunningServer>;
+  /** The bus the subgraphs publish on (options.bus or the stack's own). */
+  bus: EventBus;
   stop(): Promise<void>;
 }
 
@@ -46,7 +51,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const host = options.host ?? '127.0.0.1';
   const level = options.logLevel ?? 'info';
   const started: RunningServer[] = [];
+  const ownBus = !options.bus;
+  const bus = options.bus ?? createEventBus({ clientId: 'recgraph', topicPrefix: 'recgraph.' });
   try {
+    if (ownBus) await bus.ensureTopics(STREAMING_TOPICS);
     const subgraphs = {} as Record<SubgraphName, RunningServer>;
     // One at a time: each start is quick, and the order makes logs readable.
     for (const name of Object.keys(FACTORIES) as SubgraphName[]) {
@@ -54,6 +62,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         prisma: options.prisma,
         secret: options.secret,
         logger: createLogger(`subgraph-${name}`, { level }),
+        bus,
       });
       const running = await subgraph.start({ port: options.ports?.[name] ?? 0, host });
       started.push(running);
@@ -74,13 +83,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     return {
       gateway,
       subgraphs,
+      bus,
       async stop() {
         await gateway.stop();
         for (const s of started.reverse()) await s.close();
+        if (ownBus) await bus.close();
       },
     };
   } catch (err) {
     for (const s of started.reverse()) await s.close().catch(() => undefined);
+    if (ownBus) await bus.close().catch(() => undefined);
     throw err;
   }
 }

@@ -117,6 +117,11 @@ export async function seedFixture(prisma: PrismaClient) {
 
   const users = await Promise.all(['u1', 'u2', 'u3'].map((externalId) => prisma.user.create({ data: { externalId } })));
   const [u1, u2, u3] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
+  // Users with no seeded history, for tests that write (carts, reviews, tracking) and
+  // must not disturb the counts other tests assert on u1..u3.
+  const admin = await prisma.user.create({ data: { externalId: 'admin', role: 'ADMIN', displayName: 'Admin' } });
+  const shopper = await prisma.user.create({ data: { externalId: 'shopper', email: 'shopper@example.com' } });
+  const otherShopper = await prisma.user.create({ data: { externalId: 'other-shopper' } });
 
   await prisma.review.createMany({
     data: [
@@ -162,7 +167,7 @@ export async function seedFixture(prisma: PrismaClient) {
     categories: { electronics, audio, headphones, electronicsOutlet, home },
     products: { headphones: headphonesP, speaker, tv, outletCable, mug, archived },
     bulk,
-    users: { u1, u2, u3 },
+    users: { u1, u2, u3, admin, shopper, otherShopper },
   };
 }
 

@@ -10,7 +10,14 @@ import {
   scopeOf,
   toConnection,
 } from '@recgraph/subgraph-kit';
+import { cartFields, cartMutations, cartQueries } from './carts.ts';
+import { checkout } from './checkout.ts';
 import type { CatalogLoaders } from './loaders.ts';
+import type { OutboxNotifier } from './outboxRelay.ts';
+import { productAdminMutations } from './productAdmin.ts';
+import { createReview } from './reviews.ts';
+import { trackingMutations } from './tracking.ts';
+import { userFields, userMutations, userQueries } from './users.ts';
 import { listProducts, type ProductListArgs, type ProductSort } from './productListing.ts';
 import { money, specs } from './productFields.ts';
 
@@ -19,6 +26,10 @@ export interface CatalogContext {
   identity: Identity;
   prisma: PrismaClient;
   loaders: CatalogLoaders;
+  /** Wakes the outbox relay after a commit that queued interaction events. */
+  outbox: OutboxNotifier;
+  /** The caller's users.id once resolved (and their row ensured) in this request. */
+  caller?: Promise<string>;
 }
 
 type Args<T> = T;
@@ -47,7 +58,21 @@ export const resolvers = {
       if (id != null) return ctx.loaders.categoryById.load(requireUuid(id, 'id'));
       return ctx.prisma.category.findUnique({ where: { slug: slug! } });
     },
+    ...userQueries,
+    ...cartQueries,
   },
+
+  Mutation: {
+    ...userMutations,
+    ...cartMutations,
+    checkout,
+    createReview,
+    ...productAdminMutations,
+    ...trackingMutations,
+  },
+
+  ...userFields,
+  ...cartFields,
 
   Product: {
     // References come from other subgraphs, which only ever hold ids we issued;
@@ -73,6 +98,7 @@ export const resolvers = {
   },
 
   Review: {
+    product: (r: Review, _: unknown, ctx: CatalogContext) => ctx.loaders.productById.load(r.productId),
     createdAt: (r: Review) => new Date(r.createdAt).toISOString(),
   },
 

@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { config, type Config } from '@recgraph/config';
 import { embeddedDataDir, openDatabase, type PrismaClient } from '@recgraph/db';
+import { eventBusFromConfig, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
 import { createLogger, type Logger } from '@recgraph/telemetry';
 import type { Subgraph } from './subgraphServer.ts';
 
@@ -11,6 +12,8 @@ export interface SubgraphDeps {
   /** SUBGRAPH_SECRET: requests without it in x-recgraph-gateway are refused. */
   secret: string;
   logger: Logger;
+  /** Where subgraphs publish domain events (catalog: interactions). Absent: they publish nothing. */
+  bus?: EventBus;
 }
 
 /** True when `moduleUrl` is the script node/tsx was asked to run. */
@@ -44,7 +47,9 @@ export async function runStandaloneSubgraph(
     poolSize: cfg.DATABASE_POOL_SIZE,
     log: (msg) => logger.info(msg),
   });
-  const running = await factory({ prisma: db.prisma, secret: cfg.SUBGRAPH_SECRET, logger }).start({
+  const bus = eventBusFromConfig(cfg, logger);
+  await bus.ensureTopics(STREAMING_TOPICS);
+  const running = await factory({ prisma: db.prisma, secret: cfg.SUBGRAPH_SECRET, logger, bus }).start({
     port: port(cfg),
     host: cfg.HOST,
   });
@@ -54,6 +59,7 @@ export async function runStandaloneSubgraph(
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await running.close().catch((err: unknown) => logger.error({ err }, 'server close failed'));
+    await bus.close().catch((err: unknown) => logger.error({ err }, 'event bus close failed'));
     await db.close().catch((err: unknown) => logger.error({ err }, 'database close failed'));
     process.exit(0);
   };

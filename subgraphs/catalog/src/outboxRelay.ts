@@ -1,0 +1,130 @@
+import type { PrismaClient } from '@recgraph/db';
+import { interactionEventV1Schema, publishInteractions, type EventBus, type InteractionEventV1 } from '@recgraph/events';
+import type { Logger } from '@recgraph/telemetry';
+
+export interface OutboxRelayOptions {
+  prisma: PrismaClient;
+  bus: EventBus;
+  logger: Logger;
+  /** How often pending rows are looked for when nobody kicks (default 1 s). */
+  pollMs?: number;
+  batchSize?: number;
+}
+
+/** Wakes the relay after a commit that queued events. */
+export interface OutboxNotifier {
+  kick(): void;
+}
+
+export interface OutboxRelay extends OutboxNotifier {
+  /** Publishes everything pending now; resolves with how many were published. */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Publishes the interaction outbox on the event bus. Each batch is read with
+ * FOR UPDATE SKIP LOCKED inside a transaction that deletes the rows only after
+ * the bus accepted them: a crash or bus outage leaves them to be retried (at
+ * least once), and several catalog replicas never publish the same row
+ * concurrently. Failures back off exponentially up to 30 s.
+ */
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { prisma, bus, logger } = options;
+  const pollMs = options.pollMs ?? 1000;
+  const batchSize = options.batchSize ?? 100;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let rerun = false;
+  let failures = 0;
+  let stopped = false;
+
+  async function publishBatch(): Promise<number> {
+    let ids: string[] = [];
+    try {
+      return await prisma.$transaction(
+        async (tx) => {
+          const rows = await tx.$queryRaw<{ id: string; payload: unknown }[]>`
+            SELECT id::text AS id, payload FROM interaction_outbox
+            ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
+          if (!rows.length) return 0;
+          ids = rows.map((r) => r.id);
+          const events: InteractionEventV1[] = [];
+          for (const row of rows) {
+            const parsed = interactionEventV1Schema.safeParse(row.payload);
+            // Rows are validated when written; one that is not valid can never be published,
+            // and must not block the rest. The interaction itself stays in "interactions".
+            if (parsed.success) events.push(parsed.data);
+            else logger.error({ outboxId: row.id, payload: row.payload }, 'dropping unpublishable outbox row');
+          }
+          await publishInteractions(bus, events);
+          await tx.$executeRaw`DELETE FROM interaction_outbox WHERE id = ANY(${ids}::bigint[])`;
+          return rows.length;
+        },
+        { maxWait: 10_000, timeout: 30_000 },
+      );
+    } catch (err) {
+      if (ids.length) {
+        const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
+        await prisma.$executeRaw`
+          UPDATE interaction_outbox SET attempts = attempts + 1, last_error = ${message}
+          WHERE id = ANY(${ids}::bigint[])`.catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  function schedule(ms: number): void {
+    clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(() => void run(), ms);
+    timer.unref();
+  }
+
+  function run(): Promise<number> {
+    if (running) {
+      rerun = true;
+      return running;
+    }
+    running = (async () => {
+      let published = 0;
+      try {
+        do {
+          rerun = false;
+          for (;;) {
+            const n = await publishBatch();
+            published += n;
+            if (n < batchSize) break;
+          }
+        } while (rerun && !stopped);
+        failures = 0;
+        schedule(pollMs);
+      } catch (err) {
+        failures++;
+        const delay = Math.min(MAX_BACKOFF_MS, pollMs * 2 ** failures);
+        logger.warn({ err, failures, retryInMs: delay }, 'publishing the interaction outbox failed; will retry');
+        schedule(delay);
+      } finally {
+        running = undefined;
+      }
+      return published;
+    })();
+    return running;
+  }
+
+  schedule(0);
+  return {
+    kick() {
+      // While the bus is failing, requests must not each trigger another attempt.
+      if (!stopped && failures === 0) schedule(0);
+    },
+    drain: () => run(),
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
