@@ -160,7 +160,8 @@ describe('cart', () => {
     expect(adds.every((a) => a.eventId.startsWith(`cart.${empty.cart.id}.`))).toBe(true);
 
     await ok(ADD, { p: speaker.id, q: 1 }, shopper);
-    const updated = (await ok<{ updateCartItem: CartData }>(UPDATE, { p: headphones.id, q: 1 }, shopper)).updateCartItem;
+    const updated = (await ok<{ updateCartItem: CartData }>(UPDATE, { p: headphones.id, q: 1 }, shopper))
+      .updateCartItem;
     expect(updated.items.map((i) => [i.product.sku, i.quantity])).toEqual([
       ['HP-1', 1],
       ['SP-1', 1],
@@ -209,7 +210,12 @@ describe('checkout', () => {
 
     const order = (
       await ok<{
-        checkout: { id: string; checkedOutAt: string; total: { cents: number }; items: { quantity: number; product: { sku: string; stock: number } }[] };
+        checkout: {
+          id: string;
+          checkedOutAt: string;
+          total: { cents: number };
+          items: { quantity: number; product: { sku: string; stock: number } }[];
+        };
       }>(CHECKOUT, {}, other)
     ).checkout;
     expect(order.id).toBe(cart.id);
@@ -352,10 +358,25 @@ describe('admin product management', () => {
 
   it.each([
     ['sku clash', 'BAD_USER_INPUT', CREATE, () => ({ i: { sku: 'HP-1', title: 'Dup', priceCents: 1, stock: 0 } })],
-    ['negative price', 'BAD_USER_INPUT', CREATE, () => ({ i: { sku: 'NEG-1', title: 'Neg', priceCents: -1, stock: 0 } })],
-    ['negative stock', 'BAD_USER_INPUT', CREATE, () => ({ i: { sku: 'NEG-2', title: 'Neg', priceCents: 1, stock: -1 } })],
+    [
+      'negative price',
+      'BAD_USER_INPUT',
+      CREATE,
+      () => ({ i: { sku: 'NEG-1', title: 'Neg', priceCents: -1, stock: 0 } }),
+    ],
+    [
+      'negative stock',
+      'BAD_USER_INPUT',
+      CREATE,
+      () => ({ i: { sku: 'NEG-2', title: 'Neg', priceCents: 1, stock: -1 } }),
+    ],
     ['bad sku', 'BAD_USER_INPUT', CREATE, () => ({ i: { sku: 'has space', title: 'X', priceCents: 1, stock: 0 } })],
-    ['unknown category', 'NOT_FOUND', CREATE, () => ({ i: { sku: 'CAT-1', title: 'X', priceCents: 1, stock: 0, categoryId: UNKNOWN } })],
+    [
+      'unknown category',
+      'NOT_FOUND',
+      CREATE,
+      () => ({ i: { sku: 'CAT-1', title: 'X', priceCents: 1, stock: 0, categoryId: UNKNOWN } }),
+    ],
     ['update to a taken sku', 'BAD_USER_INPUT', UPDATE_P, () => ({ id: t.fixture.products.tv.id, i: { sku: 'HP-1' } })],
     ['update nothing', 'BAD_USER_INPUT', UPDATE_P, () => ({ id: t.fixture.products.tv.id, i: {} })],
     ['update an unknown product', 'NOT_FOUND', UPDATE_P, () => ({ id: UNKNOWN, i: { stock: 1 } })],

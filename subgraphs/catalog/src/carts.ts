@@ -47,7 +47,10 @@ export const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
 
 export function requireQuantity(quantity: number, min: 0 | 1, argument = 'quantity'): number {
   if (!Number.isInteger(quantity) || quantity < min || quantity > MAX_LINE_QUANTITY) {
-    throw badUserInput(`${argument} must be a whole number from ${min} to ${MAX_LINE_QUANTITY} (got ${quantity})`, argument);
+    throw badUserInput(
+      `${argument} must be a whole number from ${min} to ${MAX_LINE_QUANTITY} (got ${quantity})`,
+      argument,
+    );
   }
   return quantity;
 }
@@ -134,7 +137,10 @@ export const cartMutations = {
       assertSellable(product, total, 'productId');
       const lines = await tx.cartItem.count({ where: { cartId: cart.id } });
       if (lines > 0 && product.currency !== cart.currency) {
-        throw badUserInput(`Your cart is in ${cart.currency}; ${product.sku} is priced in ${product.currency}.`, 'productId');
+        throw badUserInput(
+          `Your cart is in ${cart.currency}; ${product.sku} is priced in ${product.currency}.`,
+          'productId',
+        );
       }
       if (lines === 0 && product.currency !== cart.currency) {
         await tx.cart.update({ where: { id: cart.id }, data: { currency: product.currency } });

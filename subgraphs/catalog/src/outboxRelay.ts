@@ -1,5 +1,10 @@
 import type { PrismaClient } from '@recgraph/db';
-import { interactionEventV1Schema, publishInteractions, type EventBus, type InteractionEventV1 } from '@recgraph/events';
+import {
+  interactionEventV1Schema,
+  publishInteractions,
+  type EventBus,
+  type InteractionEventV1,
+} from '@recgraph/events';
 import type { Logger } from '@recgraph/telemetry';
 
 export interface OutboxRelayOptions {

@@ -87,7 +87,8 @@ async function requireCategory(tx: Tx, categoryId: string | null | undefined): P
 async function requireFreeSku(tx: Tx, sku: string | undefined, exceptId?: string): Promise<void> {
   if (sku === undefined) return;
   const holder = await tx.product.findUnique({ where: { sku }, select: { id: true } });
-  if (holder && holder.id !== exceptId) throw badUserInput(`SKU ${sku} is already used by product ${holder.id}.`, 'input.sku');
+  if (holder && holder.id !== exceptId)
+    throw badUserInput(`SKU ${sku} is already used by product ${holder.id}.`, 'input.sku');
 }
 
 function skuClash(err: unknown): never {

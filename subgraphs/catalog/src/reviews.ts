@@ -29,9 +29,13 @@ export async function createReview(_: unknown, args: { input: unknown }, ctx: Re
   const userId = await callerId(ctx);
   const input = parseInput(reviewInput, args.input, 'input');
   return ctx.prisma.$transaction(async (tx) => {
-    const product = await tx.product.findUnique({ where: { id: input.productId }, select: { status: true, sku: true } });
+    const product = await tx.product.findUnique({
+      where: { id: input.productId },
+      select: { status: true, sku: true },
+    });
     if (!product) throw notFound(`No product with id ${input.productId}`);
-    if (product.status !== 'ACTIVE') throw badUserInput(`${product.sku} is no longer sold and cannot be reviewed.`, 'input.productId');
+    if (product.status !== 'ACTIVE')
+      throw badUserInput(`${product.sku} is no longer sold and cannot be reviewed.`, 'input.productId');
     const fields = { rating: input.rating, title: input.title ?? null, body: input.body };
     return tx.review.upsert({
       where: { productId_userId: { productId: input.productId, userId } },

@@ -42,10 +42,15 @@ const eventInput = z
   .superRefine((e, ctx) => {
     const v = e.value;
     if (e.type === 'RATE') {
-      if (v == null || v < 0.5 || v > 5) ctx.addIssue({ code: 'custom', path: ['value'], message: 'a RATE needs a rating from 0.5 to 5' });
+      if (v == null || v < 0.5 || v > 5)
+        ctx.addIssue({ code: 'custom', path: ['value'], message: 'a RATE needs a rating from 0.5 to 5' });
     } else if (QUANTITY_TYPES.has(e.type)) {
       if (v != null && (!Number.isInteger(v) || v < 1 || v > 1000))
-        ctx.addIssue({ code: 'custom', path: ['value'], message: `a ${e.type} quantity must be a whole number 1..1000` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: `a ${e.type} quantity must be a whole number 1..1000`,
+        });
     } else if (v != null && v !== 1) {
       ctx.addIssue({ code: 'custom', path: ['value'], message: `${e.type} takes no value` });
     }

@@ -23,11 +23,7 @@ export const uuid = z
 
 /** Trimmed text of 1..max characters. */
 export const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'must not be blank')
-    .max(max, `must be at most ${max} characters`);
+  z.string().trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
 
 /** Trimmed text that may be null (clear) or absent (leave as is). */
 export const optionalText = (max: number) => text(max).nullish();
