@@ -11,7 +11,8 @@ import { generateStore, seedStore } from '@recgraph/data';
 import { eventBusFromConfig, STREAMING_TOPICS } from '@recgraph/events';
 import { startStack } from '@recgraph/gateway/stack';
 import { tokenVerifierFromConfig } from '@recgraph/gateway/tokenVerifier';
-import { createLogger, type Logger } from '@recgraph/telemetry';
+import { protectionFromConfig } from '@recgraph/gateway/protection/options';
+import { createLogger, initTelemetry, type Logger } from '@recgraph/telemetry';
 
 async function seedDemoIfEmpty(db: Database, cfg: Config, imagesDir: string, log: Logger): Promise<void> {
   if ((await db.prisma.product.count()) > 0) {
@@ -61,6 +62,11 @@ function banner(urls: { gateway: string; origin: string; subgraphs: Record<strin
 
 async function main(): Promise<void> {
   const cfg = config();
+  // One SDK for every service in this process; spans say which in recgraph.service.
+  const telemetry = initTelemetry({
+    serviceName: cfg.OTEL_SERVICE_NAME ?? 'recgraph',
+    otlpEndpoint: cfg.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   const log = createLogger('recgraph', { level: cfg.LOG_LEVEL });
   const dataDir = resolve(cfg.RECGRAPH_DATA_DIR);
   const imagesDir = join(dataDir, 'images');
@@ -84,6 +90,7 @@ async function main(): Promise<void> {
     await stack?.stop().catch((err: unknown) => log.error({ err }, 'stopping servers failed'));
     await bus.close().catch((err: unknown) => log.error({ err }, 'closing the event bus failed'));
     await db.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
+    await telemetry.shutdown().catch((err: unknown) => log.error({ err }, 'flushing telemetry failed'));
     process.exit(code);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -108,6 +115,7 @@ async function main(): Promise<void> {
       imagesDir,
       logLevel: cfg.LOG_LEVEL,
       bus,
+      protection: protectionFromConfig(cfg),
     });
   } catch (err) {
     log.fatal({ err }, 'start-up failed');

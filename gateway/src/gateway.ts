@@ -1,10 +1,15 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import type { TokenVerifier } from '@recgraph/auth';
-import type { Logger } from '@recgraph/telemetry';
+import { createServiceMetrics, type Logger } from '@recgraph/telemetry';
 import { gatewayContext, type GatewayContext } from './context.ts';
 import { createErrorFormatter, readyWhen, serveGraphQL, type RunningServer } from '@recgraph/subgraph-kit';
 import { readSupergraphFile } from './composeSupergraph.ts';
+import { createCorsHandler } from './protection/cors.ts';
+import { DEFAULT_PROTECTION, type ProtectionOptions } from './protection/options.ts';
+import { queryLimits } from './protection/queryLimits.ts';
+import { withRequestErrors } from './protection/requestErrors.ts';
+import { createRateLimit } from './protection/rateLimit.ts';
 import { SecretDataSource } from './secretDataSource.ts';
 import { staticImages } from './staticImages.ts';
 import { SUBGRAPHS, type SubgraphName, type SubgraphUrls } from './subgraphList.ts';
@@ -27,6 +32,8 @@ export interface GatewayOptions {
   pollIntervalMs?: number;
   /** Serve <imagesDir>/<file> at /images/<file>. */
   imagesDir?: string;
+  /** Query limits, rate limit, body size, CORS, production hardening (protectionFromConfig); defaults otherwise. */
+  protection?: Partial<ProtectionOptions>;
 }
 
 export interface RunningGateway {
@@ -54,6 +61,9 @@ async function probeSubgraph(url: string): Promise<void> {
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { subgraphUrls, secret, logger } = options;
   const mode = options.mode ?? 'static';
+  const protection: ProtectionOptions = { ...DEFAULT_PROTECTION, ...options.protection };
+  const metrics = createServiceMetrics('gateway');
+  const limits = queryLimits(protection);
   const urlFor = (name: string, fallback?: string) => subgraphUrls[name as SubgraphName] ?? fallback;
   const gateway = new ApolloGateway({
     supergraphSdl:
@@ -68,21 +78,41 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     buildService: ({ name, url }) => {
       const target = urlFor(name, url);
       if (!target) throw new Error(`No URL for subgraph ${name}`);
-      return new SecretDataSource(target, secret);
+      return new SecretDataSource({ name, url: target, secret, metrics });
     },
     logger,
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
+    introspection: !protection.production,
+    // Batched operations would multiply every per-request limit below.
+    allowBatchedHttpRequests: false,
+    // Automatic persisted queries (hash-only requests) are Apollo Server's default,
+    // with an in-memory LRU cache; stated here because clients rely on them.
+    persistedQueries: {},
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    plugins: [...limits.plugins, metrics.graphqlPlugin],
     logger,
-    formatError: createErrorFormatter((error) => logger.error({ err: error }, 'unexpected gateway error')),
+    formatError: withRequestErrors(
+      createErrorFormatter((error) => logger.error({ err: error }, 'unexpected gateway error')),
+    ),
   });
   const running: RunningServer = await serveGraphQL({
     apollo,
+    service: 'gateway',
+    metrics,
+    logger,
+    cors: createCorsHandler(protection.corsOrigins, protection.production),
+    maxBodyBytes: protection.maxBodyBytes,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
-    context: gatewayContext(options.verifyToken, secret),
+    context: gatewayContext(
+      options.verifyToken,
+      secret,
+      protection.rateLimit ? createRateLimit(protection.rateLimit) : undefined,
+    ),
     ready: readyWhen(
       Object.fromEntries(SUBGRAPHS.map((s) => [s.name, () => probeSubgraph(subgraphUrls[s.name])])),
       2500,

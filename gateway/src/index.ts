@@ -1,12 +1,14 @@
 import { config } from '@recgraph/config';
 import { isMainModule } from '@recgraph/subgraph-kit';
-import { createLogger } from '@recgraph/telemetry';
+import { createLogger, initTelemetry } from '@recgraph/telemetry';
 import { createGateway } from './gateway.ts';
+import { protectionFromConfig } from './protection/options.ts';
 import { tokenVerifierFromConfig } from './tokenVerifier.ts';
 import { subgraphUrlsFromConfig } from './subgraphList.ts';
 
 export { createGateway, type GatewayOptions, type RunningGateway } from './gateway.ts';
 export { tokenVerifierFromConfig } from './tokenVerifier.ts';
+export { protectionFromConfig, DEFAULT_PROTECTION, type ProtectionOptions } from './protection/options.ts';
 export { startStack, type StackOptions, type RunningStack } from './stack.ts';
 export { composeSupergraph, readSupergraphFile, SUPERGRAPH_FILE, CompositionError } from './composeSupergraph.ts';
 export { SUBGRAPHS, subgraphUrlsFromConfig, type SubgraphName, type SubgraphUrls } from './subgraphList.ts';
@@ -14,6 +16,11 @@ export { SUBGRAPHS, subgraphUrlsFromConfig, type SubgraphName, type SubgraphUrls
 /** `tsx gateway/src/index.ts`: the gateway alone, in front of separately running subgraphs. */
 async function main(): Promise<void> {
   const cfg = config();
+  // Before anything else, so the first request already runs in a trace.
+  const telemetry = initTelemetry({
+    serviceName: cfg.OTEL_SERVICE_NAME ?? 'recgraph-gateway',
+    otlpEndpoint: cfg.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   const logger = createLogger('gateway', { level: cfg.LOG_LEVEL });
   const gateway = await createGateway({
     subgraphUrls: subgraphUrlsFromConfig(cfg),
@@ -23,16 +30,20 @@ async function main(): Promise<void> {
     host: cfg.HOST,
     port: cfg.GATEWAY_PORT,
     mode: cfg.SUPERGRAPH_MODE,
+    protection: protectionFromConfig(cfg),
   });
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    gateway.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    gateway
+      .stop()
+      .then(() => telemetry.shutdown())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

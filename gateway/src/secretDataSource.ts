@@ -1,24 +1,67 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { IDENTITY_HEADER } from '@recgraph/auth';
 import { GATEWAY_SECRET_HEADER } from '@recgraph/subgraph-kit';
+import { injectTraceHeaders, inSpan, SpanKind, tracerFor, type ServiceMetrics } from '@recgraph/telemetry';
 import type { GatewayContext } from './context.ts';
 
+const tracer = tracerFor('gateway');
+
+type ProcessResult = ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
+
+export interface SubgraphSourceOptions {
+  /** Subgraph name, for span names and the fetch-latency label. */
+  name: string;
+  url: string;
+  /** Sent in x-recgraph-gateway. */
+  secret: string;
+  metrics?: ServiceMetrics;
+}
+
 /**
- * Proves to each subgraph that the request came through the gateway, and
- * passes along who the caller is (signed once per request in the context).
+ * How the gateway calls one subgraph. Proves the request came through the
+ * gateway, passes along who the caller is (signed once per request in the
+ * context), and continues the caller's trace: each fetch is a CLIENT span
+ * whose traceparent the subgraph picks up, and its latency is recorded.
  */
 export class SecretDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly #secret: string;
+  readonly #name: string;
+  readonly #metrics: ServiceMetrics | undefined;
 
-  constructor(url: string, secret: string) {
-    super({ url });
-    this.#secret = secret;
+  constructor(options: SubgraphSourceOptions) {
+    super({ url: options.url });
+    this.#secret = options.secret;
+    this.#name = options.name;
+    this.#metrics = options.metrics;
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ProcessResult {
+    // Composition and health fetches belong to no client request.
+    if (!('incomingRequestContext' in options)) return super.process(options);
+    const started = performance.now();
+    let ok = false;
+    try {
+      const response = await inSpan(
+        tracer,
+        `subgraph ${this.#name}`,
+        { 'recgraph.subgraph': this.#name, 'server.address': this.url ?? '' },
+        () => super.process(options),
+        { kind: SpanKind.CLIENT },
+      );
+      ok = !response.errors?.length;
+      return response;
+    } finally {
+      this.#metrics?.observeSubgraphFetch(this.#name, (performance.now() - started) / 1000, ok);
+    }
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    request.http?.headers.set(GATEWAY_SECRET_HEADER, this.#secret);
-    // Composition and health fetches run without a request context.
+    const headers = request.http?.headers;
+    if (!headers) return;
+    headers.set(GATEWAY_SECRET_HEADER, this.#secret);
     const forwarded = (context as Partial<GatewayContext> | undefined)?.forwardedIdentity;
-    if (forwarded) request.http?.headers.set(IDENTITY_HEADER, forwarded);
+    if (forwarded) headers.set(IDENTITY_HEADER, forwarded);
+    // Runs inside the fetch's CLIENT span, so the subgraph's span becomes its child.
+    injectTraceHeaders(headers);
   }
 }

@@ -9,6 +9,7 @@ import { DEV_JWT_SECRET } from '@recgraph/config';
 import { createEventBus, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
 import { createLogger, type LoggerOptions } from '@recgraph/telemetry';
 import { createGateway, type RunningGateway } from './gateway.ts';
+import type { ProtectionOptions } from './protection/options.ts';
 import type { SubgraphName, SubgraphUrls } from './subgraphList.ts';
 
 const FACTORIES: Record<SubgraphName, (deps: SubgraphDeps) => Subgraph> = {
@@ -32,6 +33,8 @@ export interface StackOptions {
   verifyToken?: TokenVerifier;
   /** Where subgraphs publish events; its topics must exist. Default: a fresh in-process bus, closed on stop. */
   bus?: EventBus;
+  /** Gateway protection (protectionFromConfig); its maxBodyBytes applies to the subgraphs too. */
+  protection?: Partial<ProtectionOptions>;
 }
 
 export interface RunningStack {
@@ -64,7 +67,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         logger: createLogger(`subgraph-${name}`, { level }),
         bus,
       });
-      const running = await subgraph.start({ port: options.ports?.[name] ?? 0, host });
+      const running = await subgraph.start({
+        port: options.ports?.[name] ?? 0,
+        host,
+        ...(options.protection?.maxBodyBytes ? { maxBodyBytes: options.protection.maxBodyBytes } : {}),
+      });
       started.push(running);
       subgraphs[name] = running;
     }
@@ -79,6 +86,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...(options.mode ? { mode: options.mode } : {}),
       ...(options.supergraphSdl ? { supergraphSdl: options.supergraphSdl } : {}),
       ...(options.imagesDir ? { imagesDir: options.imagesDir } : {}),
+      ...(options.protection ? { protection: options.protection } : {}),
     });
     return {
       gateway,

@@ -120,6 +120,27 @@ export const streamingSchema = z.object({
   RECOMMENDATIONS_K: z.coerce.number().int().min(1).max(1000).default(20),
 });
 
+/** Gateway protection: request shape limits, rate limiting and CORS. */
+export const securitySchema = z.object({
+  /**
+   * Browser origins allowed to call the gateway (exact, e.g. https://shop.example).
+   * Unset → none in production; http(s)://localhost and 127.0.0.1 on any port otherwise.
+   */
+  CORS_ORIGINS: csv.pipe(z.array(z.string().url('expected an origin such as https://shop.example'))).optional(),
+  /** Requests each caller (token subject, else IP) may make per RATE_LIMIT_DURATION_S; 0 disables the limit. */
+  RATE_LIMIT_POINTS: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_DURATION_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Deepest field nesting an operation may have. */
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  /** graphql-armor cost (objects 2, scalars 1, ×1.5 per level): a 100-product page with category and rating is ~6 000. */
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(20_000),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(15),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(1).default(1000),
+  /** Largest request body any service accepts, in bytes. */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024, 'expected at least 1024 bytes').default(1_000_000),
+});
+
 /** Used only outside production, so `npm start` works with no setup. */
 export const DEV_JWT_SECRET = 'recgraph-dev-only-jwt-secret-do-not-use-in-prod';
 
@@ -128,6 +149,7 @@ export const configSchema = runtimeSchema
   .extend(kafkaSchema.shape)
   .extend(serverSchema.shape)
   .extend(telemetrySchema.shape)
+  .extend(securitySchema.shape)
   .extend(authSchema.shape)
   .extend(trainingSchema.shape)
   .extend(streamingSchema.shape)

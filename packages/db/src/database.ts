@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { instrumentPgPool } from '@recgraph/telemetry';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { migrate } from './migrate.ts';
@@ -52,6 +53,8 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     }
     // PGlite has a single backend: one connection keeps transactions from interleaving.
     const pool = new pg.Pool({ connectionString: url, max: embedded ? 1 : (options.poolSize ?? 10) });
+    // Every statement becomes a span under the request that ran it (a no-op outside requests).
+    instrumentPgPool(pool);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       prisma,

@@ -1,4 +1,16 @@
 export { createLogger, type Logger, type LoggerOptions } from './logger.ts';
-export { initTelemetry, tracerFor, extractContext, injectTraceHeaders, inSpan, activeTraceId, type TelemetryOptions } from './tracing.ts';
+export {
+  initTelemetry,
+  tracerFor,
+  extractContext,
+  injectTraceHeaders,
+  inSpan,
+  activeTraceId,
+  SpanKind,
+  SpanStatusCode,
+  type TelemetryOptions,
+} from './tracing.ts';
 export { instrumentPgPool } from './pg.ts';
 export { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
+// Tests hand one to initTelemetry and read finished spans back from it.
+export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';

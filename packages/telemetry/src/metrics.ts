@@ -63,13 +63,15 @@ export function createServiceMetrics(service: string): ServiceMetrics {
         async willSendResponse(ctx) {
           const op = opLabel(ctx.operationName);
           const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-          const errs = ctx.errors ?? [];
+          // The formatted errors carry the codes clients see; ctx.errors holds the
+          // same errors before formatting, so only one of the two is counted.
           const body = ctx.response.body;
-          const resultErrors = body.kind === 'single' ? (body.singleResult.errors ?? []) : [];
-          const all = [...errs, ...resultErrors];
+          const formatted = body.kind === 'single' ? body.singleResult.errors : undefined;
+          const all = formatted ?? ctx.errors ?? [];
           duration.observe({ operation: op }, seconds);
           requests.inc({ operation: op, outcome: all.length ? 'error' : 'ok' });
-          for (const e of all) errors.inc({ operation: op, code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+          for (const e of all)
+            errors.inc({ operation: op, code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
         },
       };
     },

@@ -1,6 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import {
+  extractContext,
+  inSpan,
+  SpanKind,
+  SpanStatusCode,
+  tracerFor,
+  type Logger,
+  type ServiceMetrics,
+} from '@recgraph/telemetry';
 import { ErrorCode } from './errors.ts';
 
 export interface ReadyReport {
@@ -17,6 +26,17 @@ export interface Refusal {
 
 export interface ServeOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
+  /** Names the service in spans (recgraph.service) and logs. */
+  service: string;
+  /** Served at GET /metrics; its graphqlPlugin belongs in `apollo`'s plugins. */
+  metrics?: ServiceMetrics;
+  /** Gets one debug line per GraphQL request (carrying the trace id). */
+  logger?: Logger;
+  /**
+   * Runs first on every request: sets CORS headers, and answers preflight
+   * requests itself (returning true when it did).
+   */
+  cors?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Built fresh per request, so per-request DataLoaders never share a cache across users. */
   context: (req: IncomingMessage) => Promise<TContext>;
   host: string;
@@ -28,6 +48,7 @@ export interface ServeOptions<TContext extends BaseContext> {
   /** Extra routes (e.g. static images); return true when handled. */
   routes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   onError?: (error: unknown) => void;
+  /** Largest accepted request body (default 1 MB); larger is 413 BAD_USER_INPUT. */
   maxBodyBytes?: number;
   /** How long close() lets in-flight requests finish before cutting connections (default 3 s). */
   shutdownGraceMs?: number;
@@ -47,6 +68,8 @@ export const GRAPHQL_PATH = '/graphql';
 class BodyTooLarge extends Error {}
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  // Refuse an announced oversize body before reading any of it.
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -113,8 +136,9 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
     res.end();
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (opts.cors?.(req, res)) return;
+    if (url.pathname === '/metrics' && opts.metrics && req.method === 'GET') return opts.metrics.handle(req, res);
     if (url.pathname === '/health/live' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, { status: 'live' });
     }
@@ -137,18 +161,62 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
     sendJson(res, 404, { error: 'not found' });
   }
 
-  await opts.apollo.start();
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+  /** Never throws: every failure becomes an error response. */
+  async function respond(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    try {
+      await handle(req, res, url);
+    } catch (err) {
       if (err instanceof BodyTooLarge) {
-        if (!res.headersSent)
-          sendGraphQLError(res, 413, ErrorCode.BAD_USER_INPUT, `Request body exceeds ${limit} bytes`);
-        else res.destroy();
+        if (!res.headersSent) {
+          sendGraphQLError(
+            res,
+            413,
+            ErrorCode.BAD_USER_INPUT,
+            `Request body exceeds the ${limit}-byte limit; send a smaller query (persisted queries send only a hash)`,
+          );
+        } else res.destroy();
         return;
       }
       opts.onError?.(err);
       if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
       else res.destroy();
+    }
+  }
+
+  const tracer = tracerFor(opts.service);
+
+  /**
+   * GraphQL requests run inside a SERVER span that continues the caller's W3C
+   * trace context; AsyncLocalStorage then carries it through Apollo into
+   * resolvers, subgraph fetches and SQL. Health probes and scrapes would only
+   * add noise to traces, so they get none.
+   */
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== GRAPHQL_PATH) return respond(req, res, url);
+    const started = performance.now();
+    await inSpan(
+      tracer,
+      `${req.method ?? 'GET'} ${GRAPHQL_PATH}`,
+      { 'http.request.method': req.method ?? 'GET', 'url.path': GRAPHQL_PATH, 'recgraph.service': opts.service },
+      async (span) => {
+        await respond(req, res, url);
+        span.setAttribute('http.response.status_code', res.statusCode);
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        opts.logger?.debug(
+          { method: req.method, status: res.statusCode, ms: Math.round(performance.now() - started) },
+          'graphql request served',
+        );
+      },
+      { kind: SpanKind.SERVER, parent: extractContext(req.headers) },
+    );
+  }
+
+  await opts.apollo.start();
+  const server = createServer((req, res) => {
+    serve(req, res).catch((err: unknown) => {
+      opts.onError?.(err);
+      res.destroy();
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { config, type Config } from '@recgraph/config';
 import { embeddedDataDir, openDatabase, type PrismaClient } from '@recgraph/db';
 import { eventBusFromConfig, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
-import { createLogger, type Logger } from '@recgraph/telemetry';
+import { createLogger, initTelemetry, type Logger } from '@recgraph/telemetry';
 import type { Subgraph } from './subgraphServer.ts';
 
 /** What every subgraph factory receives. */
@@ -38,6 +38,11 @@ export async function runStandaloneSubgraph(
   factory: (deps: SubgraphDeps) => Subgraph,
 ): Promise<void> {
   const cfg = config();
+  // Before the database opens, so its pool's statements are traced from the first request.
+  const telemetry = initTelemetry({
+    serviceName: cfg.OTEL_SERVICE_NAME ?? `recgraph-${name}`,
+    otlpEndpoint: cfg.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   const logger = createLogger(`subgraph-${name}`, { level: cfg.LOG_LEVEL });
   if (!cfg.DATABASE_URL)
     logger.warn('DATABASE_URL is unset: opening the embedded database; no other process may use it meanwhile');
@@ -52,6 +57,7 @@ export async function runStandaloneSubgraph(
   const running = await factory({ prisma: db.prisma, secret: cfg.SUBGRAPH_SECRET, logger, bus }).start({
     port: port(cfg),
     host: cfg.HOST,
+    maxBodyBytes: cfg.MAX_BODY_BYTES,
   });
   let stopping = false;
   const stop = async (signal: string) => {
@@ -61,6 +67,7 @@ export async function runStandaloneSubgraph(
     await running.close().catch((err: unknown) => logger.error({ err }, 'server close failed'));
     await bus.close().catch((err: unknown) => logger.error({ err }, 'event bus close failed'));
     await db.close().catch((err: unknown) => logger.error({ err }, 'database close failed'));
+    await telemetry.shutdown().catch((err: unknown) => logger.error({ err }, 'telemetry flush failed'));
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

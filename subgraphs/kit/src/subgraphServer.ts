@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type GraphQLSchema } from 'graphql';
 import type { Identity } from '@recgraph/auth';
-import type { Logger } from '@recgraph/telemetry';
+import { createServiceMetrics, type Logger } from '@recgraph/telemetry';
 import { createErrorFormatter, ErrorCode } from './errors.ts';
 import { checkGatewaySecret } from './gatewaySecret.ts';
 import { forwardedIdentity } from './identity.ts';
@@ -29,8 +29,15 @@ export interface Subgraph {
   readonly name: string;
   readonly sdl: string;
   readonly schema: GraphQLSchema;
-  /** Serves /graphql (gateway-only) and /health/{live,ready}. */
-  start(options: { port: number; host: string }): Promise<RunningServer>;
+  /** Serves /graphql (gateway-only), /health/{live,ready} and /metrics. */
+  start(options: SubgraphStartOptions): Promise<RunningServer>;
+}
+
+export interface SubgraphStartOptions {
+  port: number;
+  host: string;
+  /** Largest request body accepted (default 1 MB). */
+  maxBodyBytes?: number;
 }
 
 export function readSchemaFile(file: URL): string {
@@ -45,19 +52,24 @@ export function createSubgraph<TContext extends BaseContext>(def: SubgraphDefini
     name: def.name,
     sdl,
     schema,
-    async start({ port, host }) {
+    async start({ port, host, maxBodyBytes }) {
+      const metrics = createServiceMetrics(def.name);
       const apollo = new ApolloServer<TContext>({
         schema,
         includeStacktraceInErrorResponses: false,
         logger: log,
         // Inline traces feed Apollo Studio, which Recgraph does not use; tracing is OpenTelemetry's job.
-        plugins: [ApolloServerPluginInlineTraceDisabled()],
+        plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin],
         formatError: createErrorFormatter((error) => log.error({ err: error }, 'unexpected resolver error')),
       });
       const running = await serveGraphQL<TContext>({
         apollo,
+        service: def.name,
+        metrics,
+        logger: log,
         host,
         port,
+        ...(maxBodyBytes ? { maxBodyBytes } : {}),
         context: async (req) => def.createContext(await forwardedIdentity(req, def.secret)),
         ready: def.ready,
         onError: (err) => log.error({ err }, 'request failed'),

@@ -1,0 +1,51 @@
+import type { Config } from '@recgraph/config';
+
+export interface RateLimit {
+  /** Requests allowed per caller in each window. */
+  points: number;
+  durationS: number;
+}
+
+/** Everything the gateway refuses before a request reaches a subgraph. */
+export interface ProtectionOptions {
+  /** Production hides the schema: no introspection, no "Did you mean" suggestions. */
+  production: boolean;
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxBodyBytes: number;
+  /** Per token subject, else per client IP; false turns it off (benchmarks). */
+  rateLimit: RateLimit | false;
+  /** Allowed browser origins; undefined → localhost origins outside production, none in it. */
+  corsOrigins: string[] | undefined;
+}
+
+/** The configuration defaults (packages/config), for callers that pass no config: tests and the benchmark. */
+export const DEFAULT_PROTECTION: ProtectionOptions = {
+  production: false,
+  maxDepth: 12,
+  maxCost: 20_000,
+  maxAliases: 15,
+  maxDirectives: 50,
+  maxTokens: 1000,
+  maxBodyBytes: 1_000_000,
+  rateLimit: { points: 600, durationS: 60 },
+  corsOrigins: undefined,
+};
+
+export function protectionFromConfig(cfg: Config): ProtectionOptions {
+  return {
+    production: cfg.NODE_ENV === 'production',
+    maxDepth: cfg.MAX_QUERY_DEPTH,
+    maxCost: cfg.MAX_QUERY_COST,
+    maxAliases: cfg.MAX_QUERY_ALIASES,
+    maxDirectives: cfg.MAX_QUERY_DIRECTIVES,
+    maxTokens: cfg.MAX_QUERY_TOKENS,
+    maxBodyBytes: cfg.MAX_BODY_BYTES,
+    rateLimit:
+      cfg.RATE_LIMIT_POINTS > 0 ? { points: cfg.RATE_LIMIT_POINTS, durationS: cfg.RATE_LIMIT_DURATION_S } : false,
+    corsOrigins: cfg.CORS_ORIGINS,
+  };
+}
