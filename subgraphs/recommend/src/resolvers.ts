@@ -1,36 +1,171 @@
-import type { Identity } from '@recgraph/auth';
+import { requireReadAccess, requireRole, requireUser, AuthError, type Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
+import type { EventBus } from '@recgraph/events';
 import { isUuid, notFound, requirePageSize, requireUuid, badUserInput } from '@recgraph/subgraph-kit';
-import { MAX_RELATED, popularProductIds, type RecommendLoaders } from './loaders.ts';
+import type { Logger } from '@recgraph/telemetry';
+import { listModelVersions } from '@recgraph/training';
+import type { Recommendation } from './engine/ranking.ts';
+import type { Recommender, Strategy } from './engine/recommender.ts';
+import type { PopularityWindow } from './engine/popularity.ts';
+import { recordFeedback, type FeedbackKind } from './feedback.ts';
+import { MAX_RELATED, type RecommendLoaders } from './loaders.ts';
+import { modelVersionView, promoteAndServe, requireModelReader, rollbackAndServe } from './modelAdmin.ts';
+import { requireEnum, requireUnitInterval, requireUuidList } from './validation.ts';
 
 export interface RecommendContext {
   /** The caller, as verified by the gateway. */
   identity: Identity;
   prisma: PrismaClient;
   loaders: RecommendLoaders;
+  engine: Recommender;
+  bus: EventBus | undefined;
+  logger: Logger;
 }
 
 /** Products are returned as references; the gateway fetches their fields from the catalog. */
 const ref = (id: string) => ({ id });
 
+const view = (r: Recommendation) => ({
+  product: ref(r.productId),
+  score: r.score,
+  source: r.source,
+  reason: r.reason,
+  modelVersionId: r.modelVersionId,
+});
+
+/** The caller's users.id when it can be one (tokens for other systems may carry any subject). */
+const callerUserId = (identity: Identity): string | null =>
+  identity.role !== 'anonymous' && identity.sub && isUuid(identity.sub) ? identity.sub.toLowerCase() : null;
+
+const STRATEGIES = ['PERSONALIZED', 'MIXED', 'POPULAR'] as const;
+const WINDOWS = ['DAY', 'WEEK', 'MONTH', 'ALL'] as const;
+const MODEL_STATUSES = ['CANDIDATE', 'ACTIVE', 'RETIRED', 'FAILED'] as const;
+
+interface RecommendationsArgs {
+  userId?: string | null;
+  first?: number | null;
+  strategy?: string | null;
+  alpha?: number | null;
+  categoryId?: string | null;
+  excludeSeen?: boolean | null;
+  diversity?: number | null;
+}
+
 export const resolvers = {
   Query: {
+    recommendations: async (_: unknown, args: RecommendationsArgs, ctx: RecommendContext) => {
+      const first = requirePageSize(args.first, 10);
+      const strategy = requireEnum<Strategy>(args.strategy, STRATEGIES, 'MIXED', 'strategy');
+      const alpha = requireUnitInterval(args.alpha, 0.7, 'alpha');
+      const diversity = requireUnitInterval(args.diversity, 0, 'diversity');
+      const categoryId = args.categoryId != null ? requireUuid(args.categoryId, 'categoryId') : null;
+      let userId: string | null;
+      if (args.userId != null) {
+        userId = requireUuid(args.userId, 'userId');
+        requireReadAccess(ctx.identity, userId);
+      } else if (ctx.identity.role === 'partner') {
+        // A partner's subject is the partner, not a shopper: it must say whose list it wants.
+        throw badUserInput('partners must pass userId', 'userId');
+      } else userId = callerUserId(ctx.identity);
+      const recs = await ctx.engine.recommend({
+        userId,
+        first,
+        strategy,
+        alpha,
+        categoryId,
+        excludeSeen: args.excludeSeen ?? true,
+        diversity,
+      });
+      return recs.map(view);
+    },
+
+    similarProducts: async (_: unknown, args: { productId: string; first?: number | null }, ctx: RecommendContext) => {
+      const productId = requireUuid(args.productId, 'productId');
+      const first = requirePageSize(args.first, 10);
+      return (await ctx.engine.similar(productId, first, callerUserId(ctx.identity))).map(view);
+    },
+
     popularProducts: async (
       _: unknown,
-      args: { first?: number | null; categoryId?: string | null },
+      args: { first?: number | null; categoryId?: string | null; window?: string | null },
       ctx: RecommendContext,
     ) => {
       const first = requirePageSize(args.first, 10);
-      let categoryPath: string | undefined;
-      if (args.categoryId != null) {
-        const id = requireUuid(args.categoryId, 'categoryId');
-        const category = await ctx.prisma.category.findUnique({ where: { id }, select: { path: true } });
-        if (!category) throw notFound(`No category with id ${args.categoryId}`);
-        categoryPath = category.path;
+      const window = requireEnum<PopularityWindow>(args.window, WINDOWS, 'WEEK', 'window');
+      const categoryId = args.categoryId != null ? requireUuid(args.categoryId, 'categoryId') : null;
+      return (await ctx.engine.popular(window, first, categoryId)).map(ref);
+    },
+
+    recommendationsForPreferences: async (
+      _: unknown,
+      args: { categoryIds?: string[] | null; likedProductIds?: string[] | null; first?: number | null },
+      ctx: RecommendContext,
+    ) => {
+      const first = requirePageSize(args.first, 10);
+      const categoryIds = requireUuidList(args.categoryIds, 'categoryIds');
+      const likedProductIds = requireUuidList(args.likedProductIds, 'likedProductIds');
+      // NOT_FOUND for the first unknown one (each check refreshes the cached tree at most once).
+      for (const c of categoryIds) await ctx.engine.categoryTree(c);
+      if (likedProductIds.length) {
+        const found = await ctx.prisma.product.findMany({ where: { id: { in: likedProductIds } }, select: { id: true } });
+        const known = new Set(found.map((p) => p.id));
+        const missing = likedProductIds.find((id) => !known.has(id));
+        if (missing) throw notFound(`No product with id ${missing}`);
       }
-      return (await popularProductIds(ctx.prisma, { first, categoryPath })).map(ref);
+      const recs = await ctx.engine.forPreferences({
+        categoryIds,
+        likedProductIds,
+        first,
+        userId: callerUserId(ctx.identity),
+      });
+      return recs.map(view);
+    },
+
+    modelVersions: async (_: unknown, args: { status?: string | null; first?: number | null }, ctx: RecommendContext) => {
+      requireModelReader(ctx.identity);
+      const first = requirePageSize(args.first, 20);
+      const status = args.status != null ? requireEnum(args.status, MODEL_STATUSES, 'ACTIVE', 'status') : undefined;
+      const rows = await listModelVersions({ prisma: ctx.prisma }, { limit: first, ...(status ? { status } : {}) });
+      return rows.map(modelVersionView);
+    },
+
+    activeModel: (_: unknown, __: unknown, ctx: RecommendContext) => {
+      requireModelReader(ctx.identity);
+      const m = ctx.engine.models.current;
+      if (!m) return null;
+      return {
+        version: modelVersionView(m.version),
+        loadedAt: m.loadedAt.toISOString(),
+        users: m.users.size,
+        items: m.items.size,
+        factors: m.factors,
+      };
     },
   },
+
+  Mutation: {
+    feedback: async (_: unknown, args: { productId: string; kind: string }, ctx: RecommendContext) => {
+      const me = requireUser(ctx.identity);
+      if (ctx.identity.role === 'partner') throw new AuthError('FORBIDDEN', 'Partners cannot record feedback for users.');
+      const productId = requireUuid(args.productId, 'productId');
+      const kind = requireEnum<FeedbackKind>(args.kind, ['LIKE', 'DISLIKE'], 'LIKE', 'kind');
+      if (!isUuid(me)) throw notFound('Your account has no user record to attach feedback to');
+      const recorded = await recordFeedback(ctx.prisma, me.toLowerCase(), productId, kind);
+      return { product: ref(productId), kind, recorded };
+    },
+
+    promoteModel: async (_: unknown, args: { id: string }, ctx: RecommendContext) => {
+      requireRole(ctx.identity, 'admin');
+      const id = requireUuid(args.id, 'id');
+      return modelVersionView(await promoteAndServe(adminDeps(ctx), id));
+    },
+
+    rollbackModel: async (_: unknown, __: unknown, ctx: RecommendContext) => {
+      requireRole(ctx.identity, 'admin');
+      return modelVersionView(await rollbackAndServe(adminDeps(ctx)));
+    },
+  },
+
   Product: {
     __resolveReference: (reference: { id: string }) => reference,
     recommendedWith: async (product: { id: string }, args: { first?: number | null }, ctx: RecommendContext) => {
@@ -43,3 +178,10 @@ export const resolvers = {
     },
   },
 };
+
+const adminDeps = (ctx: RecommendContext) => ({
+  db: { prisma: ctx.prisma },
+  models: ctx.engine.models,
+  bus: ctx.bus,
+  logger: ctx.logger,
+});

@@ -1,18 +1,82 @@
+import { config } from '@recgraph/config';
 import { createSubgraph, readyWhen, type Subgraph, type SubgraphDeps } from '@recgraph/subgraph-kit';
+import {
+  CompiledRules,
+  DEFAULT_SERVING_OPTIONS,
+  ModelHolder,
+  NO_RULES,
+  parseRules,
+  readRulesFile,
+  Recommender,
+  servingOptionsFromConfig,
+  type ServingOptions,
+} from './engine/index.ts';
 import { createRecommendLoaders } from './loaders.ts';
 import { resolvers, type RecommendContext } from './resolvers.ts';
 
 /** The schema file composition reads too (scripts/compose.ts). */
 export const RECOMMEND_SCHEMA_FILE = new URL('../schema.graphql', import.meta.url);
 
-export function createRecommendSubgraph({ prisma, secret, logger }: SubgraphDeps): Subgraph {
-  return createSubgraph<RecommendContext>({
+/**
+ * The recommend subgraph and its serving engine. The active model is loaded
+ * when the server starts (a failure leaves it serving popularity, never
+ * down), then kept current by model events on the bus, by polling the
+ * registry and by this process's own promote/rollback mutations.
+ * `serving` defaults to the configuration (servingOptionsFromConfig).
+ */
+export function createRecommendSubgraph(
+  { prisma, secret, logger, bus }: SubgraphDeps,
+  serving?: Partial<ServingOptions>,
+): Subgraph {
+  const options: ServingOptions = { ...(serving ? DEFAULT_SERVING_OPTIONS : servingOptionsFromConfig(config())), ...serving };
+  // A broken rules file stops the start with its reason rather than serving unmerchandised lists silently.
+  const rules = new CompiledRules(
+    options.rules ? parseRules(options.rules) : options.rulesFile ? readRulesFile(options.rulesFile) : NO_RULES,
+  );
+  const models = new ModelHolder({ prisma }, logger);
+  const engine = new Recommender(prisma, models, rules, logger, options.popularityTtlS);
+  const subgraph = createSubgraph<RecommendContext>({
     name: 'recommend',
     schemaFile: RECOMMEND_SCHEMA_FILE,
     resolvers,
     secret,
     logger,
-    createContext: (identity) => ({ identity, prisma, loaders: createRecommendLoaders(prisma) }),
+    createContext: (identity) => ({
+      identity,
+      prisma,
+      loaders: createRecommendLoaders(prisma),
+      engine,
+      bus,
+      logger,
+    }),
     ready: readyWhen({ database: () => prisma.$queryRaw`SELECT 1` }),
   });
+  return {
+    name: subgraph.name,
+    sdl: subgraph.sdl,
+    schema: subgraph.schema,
+    async start(startOptions) {
+      await models.sync().catch((err: unknown) => logger.error({ err }, 'loading the active model failed; serving popularity'));
+      if (bus)
+        await models
+          .subscribe(bus)
+          .catch((err: unknown) => logger.warn({ err }, 'cannot follow model events; relying on polling'));
+      models.startPolling(options.modelPollIntervalS);
+      let running;
+      try {
+        running = await subgraph.start(startOptions);
+      } catch (err) {
+        await models.stop();
+        throw err;
+      }
+      const server = running;
+      return {
+        ...server,
+        async close() {
+          await server.close();
+          await models.stop();
+        },
+      };
+    },
+  };
 }

@@ -1,0 +1,137 @@
+import type { Logger } from '@recgraph/telemetry';
+import type { PrismaClient } from '@recgraph/db';
+import { Prisma } from '@recgraph/db';
+import { interactionWeight } from '../interactionWeights.ts';
+
+export type PopularityWindow = 'DAY' | 'WEEK' | 'MONTH' | 'ALL';
+
+const DAY_S = 86_400;
+/** Window length and decay half-life in seconds; ALL has no window but still favours recent events. */
+const WINDOWS: Record<PopularityWindow, { windowS: number | null; halfLifeS: number }> = {
+  DAY: { windowS: DAY_S, halfLifeS: DAY_S / 2 },
+  WEEK: { windowS: 7 * DAY_S, halfLifeS: 3.5 * DAY_S },
+  MONTH: { windowS: 30 * DAY_S, halfLifeS: 15 * DAY_S },
+  ALL: { windowS: null, halfLifeS: 30 * DAY_S },
+};
+
+/** Active products by decayed popularity, strongest first, with their category. */
+export interface PopularitySnapshot {
+  window: PopularityWindow;
+  ids: string[];
+  /** Scores aligned with ids, scaled so the top product is 1. */
+  scores: Float64Array;
+  categoryIds: (string | null)[];
+  scoreById: Map<string, number>;
+  /** Where it came from: the streaming updater's table or the interaction log. */
+  source: 'product_popularity' | 'interactions';
+  computedAt: number;
+}
+
+// A cap on the snapshot so a huge catalog's long tail of one-view products does not sit in memory.
+const MAX_PRODUCTS = 50_000;
+
+interface Row {
+  id: string;
+  category_id: string | null;
+  score: number;
+}
+
+function snapshot(window: PopularityWindow, rows: Row[], source: PopularitySnapshot['source']): PopularitySnapshot {
+  const max = rows[0]?.score ?? 1;
+  const scores = Float64Array.from(rows, (r) => (max > 0 ? r.score / max : 0));
+  return {
+    window,
+    ids: rows.map((r) => r.id),
+    scores,
+    categoryIds: rows.map((r) => r.category_id),
+    scoreById: new Map(rows.map((r, i) => [r.id, scores[i]!])),
+    source,
+    computedAt: Date.now(),
+  };
+}
+
+/**
+ * The streaming updater's table, when it has data: rank_key orders products by
+ * decayed score at any moment, and 2^(rank_key - max rank_key) is each one's
+ * decayed score relative to the top one, whatever the configured half-life.
+ * Its half-life is the updater's (a week by default), so it serves WEEK only.
+ */
+async function fromOnlineTable(prisma: PrismaClient): Promise<Row[] | null> {
+  const exists = await prisma.$queryRaw<{ t: string | null }[]>`SELECT to_regclass('product_popularity')::text AS t`;
+  if (!exists[0]?.t) return null;
+  const rows = await prisma.$queryRaw<Row[]>`
+    SELECT pp.product_id::text AS id, p.category_id::text AS category_id,
+           power(2::float8, pp.rank_key - max(pp.rank_key) OVER ()) AS score
+    FROM product_popularity pp JOIN products p ON p.id = pp.product_id AND p.status = 'ACTIVE'
+    ORDER BY pp.rank_key DESC, pp.product_id
+    LIMIT ${MAX_PRODUCTS}`;
+  return rows.length ? rows : null;
+}
+
+/**
+ * Decayed interaction weight per product from the log. The window ends at the
+ * newest recorded interaction (never in the future), not at the wall clock, so
+ * an imported history or the demo store, whose events stop at a past date,
+ * still has a "last week".
+ */
+async function fromInteractions(prisma: PrismaClient, window: PopularityWindow): Promise<Row[]> {
+  const { windowS, halfLifeS } = WINDOWS[window];
+  const inWindow =
+    windowS === null ? Prisma.empty : Prisma.sql`AND i.occurred_at >= ref.t - make_interval(secs => ${windowS})`;
+  return prisma.$queryRaw<Row[]>`
+    WITH ref AS (SELECT least(max(occurred_at), now()) AS t FROM interactions)
+    SELECT p.id::text AS id, p.category_id::text AS category_id,
+           sum(${interactionWeight('i')} * exp(-ln(2) * extract(epoch FROM (ref.t - i.occurred_at)) / ${halfLifeS}))::float8 AS score
+    FROM ref, interactions i JOIN products p ON p.id = i.product_id AND p.status = 'ACTIVE'
+    WHERE i.type <> 'DISLIKE' ${inWindow}
+    GROUP BY p.id
+    ORDER BY score DESC, p.id
+    LIMIT ${MAX_PRODUCTS}`;
+}
+
+/**
+ * Popularity per window, computed once per TTL and shared by every request.
+ * A stale snapshot keeps serving while its replacement is computed, so no
+ * request waits on the aggregate except the very first per window.
+ */
+export class PopularityCache {
+  private readonly snapshots = new Map<PopularityWindow, PopularitySnapshot>();
+  private readonly pending = new Map<PopularityWindow, Promise<PopularitySnapshot>>();
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly logger: Logger,
+    private readonly ttlMs: number,
+  ) {}
+
+  async get(window: PopularityWindow): Promise<PopularitySnapshot> {
+    const have = this.snapshots.get(window);
+    if (have) {
+      if (Date.now() - have.computedAt > this.ttlMs) void this.refresh(window).catch(() => undefined);
+      return have;
+    }
+    return this.refresh(window);
+  }
+
+  private refresh(window: PopularityWindow): Promise<PopularitySnapshot> {
+    let p = this.pending.get(window);
+    if (!p) {
+      p = (async () => {
+        try {
+          const online = window === 'WEEK' ? await fromOnlineTable(this.prisma) : null;
+          const s = online
+            ? snapshot(window, online, 'product_popularity')
+            : snapshot(window, await fromInteractions(this.prisma, window), 'interactions');
+          this.snapshots.set(window, s);
+          return s;
+        } catch (err) {
+          this.logger.error({ err, window }, 'computing popularity failed');
+          throw err;
+        } finally {
+          this.pending.delete(window);
+        }
+      })();
+      this.pending.set(window, p);
+    }
+    return p;
+  }
+}

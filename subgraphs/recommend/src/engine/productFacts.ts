@@ -1,0 +1,53 @@
+import type { PrismaClient } from '@recgraph/db';
+
+export interface ProductFacts {
+  id: string;
+  title: string;
+  brand: string | null;
+  categoryId: string | null;
+  priceCents: number;
+  status: 'ACTIVE' | 'ARCHIVED';
+  availability: 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK' | 'PREORDER' | 'DISCONTINUED';
+}
+
+/** Products that can be recommended right now: listed and obtainable. */
+export function isServable(p: ProductFacts): boolean {
+  return p.status === 'ACTIVE' && p.availability !== 'OUT_OF_STOCK' && p.availability !== 'DISCONTINUED';
+}
+
+/**
+ * Current catalog facts for a whole candidate list in one statement: the model
+ * and popularity snapshots may be minutes old, stock and status must not be.
+ */
+export async function fetchProductFacts(prisma: PrismaClient, ids: Iterable<string>): Promise<Map<string, ProductFacts>> {
+  const list = [...new Set(ids)];
+  if (!list.length) return new Map();
+  const rows = await prisma.$queryRaw<
+    {
+      id: string;
+      title: string;
+      brand: string | null;
+      category_id: string | null;
+      price_cents: number;
+      status: ProductFacts['status'];
+      availability: ProductFacts['availability'];
+    }[]
+  >`
+    SELECT id::text AS id, title, brand, category_id::text AS category_id, price_cents,
+           status::text AS status, availability::text AS availability
+    FROM products WHERE id = ANY(${list}::uuid[])`;
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        title: r.title,
+        brand: r.brand,
+        categoryId: r.category_id,
+        priceCents: r.price_cents,
+        status: r.status,
+        availability: r.availability,
+      },
+    ]),
+  );
+}

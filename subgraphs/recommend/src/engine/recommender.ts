@@ -1,0 +1,279 @@
+import type { PrismaClient } from '@recgraph/db';
+import { parseVectorLiteral, nearestProducts } from '@recgraph/db';
+import { notFound } from '@recgraph/subgraph-kit';
+import type { Logger } from '@recgraph/telemetry';
+import { CategoryCache, type CategoryTree } from './categoryTree.ts';
+import type { ModelHolder } from './modelHolder.ts';
+import { PopularityCache, type PopularityWindow } from './popularity.ts';
+import { fetchProductFacts, isServable, type ProductFacts } from './productFacts.ts';
+import { rankCandidates, type Recommendation, type RecommendationSource } from './ranking.ts';
+import { reasonText, type ReasonSpec } from './reasons.ts';
+import type { CompiledRules } from './rules.ts';
+import { coVisitedNeighbours } from '../loaders.ts';
+import {
+  EMPTY_HISTORY,
+  loadDislikes,
+  loadPreferences,
+  loadUserHistory,
+  type HistoryItem,
+  type StatedPreferences,
+} from './userHistory.ts';
+
+export type Strategy = 'PERSONALIZED' | 'MIXED' | 'POPULAR';
+
+export interface RecommendRequest {
+  /** Null: an anonymous caller, who gets the cold-start list. */
+  userId: string | null;
+  first: number;
+  strategy: Strategy;
+  alpha: number;
+  categoryId: string | null;
+  excludeSeen: boolean;
+  diversity: number;
+}
+
+export interface PreferencesRequest {
+  categoryIds: string[];
+  likedProductIds: string[];
+  brands?: string[];
+  priceMinCents?: number | null;
+  priceMaxCents?: number | null;
+  first: number;
+  /** The signed-in caller, whose dislikes and purchases are left out. */
+  userId: string | null;
+  diversity?: number;
+  categories?: ReadonlySet<string> | undefined;
+  exclude?: ReadonlySet<string>;
+  alpha?: number;
+}
+
+/** A liked product weighs what a LIKE weighs in training (DEFAULT_CONFIDENCE). */
+const LIKE_WEIGHT = 6;
+/** Stated brands lift, but do not override, what the model and popularity say. */
+const PREFERRED_BRAND_BOOST = 1.25;
+const ONBOARDING_ALPHA = 0.7;
+
+/**
+ * The serving engine's entry points. Every list reads the model reference
+ * once (ModelHolder.current) and works on that snapshot; per request it runs
+ * the user's history query, one batched product-facts query and, for cold
+ * starts, the preferences lookup. Popularity and categories come from caches.
+ */
+export class Recommender {
+  readonly popularity: PopularityCache;
+  readonly categories: CategoryCache;
+  constructor(
+    private readonly prisma: PrismaClient,
+    readonly models: ModelHolder,
+    readonly rules: CompiledRules,
+    logger: Logger,
+    popularityTtlS: number,
+  ) {
+    this.popularity = new PopularityCache(prisma, logger, popularityTtlS * 1000);
+    this.categories = new CategoryCache(prisma);
+  }
+
+  /** The tree with `categoryId` in it, or NOT_FOUND. */
+  async categoryTree(categoryId: string | null): Promise<CategoryTree> {
+    if (categoryId === null) return this.categories.current();
+    const tree = await this.categories.containing(categoryId);
+    if (!tree.get(categoryId)) throw notFound(`No category with id ${categoryId}`);
+    return tree;
+  }
+
+  async recommend(req: RecommendRequest): Promise<Recommendation[]> {
+    const model = this.models.current;
+    const tree = await this.categoryTree(req.categoryId);
+    const categories = req.categoryId ? tree.descendantsOf(req.categoryId) : undefined;
+    const history = req.userId ? await loadUserHistory(this.prisma, req.userId) : EMPTY_HISTORY;
+    const exclude = new Set(history.disliked);
+    if (req.excludeSeen) for (const id of history.seen) exclude.add(id);
+
+    if (req.userId && !history.positives.length && req.strategy !== 'POPULAR') {
+      const prefs = await loadPreferences(this.prisma, req.userId);
+      if (prefs && (prefs.categoryIds.length || prefs.likedProductIds.length || prefs.brands.length))
+        return this.forPreferences({
+          ...prefs,
+          first: req.first,
+          userId: req.userId,
+          diversity: req.diversity,
+          categories,
+          exclude,
+          alpha: req.strategy === 'PERSONALIZED' ? 1 : req.alpha,
+        });
+    }
+
+    let query;
+    if (model && req.userId && req.strategy !== 'POPULAR') {
+      // A user active since the model's data ended is folded in, so today's clicks count today.
+      const upToDate = !history.latestAt || !model.trainedUntil || history.latestAt <= model.trainedUntil;
+      if (upToDate) query = model.trainedUser(req.userId);
+      query ??= model.foldIn(history.positives);
+    }
+    return rankCandidates(this.prisma, {
+      model,
+      query,
+      popularity: await this.popularityFor(),
+      first: req.first,
+      alpha: req.strategy === 'PERSONALIZED' ? 1 : req.strategy === 'POPULAR' ? 0 : req.alpha,
+      categories,
+      exclude,
+      diversity: req.diversity,
+      tree,
+      rules: this.rules,
+      anchors: history.positives,
+      popularReason: 'popular',
+      applyPins: true,
+    });
+  }
+
+  /**
+   * Onboarding and stated-preference cold start: the model folded in from the
+   * liked products, blended with popularity inside the preferred categories.
+   */
+  async forPreferences(req: PreferencesRequest): Promise<Recommendation[]> {
+    const model = this.models.current;
+    const tree = await this.categories.current();
+    const scope = new Set<string>();
+    for (const c of req.categoryIds) for (const d of tree.descendantsOf(c)) scope.add(d);
+    const liked: HistoryItem[] = req.likedProductIds.map((productId) => ({ productId, weight: LIKE_WEIGHT, strongest: 'LIKE' }));
+    const exclude = new Set(req.exclude ?? []);
+    for (const id of req.likedProductIds) exclude.add(id);
+    if (req.userId && !req.exclude) for (const id of await loadDislikes(this.prisma, req.userId)) exclude.add(id);
+    const brands = new Set((req.brands ?? []).map((b) => b.toLowerCase()));
+    const { priceMinCents: lo, priceMaxCents: hi } = req;
+    const common = {
+      model,
+      query: model?.foldIn(liked),
+      first: req.first,
+      alpha: req.alpha ?? ONBOARDING_ALPHA,
+      categories: req.categories,
+      exclude,
+      diversity: req.diversity ?? 0,
+      tree,
+      rules: this.rules,
+      anchors: liked,
+      anchorsAreLikes: true,
+      sourceOverride: 'PREFERENCE' as RecommendationSource,
+      applyPins: false,
+      boost: brands.size ? (p: ProductFacts) => (p.brand && brands.has(p.brand.toLowerCase()) ? PREFERRED_BRAND_BOOST : 1) : undefined,
+    };
+    const inPrice = (p: ProductFacts) => (lo == null || p.priceCents >= lo) && (hi == null || p.priceCents <= hi);
+    const popularity = await this.popularityFor();
+    const attempt = (withScope: boolean, withPrice: boolean) =>
+      rankCandidates(this.prisma, {
+        ...common,
+        popularity,
+        popularityScope: withScope && scope.size ? scope : undefined,
+        popularReason: withScope && scope.size ? 'preferredCategory' : 'popular',
+        accept: withPrice && (lo != null || hi != null) ? inPrice : undefined,
+      });
+    // Stated constraints first; each is dropped in turn when it leaves too little to show.
+    let out = await attempt(true, true);
+    if (out.length < req.first && (lo != null || hi != null)) out = await attempt(true, false);
+    if (out.length < req.first && scope.size) out = await attempt(false, false);
+    return out;
+  }
+
+  async popular(window: PopularityWindow, first: number, categoryId: string | null): Promise<string[]> {
+    const tree = await this.categoryTree(categoryId);
+    const allowed = categoryId ? tree.descendantsOf(categoryId) : undefined;
+    const snap = await this.popularity.get(window);
+    const out: string[] = [];
+    const blockedCheck = !this.rules.isEmpty;
+    const candidates: string[] = [];
+    for (let r = 0; r < snap.ids.length && candidates.length < first * 2 + 10; r++) {
+      const c = snap.categoryIds[r];
+      if (allowed && (!c || !allowed.has(c))) continue;
+      candidates.push(snap.ids[r]!);
+    }
+    const facts = blockedCheck ? await fetchProductFacts(this.prisma, candidates) : undefined;
+    for (const id of candidates) {
+      if (out.length >= first) break;
+      const f = facts?.get(id);
+      if (facts && (!f || this.rules.isBlocked({ id, brand: f.brand, categoryLineage: tree.lineage(f.categoryId) }))) continue;
+      out.push(id);
+    }
+    return out;
+  }
+
+  /**
+   * Products like `productId`: model cosine, then co-visitation, then text
+   * embeddings, then popularity in its category, each filling what the
+   * previous source left. Scores are each source's own similarity.
+   */
+  async similar(productId: string, first: number, callerId: string | null): Promise<Recommendation[]> {
+    const [facts0, tree, dislikes] = await Promise.all([
+      fetchProductFacts(this.prisma, [productId]),
+      this.categories.current(),
+      callerId ? loadDislikes(this.prisma, callerId) : Promise.resolve(new Set<string>()),
+    ]);
+    const seed = facts0.get(productId);
+    if (!seed) throw notFound(`No product with id ${productId}`);
+    const model = this.models.current;
+    const out: Recommendation[] = [];
+    const taken = new Set<string>([productId, ...dislikes]);
+    const want = first * 2 + 10;
+
+    const take = async (
+      list: { id: string; score: number }[],
+      source: RecommendationSource,
+      spec: ReasonSpec,
+      modelVersionId: string | null,
+    ) => {
+      const fresh = list.filter((c) => !taken.has(c.id));
+      if (!fresh.length) return;
+      const facts = await fetchProductFacts(this.prisma, fresh.map((c) => c.id));
+      facts.set(seed.id, seed);
+      for (const c of fresh) {
+        if (out.length >= first) return;
+        const f = facts.get(c.id);
+        if (!f || !isServable(f) || taken.has(c.id)) continue;
+        if (this.rules.isBlocked({ id: f.id, brand: f.brand, categoryLineage: tree.lineage(f.categoryId) })) continue;
+        taken.add(c.id);
+        out.push({ productId: c.id, score: c.score, source, reason: reasonText(spec, f, facts, tree), modelVersionId });
+      }
+    };
+
+    if (model) await take(model.similar(productId, want), 'CF', { kind: 'similarTo', anchorId: productId }, model.version.id);
+    if (out.length < first) {
+      const co = (await coVisitedNeighbours(this.prisma, [productId], want)).get(productId) ?? [];
+      const max = co[0]?.weight ?? 1;
+      await take(co.map((n) => ({ id: n.id, score: n.weight / max })), 'CO_VISIT', { kind: 'coVisit', anchorId: productId }, null);
+    }
+    if (out.length < first) await take(await this.textNeighbours(productId, want), 'CONTENT', { kind: 'content', anchorId: productId }, null);
+    if (out.length < first && seed.categoryId) {
+      const scope = tree.descendantsOf(seed.categoryId);
+      for (const window of ['WEEK', 'ALL'] as const) {
+        if (out.length >= first) break;
+        const snap = await this.popularity.get(window);
+        const list: { id: string; score: number }[] = [];
+        for (let r = 0; r < snap.ids.length && list.length < want; r++) {
+          const c = snap.categoryIds[r];
+          if (c && scope.has(c)) list.push({ id: snap.ids[r]!, score: snap.scores[r]! });
+        }
+        await take(list, 'POPULAR', { kind: 'popular' }, null);
+      }
+    }
+    return out;
+  }
+
+  /** Nearest products by the TEXT embedding, when the product has one. */
+  private async textNeighbours(productId: string, k: number): Promise<{ id: string; score: number }[]> {
+    const rows = await this.prisma.$queryRaw<{ v: string }[]>`
+      SELECT embedding::text AS v FROM product_embeddings WHERE product_id = ${productId}::uuid AND kind = 'TEXT'`;
+    if (!rows[0]) return [];
+    const near = await nearestProducts(this.prisma, parseVectorLiteral(rows[0].v), {
+      kind: 'TEXT',
+      k,
+      excludeProductIds: [productId],
+    });
+    return near.map((n) => ({ id: n.productId, score: n.score }));
+  }
+
+  private async popularityFor() {
+    return Promise.all([this.popularity.get('WEEK'), this.popularity.get('ALL')]);
+  }
+}
+
+export type { Recommendation, StatedPreferences };

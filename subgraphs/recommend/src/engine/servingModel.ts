@@ -1,0 +1,199 @@
+import {
+  AlsModel,
+  EaseModel,
+  FoldIn,
+  factorDot,
+  normalizeRows,
+  PopularityModel,
+  TopKHeap,
+  topKDot,
+  topKScores,
+  cosineSimilarItems,
+  type IdMap,
+  type TopK,
+} from '@recgraph/recsys';
+import type { LoadedModel, ModelVersion } from '@recgraph/training';
+
+/** What a user is scored with: a factor vector (ALS) or a dense score per item (EASE, popularity). */
+export type UserQuery = { kind: 'vector'; q: Float32Array } | { kind: 'dense'; scores: Float64Array };
+
+/** One model kind's scoring, behind one interface so the ranking does not care which was promoted. */
+interface ItemScorer {
+  readonly factors: number;
+  /** The trained representation of user index u, when the model has one. */
+  trainedUser(u: number): UserQuery | undefined;
+  /** A user represented by items (dense indices) and their confidence weights. */
+  foldIn(items: number[], weights: number[]): UserQuery;
+  score(q: UserQuery, item: number): number;
+  /** Item-item affinity for explanations and similar products; undefined when the model has none. */
+  affinity?(a: number, b: number): number;
+  similar(item: number, k: number): TopK | undefined;
+}
+
+class AlsScorer implements ItemScorer {
+  readonly factors: number;
+  private readonly foldInSolver: FoldIn;
+  private readonly normalized: Float32Array;
+  constructor(private readonly model: AlsModel) {
+    this.factors = model.factors;
+    // Both are O(items · f²) and O(items · f): built once per model version, at load, off the request path.
+    this.foldInSolver = new FoldIn(model.itemFactors, model.factors, model.options.regularization, model.options.alpha);
+    this.normalized = normalizeRows(model.itemFactors, model.factors);
+  }
+  trainedUser(u: number): UserQuery | undefined {
+    return u < this.model.nUsers ? { kind: 'vector', q: this.model.userVector(u) } : undefined;
+  }
+  foldIn(items: number[], weights: number[]): UserQuery {
+    return { kind: 'vector', q: this.foldInSolver.user(items, weights) };
+  }
+  score(q: UserQuery, item: number): number {
+    return q.kind === 'vector' ? factorDot(q.q, this.model.itemFactors, item * this.factors, this.factors) : 0;
+  }
+  affinity(a: number, b: number): number {
+    return factorDot(this.normalized.subarray(a * this.factors, (a + 1) * this.factors), this.normalized, b * this.factors, this.factors);
+  }
+  similar(item: number, k: number): TopK {
+    return cosineSimilarItems(this.normalized, this.factors, item, k);
+  }
+  get itemFactors(): Float32Array {
+    return this.model.itemFactors;
+  }
+}
+
+class DenseScorer implements ItemScorer {
+  readonly factors = 0;
+  constructor(private readonly model: EaseModel | PopularityModel) {}
+  trainedUser(): undefined {
+    return undefined;
+  }
+  foldIn(items: number[], weights: number[]): UserQuery {
+    return {
+      kind: 'dense',
+      scores: this.model instanceof EaseModel ? this.model.scores(items, weights) : this.model.scores,
+    };
+  }
+  score(q: UserQuery, item: number): number {
+    return q.kind === 'dense' ? (q.scores[item] ?? 0) : 0;
+  }
+  similar(item: number, k: number): TopK | undefined {
+    return this.model instanceof EaseModel ? this.model.similarItems(item, k) : undefined;
+  }
+}
+
+/**
+ * A model version ready to serve: the decoded artifact plus everything derived
+ * from it that requests need (fold-in solver, normalised item factors, items
+ * per category). Immutable once built, so a request that picked it up keeps a
+ * consistent view while a newer one is swapped in.
+ */
+export class ServingModel {
+  readonly loadedAt = new Date();
+  readonly nItems: number;
+  private readonly scorer: ItemScorer;
+  private readonly itemsByCategory = new Map<string, number[]>();
+
+  constructor(
+    readonly version: ModelVersion,
+    readonly users: IdMap,
+    readonly items: IdMap,
+    /** Category uuid per item index at training time (null: none). */
+    readonly itemCategoryIds: (string | null)[],
+    model: LoadedModel['model'],
+  ) {
+    this.nItems = items.size;
+    if (model instanceof AlsModel) this.scorer = new AlsScorer(model);
+    else if (model instanceof EaseModel || model instanceof PopularityModel) this.scorer = new DenseScorer(model);
+    else throw new Error(`model kind ${model.kind} cannot be served`);
+    itemCategoryIds.forEach((c, i) => {
+      if (c) (this.itemsByCategory.get(c) ?? this.itemsByCategory.set(c, []).get(c)!).push(i);
+    });
+  }
+
+  static fromLoaded(loaded: LoadedModel): ServingModel {
+    const cats = loaded.categories;
+    const itemCategoryIds = Array.from(loaded.itemCategories, (c) => (c >= 0 ? cats.id(c) : null));
+    return new ServingModel(loaded.version, loaded.users, loaded.items, itemCategoryIds, loaded.model);
+  }
+
+  get factors(): number {
+    return this.scorer.factors;
+  }
+
+  /** When the training data ended: users active after it are folded in rather than served stale vectors. */
+  get trainedUntil(): Date | null {
+    return this.version.dataTo;
+  }
+
+  trainedUser(userId: string): UserQuery | undefined {
+    const u = this.users.index(userId);
+    return u === undefined ? undefined : this.scorer.trainedUser(u);
+  }
+
+  /** A user from their (product id, weight) pairs; undefined when the model knows none of the products. */
+  foldIn(pairs: readonly { productId: string; weight: number }[]): UserQuery | undefined {
+    const items: number[] = [];
+    const weights: number[] = [];
+    for (const p of pairs) {
+      const i = this.items.index(p.productId);
+      if (i === undefined) continue;
+      items.push(i);
+      weights.push(p.weight);
+    }
+    return items.length ? this.scorer.foldIn(items, weights) : undefined;
+  }
+
+  score(q: UserQuery, productId: string): number | undefined {
+    const i = this.items.index(productId);
+    return i === undefined ? undefined : this.scorer.score(q, i);
+  }
+
+  /**
+   * Exact top-k product ids for q, minus `exclude`, optionally only within
+   * `categories` (scanning just those categories' items).
+   */
+  topK(q: UserQuery, k: number, exclude: ReadonlySet<string>, categories?: ReadonlySet<string>): { id: string; score: number }[] {
+    const ex = new Set<number>();
+    for (const id of exclude) {
+      const i = this.items.index(id);
+      if (i !== undefined) ex.add(i);
+    }
+    let top: TopK;
+    if (categories) {
+      const heap = new TopKHeap(k);
+      for (const c of categories)
+        for (const i of this.itemsByCategory.get(c) ?? []) {
+          if (ex.has(i)) continue;
+          heap.push(this.scorer.score(q, i), i);
+        }
+      top = heap.result();
+    } else if (q.kind === 'vector' && this.scorer instanceof AlsScorer) {
+      top = topKDot(q.q, this.scorer.itemFactors, this.scorer.factors, k, { exclude: ex });
+    } else {
+      top = topKScores(q.kind === 'dense' ? q.scores : new Float64Array(this.nItems), k, ex);
+    }
+    const out: { id: string; score: number }[] = [];
+    for (let r = 0; r < top.items.length; r++) {
+      const s = top.scores[r]!;
+      if (Number.isFinite(s)) out.push({ id: this.items.id(top.items[r]!), score: s });
+    }
+    return out;
+  }
+
+  /** Item-item affinity (cosine of factors) when the model has factors. */
+  affinity(a: string, b: string): number | undefined {
+    const ia = this.items.index(a);
+    const ib = this.items.index(b);
+    if (ia === undefined || ib === undefined || !this.scorer.affinity) return undefined;
+    return this.scorer.affinity(ia, ib);
+  }
+
+  similar(productId: string, k: number): { id: string; score: number }[] {
+    const i = this.items.index(productId);
+    if (i === undefined) return [];
+    const top = this.scorer.similar(i, Math.min(k, Math.max(0, this.nItems - 1)));
+    if (!top) return [];
+    return Array.from(top.items, (j, r) => ({ id: this.items.id(j), score: top.scores[r]! })).filter((x) =>
+      Number.isFinite(x.score),
+    );
+  }
+}
