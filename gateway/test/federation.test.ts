@@ -234,6 +234,6 @@ describe('HTTP surface', () => {
     expect(broken.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     expect(broken.errors?.[0]?.message).toBe('Internal server error');
     const fine = await t.gql(`query ($id: ID!) { product(id: $id) { sku } }`, { id: t.fixture.products.mug.id });
-    expect(fine).toEqual({ data: { product: { sku: 'MUG-1' } } });
+    expect(fine.data).toEqual({ product: { sku: 'MUG-1' } });
   });
 });
