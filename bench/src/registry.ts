@@ -3,6 +3,7 @@ import { generatorBenchmark } from './benchmarks/generator.ts';
 import { importBenchmark } from './benchmarks/import.ts';
 import { benchmark as recsysAls } from './benchmarks/recsys-als.ts';
 import { benchmark as recsysMovielens } from './benchmarks/recsys-movielens.ts';
+import { benchmark as streamingIngest } from './benchmarks/streaming-ingest.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const benchmarks: Benchmark[] = [generatorBenchmark, importBenchmark, recsysMovielens, recsysAls];
+export const benchmarks: Benchmark[] = [generatorBenchmark, importBenchmark, recsysMovielens, recsysAls, streamingIngest];
