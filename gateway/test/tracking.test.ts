@@ -227,8 +227,10 @@ describe('when the bus refuses to publish', () => {
   beforeAll(async () => {
     db = await openDatabase();
     fixture = await seedFixture(db.prisma);
-    // A real bus whose topics do not exist yet: every publish fails with UNKNOWN_TOPIC.
+    // A real bus without the interactions topic yet: every publish fails with UNKNOWN_TOPIC
+    // (the other topics exist for whoever subscribes to them at start-up).
     bus = createEventBus({ clientId: 'recgraph-test', topicPrefix: 'outage.' });
+    await bus.ensureTopics(STREAMING_TOPICS.filter((topic) => topic.name !== STREAMING_TOPIC.interactions));
     stack = await startStack({ prisma: db.prisma, secret: TEST_SECRET, logLevel: 'silent', bus });
   });
   afterAll(async () => {

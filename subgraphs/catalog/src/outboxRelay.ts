@@ -11,8 +11,14 @@ export interface OutboxRelayOptions {
   prisma: PrismaClient;
   bus: EventBus;
   logger: Logger;
-  /** How often pending rows are looked for when nobody kicks (default 1 s). */
-  pollMs?: number;
+  /**
+   * How often to look for rows nobody kicked for: those a crashed replica left
+   * behind (default 60 s). New rows are published on the kick their commit sends,
+   * so idle polling stays rare and costs the shared database almost nothing.
+   */
+  sweepMs?: number;
+  /** First retry delay after a failure, doubled per failure up to 30 s (default 1 s). */
+  retryBaseMs?: number;
   batchSize?: number;
 }
 
@@ -38,7 +44,8 @@ const MAX_BACKOFF_MS = 30_000;
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { prisma, bus, logger } = options;
-  const pollMs = options.pollMs ?? 1000;
+  const sweepMs = options.sweepMs ?? 60_000;
+  const retryBaseMs = options.retryBaseMs ?? 1000;
   const batchSize = options.batchSize ?? 100;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -105,10 +112,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           }
         } while (rerun && !stopped);
         failures = 0;
-        schedule(pollMs);
+        schedule(sweepMs);
       } catch (err) {
         failures++;
-        const delay = Math.min(MAX_BACKOFF_MS, pollMs * 2 ** failures);
+        const delay = Math.min(MAX_BACKOFF_MS, retryBaseMs * 2 ** failures);
         logger.warn({ err, failures, retryInMs: delay }, 'publishing the interaction outbox failed; will retry');
         schedule(delay);
       } finally {
