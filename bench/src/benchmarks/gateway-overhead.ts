@@ -1,0 +1,184 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { generateStore, seedStore } from '@recgraph/data';
+import { openDatabase, type Database } from '@recgraph/db';
+import { startStack, type RunningStack } from '@recgraph/gateway/stack';
+import { GATEWAY_SECRET_HEADER } from '@recgraph/subgraph-kit';
+import type { Benchmark } from '../benchmark.ts';
+
+const SECRET = 'bench-subgraph-secret-0123456789';
+const CONNECTIONS = 10;
+const PRODUCTS = 10_000;
+
+const CATALOG_FIELDS =
+  'id title brand availability price { amount currency } category { slug } ratingSummary { average count }';
+const FEDERATED = `query ProductPage($id: ID!) { product(id: $id) { ${CATALOG_FIELDS} recommendedWith(first: 5) { id title } } }`;
+const CATALOG_ONLY = `query ProductPage($id: ID!) { product(id: $id) { ${CATALOG_FIELDS} } }`;
+
+interface Target {
+  label: string;
+  url: string;
+  query: string;
+  headers: Record<string, string>;
+}
+
+interface Measurement {
+  p50: number;
+  p99: number;
+  rps: number;
+  requests: number;
+  failures: number;
+}
+
+const autocannonBin = join(dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
+
+/**
+ * autocannon runs as its own process so the load generator does not share
+ * the event loop with the servers it measures.
+ */
+async function load(target: Target, variables: Record<string, unknown>, seconds: number): Promise<Measurement> {
+  const args = [autocannonBin, '--json', '-c', String(CONNECTIONS), '-d', String(seconds), '-m', 'POST'];
+  for (const [k, v] of Object.entries({ 'content-type': 'application/json', ...target.headers }))
+    args.push('-H', `${k}=${v}`);
+  args.push('-b', JSON.stringify({ query: target.query, variables }), target.url);
+  const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 16 * 2 ** 20 });
+  const r = JSON.parse(stdout) as {
+    latency: { p50: number; p99: number };
+    requests: { average: number; total: number };
+    non2xx: number;
+    errors: number;
+  };
+  return {
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    rps: r.requests.average,
+    requests: r.requests.total,
+    failures: r.non2xx + r.errors,
+  };
+}
+
+/** One request first, so a broken query fails the benchmark instead of timing errors. */
+async function checkAnswers(target: Target, variables: Record<string, unknown>, federated: boolean): Promise<void> {
+  const res = await fetch(target.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: JSON.stringify({ query: target.query, variables }),
+  });
+  const body = (await res.json()) as { data?: { product?: { recommendedWith?: unknown[] } | null }; errors?: unknown };
+  if (res.status !== 200 || body.errors || !body.data?.product)
+    throw new Error(`${target.label}: unexpected answer ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+  if (federated && !body.data.product.recommendedWith?.length)
+    throw new Error(
+      `${target.label}: the product has no recommendations, so the recommend subgraph would not be measured`,
+    );
+}
+
+async function openTarget(): Promise<{ db: Database; label: string }> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (serverUrl) {
+    const { createTestDatabase } = await import('../../../packages/db/test/real-postgres.ts');
+    return {
+      db: await openDatabase({ url: await createTestDatabase(serverUrl) }),
+      label: 'real Postgres (TEST_DATABASE_URL)',
+    };
+  }
+  return { db: await openDatabase(), label: 'embedded PGlite (in memory)' };
+}
+
+/** The cost of federation: the same product page through the gateway and straight from the catalog subgraph. */
+export const benchmark: Benchmark = {
+  name: 'gateway-overhead',
+  description: 'Federated product query through the gateway vs the catalog subgraph directly (p50/p99 latency, req/s)',
+  async run(ctx) {
+    const seconds = ctx.quick ? 3 : 10;
+    const { db, label: database } = await openTarget();
+    let stack: RunningStack | undefined;
+    try {
+      let t = performance.now();
+      const report = await seedStore(db, generateStore({ seed: 42, products: PRODUCTS }));
+      ctx.log(
+        `${database}: seeded ${report.products.inserted} products, ${report.interactions.inserted} interactions in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+      );
+      // A typical product: the median by interaction count among those with any,
+      // so recommendedWith has co-interactions to rank but is not the store's hottest item.
+      const [row] = await db.prisma.$queryRaw<{ id: string }[]>`
+        WITH counts AS (
+          SELECT i.product_id, count(*) AS n FROM interactions i JOIN products p ON p.id = i.product_id
+          WHERE p.status = 'ACTIVE' GROUP BY i.product_id
+        )
+        SELECT product_id::text AS id FROM counts ORDER BY n DESC, product_id
+        OFFSET (SELECT count(*) / 2 FROM counts) LIMIT 1`;
+      if (!row) throw new Error('the seeded store has no interactions');
+      const variables = { id: row.id };
+
+      // The rate limit would throttle a load generator; everything else is as deployed.
+      stack = await startStack({
+        prisma: db.prisma,
+        secret: SECRET,
+        logLevel: 'silent',
+        protection: { rateLimit: false },
+      });
+      const targets: Target[] = [
+        { label: 'gateway: catalog + recommend (federated)', url: stack.gateway.url, query: FEDERATED, headers: {} },
+        { label: 'gateway: catalog fields only', url: stack.gateway.url, query: CATALOG_ONLY, headers: {} },
+        {
+          label: 'catalog subgraph directly',
+          url: stack.subgraphs.catalog.url,
+          query: CATALOG_ONLY,
+          headers: { [GATEWAY_SECRET_HEADER]: SECRET },
+        },
+      ];
+      const results: Measurement[] = [];
+      for (const target of targets) {
+        await checkAnswers(target, variables, target.query === FEDERATED);
+        await load(target, variables, 1); // warm-up: JIT, connection pools, query plans
+        t = performance.now();
+        const m = await load(target, variables, seconds);
+        ctx.log(`${target.label}: p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.rps.toFixed(0)} req/s, ${m.failures} failures`);
+        if (m.failures) throw new Error(`${target.label}: ${m.failures} failed requests under load`);
+        results.push(m);
+      }
+      const direct = results[2]!;
+      const ratio = (m: Measurement, key: 'p50' | 'p99' | 'rps') => Number((m[key] / direct[key]).toFixed(2));
+      return [
+        {
+          title: `Gateway overhead: product page (${PRODUCTS.toLocaleString('en-US')}-product store, ${database})`,
+          columns: [
+            'target',
+            'p50 ms',
+            'p99 ms',
+            'req/s',
+            'requests',
+            'p50 × direct',
+            'p99 × direct',
+            'req/s × direct',
+          ],
+          rows: targets.map((target, i) => {
+            const m = results[i]!;
+            return [
+              target.label,
+              m.p50,
+              m.p99,
+              Math.round(m.rps),
+              m.requests,
+              ratio(m, 'p50'),
+              ratio(m, 'p99'),
+              ratio(m, 'rps'),
+            ];
+          }),
+          notes: [
+            `autocannon in a child process, ${CONNECTIONS} connections, ${seconds} s per target after a 1 s warm-up; one product (the median by interaction count) every request.`,
+            'All four subgraphs, the gateway and (embedded case) the database share one Node process, as in `npm start`; tracing is not initialised (no exporter), metrics are on, the rate limit is off.',
+            'Federated = catalog fields + recommendedWith(first: 5) { id title }: gateway → catalog, recommend, then catalog again for the recommended products.',
+            'Reproduce: npm run bench -- gateway-overhead [--quick]   (real Postgres: npm run infra:up && set -a && . .infra/env && npm run bench -- gateway-overhead)',
+          ],
+        },
+      ];
+    } finally {
+      await stack?.stop();
+      await db.close();
+    }
+  },
+};
