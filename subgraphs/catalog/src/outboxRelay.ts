@@ -34,13 +34,14 @@ export interface OutboxRelay extends OutboxNotifier {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** Long enough for a slow bus to accept a batch; a dead relay's rows are retried after it. */
+const LEASE_SECONDS = 60;
 
 /**
- * Publishes the interaction outbox on the event bus. Each batch is read with
- * FOR UPDATE SKIP LOCKED inside a transaction that deletes the rows only after
- * the bus accepted them: a crash or bus outage leaves them to be retried (at
- * least once), and several catalog replicas never publish the same row
- * concurrently. Failures back off exponentially up to 30 s.
+ * Publishes the interaction outbox on the event bus. A batch is claimed with a
+ * lease (FOR UPDATE SKIP LOCKED, so replicas take disjoint rows), published,
+ * then deleted: a crash or bus outage leaves the rows to be retried (at least
+ * once). Failures back off exponentially up to 30 s.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { prisma, bus, logger } = options;
@@ -54,38 +55,39 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let stopped = false;
 
   async function publishBatch(): Promise<number> {
-    let ids: string[] = [];
+    // Claim, publish, delete: no transaction stays open while the bus works.
+    const claimed = await prisma.$queryRaw<{ id: string; payload: unknown }[]>`
+      UPDATE interaction_outbox o SET claimed_until = now() + make_interval(secs => ${LEASE_SECONDS})
+      WHERE o.id IN (
+        SELECT id FROM interaction_outbox
+        WHERE claimed_until IS NULL OR claimed_until < now()
+        ORDER BY id LIMIT ${batchSize}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING o.id::text AS id, o.payload`;
+    if (!claimed.length) return 0;
+    // RETURNING has no order; publish in insertion order so one user's events stay in sequence.
+    const rows = claimed.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const ids = rows.map((r) => r.id);
     try {
-      return await prisma.$transaction(
-        async (tx) => {
-          const rows = await tx.$queryRaw<{ id: string; payload: unknown }[]>`
-            SELECT id::text AS id, payload FROM interaction_outbox
-            ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
-          if (!rows.length) return 0;
-          ids = rows.map((r) => r.id);
-          const events: InteractionEventV1[] = [];
-          for (const row of rows) {
-            const parsed = interactionEventV1Schema.safeParse(row.payload);
-            // Rows are validated when written; one that is not valid can never be published,
-            // and must not block the rest. The interaction itself stays in "interactions".
-            if (parsed.success) events.push(parsed.data);
-            else logger.error({ outboxId: row.id, payload: row.payload }, 'dropping unpublishable outbox row');
-          }
-          await publishInteractions(bus, events);
-          await tx.$executeRaw`DELETE FROM interaction_outbox WHERE id = ANY(${ids}::bigint[])`;
-          return rows.length;
-        },
-        { maxWait: 10_000, timeout: 30_000 },
-      );
-    } catch (err) {
-      if (ids.length) {
-        const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
-        await prisma.$executeRaw`
-          UPDATE interaction_outbox SET attempts = attempts + 1, last_error = ${message}
-          WHERE id = ANY(${ids}::bigint[])`.catch(() => undefined);
+      const events: InteractionEventV1[] = [];
+      for (const row of rows) {
+        const parsed = interactionEventV1Schema.safeParse(row.payload);
+        // Rows are validated when written; one that is not valid can never be published,
+        // and must not block the rest. The interaction itself stays in "interactions".
+        if (parsed.success) events.push(parsed.data);
+        else logger.error({ outboxId: row.id, payload: row.payload }, 'dropping unpublishable outbox row');
       }
+      await publishInteractions(bus, events);
+    } catch (err) {
+      const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
+      await prisma.$executeRaw`
+        UPDATE interaction_outbox SET attempts = attempts + 1, last_error = ${message}, claimed_until = NULL
+        WHERE id = ANY(${ids}::bigint[])`.catch(() => undefined);
       throw err;
     }
+    // Should this fail after a successful publish, the lease expires and the rows go out again.
+    await prisma.$executeRaw`DELETE FROM interaction_outbox WHERE id = ANY(${ids}::bigint[])`;
+    return rows.length;
   }
 
   function schedule(ms: number): void {
