@@ -1,0 +1,19 @@
+export * from './contract.ts';
+export { textFeatures, type ProductText } from './text-features.ts';
+export { imageFeatures } from './image-features.ts';
+export { readEncoderManifest, SHIPPED_MODELS_DIR, type EncoderManifestEntry, type EncoderSpec } from './manifest.ts';
+export { loadEncoder, EncoderIntegrityError, type Encoder } from './encoder.ts';
+export {
+  selectExecutionProvider,
+  PROVIDER_PREFERENCES,
+  type ExecutionProvider,
+  type ProviderChoice,
+  type ProviderPreference,
+} from './execution-provider.ts';
+export { collaborativeRows, type ItemFactors, type CollaborativeRows } from './collaborative.ts';
+export {
+  generateProductEmbeddings,
+  type EmbeddingStage,
+  type EmbeddingsReport,
+  type GenerateEmbeddingsOptions,
+} from './batch-job.ts';
