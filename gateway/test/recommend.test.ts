@@ -84,9 +84,9 @@ beforeAll(async () => {
   const [top] = await db.prisma.$queryRaw<{ user_id: string }[]>`
     SELECT user_id::text FROM interactions GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1`;
   heavyUser = { id: top!.user_id, token: await customer(top!.user_id) };
-  productIds = (await db.prisma.product.findMany({ where: { status: 'ACTIVE' }, select: { id: true }, orderBy: { sku: 'asc' } })).map(
-    (p) => p.id,
-  );
+  productIds = (
+    await db.prisma.product.findMany({ where: { status: 'ACTIVE' }, select: { id: true }, orderBy: { sku: 'asc' } })
+  ).map((p) => p.id);
   const roots = await db.prisma.category.findMany({ where: { parentId: null }, orderBy: { slug: 'asc' } });
   topCategory = roots[0]!;
 }, 240_000);
@@ -143,7 +143,12 @@ describe('personal recommendations', () => {
     const other = (await db.prisma.user.findFirst({ where: { id: { not: heavyUser.id } }, select: { id: true } }))!.id;
     const query = `query ($u: ID) { recommendations(userId: $u, first: 3) { score } }`;
     expect(code(await gql(query, { u: other }, heavyUser.token))).toBe('FORBIDDEN');
-    const partner = await signDevToken(DEV_JWT_SECRET, { sub: 'p-1', role: 'partner', scopes: ['read'], users: [other] });
+    const partner = await signDevToken(DEV_JWT_SECRET, {
+      sub: 'p-1',
+      role: 'partner',
+      scopes: ['read'],
+      users: [other],
+    });
     const ok = await gql<{ recommendations: unknown[] }>(query, { u: other }, partner);
     expect(ok.errors).toBeUndefined();
     expect(ok.data!.recommendations).toHaveLength(3);
@@ -198,7 +203,11 @@ describe('feedback', () => {
     expect(first.data!.feedback).toEqual({ recorded: true, kind: 'DISLIKE' });
     const again = await gql<{ feedback: { recorded: boolean } }>(mutation, { p: victim }, heavyUser.token);
     expect(again.data!.feedback.recorded).toBe(false);
-    for (const args of ['first: 20', 'first: 20, excludeSeen: false', 'first: 20, strategy: POPULAR, excludeSeen: false']) {
+    for (const args of [
+      'first: 20',
+      'first: 20, excludeSeen: false',
+      'first: 20, strategy: POPULAR, excludeSeen: false',
+    ]) {
       expect((await recs(heavyUser.token, args)).map((r) => r.product.id)).not.toContain(victim);
     }
   });
@@ -274,7 +283,10 @@ describe('arguments are validated', () => {
 describe('model versions and hot reload', () => {
   it('modelVersions and activeModel need an admin or a reading partner', async () => {
     const q = `{ activeModel { version { id status } users items factors } modelVersions(first: 5) { id status metrics { name value } } }`;
-    const res = await gql<{ activeModel: { version: { id: string }; factors: number }; modelVersions: { id: string }[] }>(q, undefined, admin);
+    const res = await gql<{
+      activeModel: { version: { id: string }; factors: number };
+      modelVersions: { id: string }[];
+    }>(q, undefined, admin);
     expect(res.errors).toBeUndefined();
     expect(res.data!.activeModel).toMatchObject({ version: { id: firstModelId, status: 'ACTIVE' }, factors: 16 });
     expect(res.data!.modelVersions.map((v) => v.id)).toContain(firstModelId);
@@ -296,7 +308,9 @@ describe('model versions and hot reload', () => {
     const newId = candidate.version.id;
     const query = `{ recommendations(first: 5, strategy: PERSONALIZED) { modelVersionId product { id } } }`;
     const during = Array.from({ length: 40 }, (_, i) =>
-      new Promise((r) => setTimeout(r, i * 5)).then(() => gql<{ recommendations: { modelVersionId: string }[] }>(query, undefined, heavyUser.token)),
+      new Promise((r) => setTimeout(r, i * 5)).then(() =>
+        gql<{ recommendations: { modelVersionId: string }[] }>(query, undefined, heavyUser.token),
+      ),
     );
     const promoted = await gql<{ promoteModel: { id: string; status: string } }>(
       `mutation ($id: ID!) { promoteModel(id: $id) { id status } }`,
@@ -348,7 +362,11 @@ describe('model versions and hot reload', () => {
     const deadline = Date.now() + 10_000;
     let served: string | undefined;
     while (Date.now() < deadline) {
-      const res = await gql<{ activeModel: { version: { id: string } } | null }>(`{ activeModel { version { id } } }`, undefined, admin);
+      const res = await gql<{ activeModel: { version: { id: string } } | null }>(
+        `{ activeModel { version { id } } }`,
+        undefined,
+        admin,
+      );
       served = res.data?.activeModel?.version.id;
       if (served === elsewhere.version.id) break;
       await new Promise((r) => setTimeout(r, 100));

@@ -11,8 +11,7 @@ export type FeedbackKind = 'LIKE' | 'DISLIKE';
  */
 let outboxTable: Promise<boolean> | undefined;
 function hasOutbox(prisma: PrismaClient): Promise<boolean> {
-  outboxTable ??= prisma
-    .$queryRaw<{ t: string | null }[]>`SELECT to_regclass('interaction_outbox')::text AS t`
+  outboxTable ??= prisma.$queryRaw<{ t: string | null }[]>`SELECT to_regclass('interaction_outbox')::text AS t`
     .then((r) => Boolean(r[0]?.t))
     .catch(() => {
       outboxTable = undefined;

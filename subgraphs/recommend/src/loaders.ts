@@ -21,8 +21,7 @@ export interface Neighbour {
  */
 let coVisitationTable: Promise<boolean> | undefined;
 function hasCoVisitationTable(prisma: PrismaClient): Promise<boolean> {
-  coVisitationTable ??= prisma
-    .$queryRaw<{ t: string | null }[]>`SELECT to_regclass('co_visitation')::text AS t`
+  coVisitationTable ??= prisma.$queryRaw<{ t: string | null }[]>`SELECT to_regclass('co_visitation')::text AS t`
     .then((r) => Boolean(r[0]?.t))
     .catch(() => {
       coVisitationTable = undefined;

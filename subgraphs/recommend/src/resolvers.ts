@@ -107,7 +107,10 @@ export const resolvers = {
       // NOT_FOUND for the first unknown one (each check refreshes the cached tree at most once).
       for (const c of categoryIds) await ctx.engine.categoryTree(c);
       if (likedProductIds.length) {
-        const found = await ctx.prisma.product.findMany({ where: { id: { in: likedProductIds } }, select: { id: true } });
+        const found = await ctx.prisma.product.findMany({
+          where: { id: { in: likedProductIds } },
+          select: { id: true },
+        });
         const known = new Set(found.map((p) => p.id));
         const missing = likedProductIds.find((id) => !known.has(id));
         if (missing) throw notFound(`No product with id ${missing}`);
@@ -121,7 +124,11 @@ export const resolvers = {
       return recs.map(view);
     },
 
-    modelVersions: async (_: unknown, args: { status?: string | null; first?: number | null }, ctx: RecommendContext) => {
+    modelVersions: async (
+      _: unknown,
+      args: { status?: string | null; first?: number | null },
+      ctx: RecommendContext,
+    ) => {
       requireModelReader(ctx.identity);
       const first = requirePageSize(args.first, 20);
       const status = args.status != null ? requireEnum(args.status, MODEL_STATUSES, 'ACTIVE', 'status') : undefined;
@@ -146,7 +153,8 @@ export const resolvers = {
   Mutation: {
     feedback: async (_: unknown, args: { productId: string; kind: string }, ctx: RecommendContext) => {
       const me = requireUser(ctx.identity);
-      if (ctx.identity.role === 'partner') throw new AuthError('FORBIDDEN', 'Partners cannot record feedback for users.');
+      if (ctx.identity.role === 'partner')
+        throw new AuthError('FORBIDDEN', 'Partners cannot record feedback for users.');
       const productId = requireUuid(args.productId, 'productId');
       const kind = requireEnum<FeedbackKind>(args.kind, ['LIKE', 'DISLIKE'], 'LIKE', 'kind');
       if (!isUuid(me)) throw notFound('Your account has no user record to attach feedback to');

@@ -28,7 +28,10 @@ export function createRecommendSubgraph(
   { prisma, secret, logger, bus }: SubgraphDeps,
   serving?: Partial<ServingOptions>,
 ): Subgraph {
-  const options: ServingOptions = { ...(serving ? DEFAULT_SERVING_OPTIONS : servingOptionsFromConfig(config())), ...serving };
+  const options: ServingOptions = {
+    ...(serving ? DEFAULT_SERVING_OPTIONS : servingOptionsFromConfig(config())),
+    ...serving,
+  };
   // A broken rules file stops the start with its reason rather than serving unmerchandised lists silently.
   const rules = new CompiledRules(
     options.rules ? parseRules(options.rules) : options.rulesFile ? readRulesFile(options.rulesFile) : NO_RULES,
@@ -56,7 +59,9 @@ export function createRecommendSubgraph(
     sdl: subgraph.sdl,
     schema: subgraph.schema,
     async start(startOptions) {
-      await models.sync().catch((err: unknown) => logger.error({ err }, 'loading the active model failed; serving popularity'));
+      await models
+        .sync()
+        .catch((err: unknown) => logger.error({ err }, 'loading the active model failed; serving popularity'));
       if (bus)
         await models
           .subscribe(bus)

@@ -11,11 +11,25 @@ let f: Fixture;
 const logger = createLogger('recommend-test', { level: 'silent' });
 
 function engineWith(rules: RankingRules): Recommender {
-  return new Recommender(db.prisma, new ModelHolder({ prisma: db.prisma }, logger), new CompiledRules(parseRules(rules)), logger, 60);
+  return new Recommender(
+    db.prisma,
+    new ModelHolder({ prisma: db.prisma }, logger),
+    new CompiledRules(parseRules(rules)),
+    logger,
+    60,
+  );
 }
 
 const popularFor = (engine: Recommender, first = 5) =>
-  engine.recommend({ userId: null, first, strategy: 'POPULAR', alpha: 0, categoryId: null, excludeSeen: true, diversity: 0 });
+  engine.recommend({
+    userId: null,
+    first,
+    strategy: 'POPULAR',
+    alpha: 0,
+    categoryId: null,
+    excludeSeen: true,
+    diversity: 0,
+  });
 
 beforeAll(async () => {
   db = await openDatabase();
@@ -35,12 +49,13 @@ describe('ranking rules', () => {
   });
 
   it('blocks by product and brand, boosts by category, pins to a position', async () => {
-    expect((await popularFor(engineWith({ blocks: [{ productId: f.products.speaker.id }] }))).map((r) => r.productId)).toEqual([
-      f.products.headphones.id,
+    expect(
+      (await popularFor(engineWith({ blocks: [{ productId: f.products.speaker.id }] }))).map((r) => r.productId),
+    ).toEqual([f.products.headphones.id, f.products.tv.id]);
+    // Brand matching ignores case: "sonic" (speaker) and "Sonic" (headphones).
+    expect((await popularFor(engineWith({ blocks: [{ brand: 'SONIC' }] }))).map((r) => r.productId)).toEqual([
       f.products.tv.id,
     ]);
-    // Brand matching ignores case: "sonic" (speaker) and "Sonic" (headphones).
-    expect((await popularFor(engineWith({ blocks: [{ brand: 'SONIC' }] }))).map((r) => r.productId)).toEqual([f.products.tv.id]);
     const boosted = await popularFor(engineWith({ boosts: [{ categoryId: f.categories.headphones.id, factor: 3 }] }));
     expect(boosted[0]!.productId).toBe(f.products.headphones.id);
     const pinned = await popularFor(engineWith({ pins: [{ productId: f.products.tv.id, position: 1 }] }));

@@ -37,8 +37,7 @@ export class CategoryTree {
     const root = this.byId.get(id);
     if (!root) return new Set();
     const out = new Set<string>();
-    for (const c of this.byId.values())
-      if (c.path === root.path || c.path.startsWith(root.path + '/')) out.add(c.id);
+    for (const c of this.byId.values()) if (c.path === root.path || c.path.startsWith(root.path + '/')) out.add(c.id);
     return out;
   }
 }
@@ -70,7 +69,9 @@ export class CategoryCache {
   private reload(): Promise<CategoryTree> {
     this.loading ??= (async () => {
       try {
-        const rows = await this.prisma.category.findMany({ select: { id: true, name: true, path: true, parentId: true } });
+        const rows = await this.prisma.category.findMany({
+          select: { id: true, name: true, path: true, parentId: true },
+        });
         this.tree = new CategoryTree(rows);
         this.loadedAt = Date.now();
         return this.tree;

@@ -15,7 +15,11 @@ export function categorySimilarity(a: readonly string[], b: readonly string[]): 
  * what is already picked. Relevance is the score min-max scaled over `items`,
  * so λ trades like for like. O(k · n).
  */
-export function mmrRerank<T extends { score: number; lineage: readonly string[] }>(items: readonly T[], k: number, lambda: number): T[] {
+export function mmrRerank<T extends { score: number; lineage: readonly string[] }>(
+  items: readonly T[],
+  k: number,
+  lambda: number,
+): T[] {
   if (lambda >= 1 || items.length <= 1) return items.slice(0, k);
   let lo = Infinity;
   let hi = -Infinity;

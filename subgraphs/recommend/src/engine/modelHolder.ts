@@ -59,7 +59,8 @@ export class ModelHolder {
   private async syncOnce(): Promise<void> {
     const active = await getActiveModelVersion(this.db);
     if (!active) {
-      if (this.model) this.logger.warn({ was: this.model.version.id }, 'no ACTIVE model in the registry; serving popularity');
+      if (this.model)
+        this.logger.warn({ was: this.model.version.id }, 'no ACTIVE model in the registry; serving popularity');
       this.model = null;
       return;
     }
@@ -71,12 +72,20 @@ export class ModelHolder {
       this.model = next;
       this.failedVersionId = undefined;
       this.logger.info(
-        { modelVersionId: active.id, previous, algorithm: active.algorithm, ms: Math.round(performance.now() - started) },
+        {
+          modelVersionId: active.id,
+          previous,
+          algorithm: active.algorithm,
+          ms: Math.round(performance.now() - started),
+        },
         'serving model swapped',
       );
     } catch (err) {
       if (this.failedVersionId !== active.id)
-        this.logger.error({ err, modelVersionId: active.id }, 'loading the active model failed; the previous one keeps serving');
+        this.logger.error(
+          { err, modelVersionId: active.id },
+          'loading the active model failed; the previous one keeps serving',
+        );
       this.failedVersionId = active.id;
     }
   }
@@ -112,7 +121,8 @@ export class ModelHolder {
           if (decoded.value.kind !== 'training_failed') relevant = true;
         }
         // A failed reload must not block the topic: polling retries, so the batch is done either way.
-        if (relevant) await this.sync().catch((err: unknown) => this.logger.warn({ err }, 'reload after a model event failed'));
+        if (relevant)
+          await this.sync().catch((err: unknown) => this.logger.warn({ err }, 'reload after a model event failed'));
       },
     });
   }
@@ -120,7 +130,9 @@ export class ModelHolder {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.subscription?.stop().catch((err: unknown) => this.logger.warn({ err }, 'leaving the model-events group failed'));
+    await this.subscription
+      ?.stop()
+      .catch((err: unknown) => this.logger.warn({ err }, 'leaving the model-events group failed'));
     this.subscription = undefined;
     await this.syncing?.catch(() => undefined);
   }

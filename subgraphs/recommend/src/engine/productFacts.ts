@@ -19,7 +19,10 @@ export function isServable(p: ProductFacts): boolean {
  * Current catalog facts for a whole candidate list in one statement: the model
  * and popularity snapshots may be minutes old, stock and status must not be.
  */
-export async function fetchProductFacts(prisma: PrismaClient, ids: Iterable<string>): Promise<Map<string, ProductFacts>> {
+export async function fetchProductFacts(
+  prisma: PrismaClient,
+  ids: Iterable<string>,
+): Promise<Map<string, ProductFacts>> {
   const list = [...new Set(ids)];
   if (!list.length) return new Map();
   const rows = await prisma.$queryRaw<

@@ -126,7 +126,11 @@ export async function rankCandidates(prisma: PrismaClient, o: RankInput): Promis
 
     const pinIds = o.applyPins ? o.rules.pins.map((p) => p.productId) : [];
     const anchors = o.anchors.slice(0, MAX_ANCHORS);
-    const facts = await fetchProductFacts(prisma, [...candidates.keys(), ...pinIds, ...anchors.map((a) => a.productId)]);
+    const facts = await fetchProductFacts(prisma, [
+      ...candidates.keys(),
+      ...pinIds,
+      ...anchors.map((a) => a.productId),
+    ]);
 
     const cfScale = scaler([...candidates.values()].map((c) => c.cf));
     const popScale = scaler([...candidates.values()].map((c) => c.pop));
@@ -143,7 +147,13 @@ export async function rankCandidates(prisma: PrismaClient, o: RankInput): Promis
       // The tie value orders fill items among themselves without lifting them above scored ones.
       const base = cfPart + popPart + c.tie * 1e-6;
       const score = base * o.rules.boost(subject) * (o.boost?.(f) ?? 1);
-      scored.push({ id: c.id, score, fromModel: c.cf !== undefined && cfPart >= popPart && cfPart > 0, facts: f, lineage });
+      scored.push({
+        id: c.id,
+        score,
+        fromModel: c.cf !== undefined && cfPart >= popPart && cfPart > 0,
+        facts: f,
+        lineage,
+      });
     }
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
 
@@ -166,7 +176,12 @@ function acceptable(o: RankInput, f: ProductFacts): boolean {
 }
 
 /** Puts each pinned product at its position when it passes this request's filters. */
-function applyPins(o: RankInput, picked: Scored[], scored: Scored[], facts: ReadonlyMap<string, ProductFacts>): Scored[] {
+function applyPins(
+  o: RankInput,
+  picked: Scored[],
+  scored: Scored[],
+  facts: ReadonlyMap<string, ProductFacts>,
+): Scored[] {
   const out = [...picked];
   for (const pin of o.rules.pins) {
     const f = facts.get(pin.productId);
@@ -185,7 +200,12 @@ function applyPins(o: RankInput, picked: Scored[], scored: Scored[], facts: Read
   return out;
 }
 
-function explain(o: RankInput, s: Scored, facts: ReadonlyMap<string, ProductFacts>, anchors: readonly HistoryItem[]): Recommendation {
+function explain(
+  o: RankInput,
+  s: Scored,
+  facts: ReadonlyMap<string, ProductFacts>,
+  anchors: readonly HistoryItem[],
+): Recommendation {
   let spec: ReasonSpec;
   if (s.pinned) spec = { kind: 'featured' };
   else if (s.fromModel) {

@@ -136,7 +136,11 @@ export class Recommender {
     const tree = await this.categories.current();
     const scope = new Set<string>();
     for (const c of req.categoryIds) for (const d of tree.descendantsOf(c)) scope.add(d);
-    const liked: HistoryItem[] = req.likedProductIds.map((productId) => ({ productId, weight: LIKE_WEIGHT, strongest: 'LIKE' }));
+    const liked: HistoryItem[] = req.likedProductIds.map((productId) => ({
+      productId,
+      weight: LIKE_WEIGHT,
+      strongest: 'LIKE',
+    }));
     const exclude = new Set(req.exclude ?? []);
     for (const id of req.likedProductIds) exclude.add(id);
     if (req.userId && !req.exclude) for (const id of await loadDislikes(this.prisma, req.userId)) exclude.add(id);
@@ -156,7 +160,9 @@ export class Recommender {
       anchorsAreLikes: true,
       sourceOverride: 'PREFERENCE' as RecommendationSource,
       applyPins: false,
-      boost: brands.size ? (p: ProductFacts) => (p.brand && brands.has(p.brand.toLowerCase()) ? PREFERRED_BRAND_BOOST : 1) : undefined,
+      boost: brands.size
+        ? (p: ProductFacts) => (p.brand && brands.has(p.brand.toLowerCase()) ? PREFERRED_BRAND_BOOST : 1)
+        : undefined,
     };
     const inPrice = (p: ProductFacts) => (lo == null || p.priceCents >= lo) && (hi == null || p.priceCents <= hi);
     const popularity = await this.popularityFor();
@@ -191,7 +197,8 @@ export class Recommender {
     for (const id of candidates) {
       if (out.length >= first) break;
       const f = facts?.get(id);
-      if (facts && (!f || this.rules.isBlocked({ id, brand: f.brand, categoryLineage: tree.lineage(f.categoryId) }))) continue;
+      if (facts && (!f || this.rules.isBlocked({ id, brand: f.brand, categoryLineage: tree.lineage(f.categoryId) })))
+        continue;
       out.push(id);
     }
     return out;
@@ -223,7 +230,10 @@ export class Recommender {
     ) => {
       const fresh = list.filter((c) => !taken.has(c.id));
       if (!fresh.length) return;
-      const facts = await fetchProductFacts(this.prisma, fresh.map((c) => c.id));
+      const facts = await fetchProductFacts(
+        this.prisma,
+        fresh.map((c) => c.id),
+      );
       facts.set(seed.id, seed);
       for (const c of fresh) {
         if (out.length >= first) return;
@@ -235,13 +245,20 @@ export class Recommender {
       }
     };
 
-    if (model) await take(model.similar(productId, want), 'CF', { kind: 'similarTo', anchorId: productId }, model.version.id);
+    if (model)
+      await take(model.similar(productId, want), 'CF', { kind: 'similarTo', anchorId: productId }, model.version.id);
     if (out.length < first) {
       const co = (await coVisitedNeighbours(this.prisma, [productId], want)).get(productId) ?? [];
       const max = co[0]?.weight ?? 1;
-      await take(co.map((n) => ({ id: n.id, score: n.weight / max })), 'CO_VISIT', { kind: 'coVisit', anchorId: productId }, null);
+      await take(
+        co.map((n) => ({ id: n.id, score: n.weight / max })),
+        'CO_VISIT',
+        { kind: 'coVisit', anchorId: productId },
+        null,
+      );
     }
-    if (out.length < first) await take(await this.textNeighbours(productId, want), 'CONTENT', { kind: 'content', anchorId: productId }, null);
+    if (out.length < first)
+      await take(await this.textNeighbours(productId, want), 'CONTENT', { kind: 'content', anchorId: productId }, null);
     if (out.length < first && seed.categoryId) {
       const scope = tree.descendantsOf(seed.categoryId);
       for (const window of ['WEEK', 'ALL'] as const) {

@@ -50,7 +50,12 @@ class AlsScorer implements ItemScorer {
     return q.kind === 'vector' ? factorDot(q.q, this.model.itemFactors, item * this.factors, this.factors) : 0;
   }
   affinity(a: number, b: number): number {
-    return factorDot(this.normalized.subarray(a * this.factors, (a + 1) * this.factors), this.normalized, b * this.factors, this.factors);
+    return factorDot(
+      this.normalized.subarray(a * this.factors, (a + 1) * this.factors),
+      this.normalized,
+      b * this.factors,
+      this.factors,
+    );
   }
   similar(item: number, k: number): TopK {
     return cosineSimilarItems(this.normalized, this.factors, item, k);
@@ -151,7 +156,12 @@ export class ServingModel {
    * Exact top-k product ids for q, minus `exclude`, optionally only within
    * `categories` (scanning just those categories' items).
    */
-  topK(q: UserQuery, k: number, exclude: ReadonlySet<string>, categories?: ReadonlySet<string>): { id: string; score: number }[] {
+  topK(
+    q: UserQuery,
+    k: number,
+    exclude: ReadonlySet<string>,
+    categories?: ReadonlySet<string>,
+  ): { id: string; score: number }[] {
     const ex = new Set<number>();
     for (const id of exclude) {
       const i = this.items.index(id);
