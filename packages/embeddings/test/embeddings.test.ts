@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStore, renderProductImage, seedStore, type ProductRecord } from '@recgraph/data';
+import { generateStore, renderProductImage, seedStore } from '@recgraph/data';
 import { nearestProducts, openDatabase, type Database } from '@recgraph/db';
 import {
   EncoderIntegrityError,
@@ -19,7 +19,6 @@ import {
 } from '../src/index.ts';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
-const textOf = (p: ProductRecord) => ({
   title: p.title,
   description: p.description,
   brand: p.brand,
