@@ -19,11 +19,6 @@ import {
 } from '../src/index.ts';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
-  title: p.title,
-  description: p.description,
-  brand: p.brand,
-  attributes: p.attributes,
-});
 
 let specs: EncoderSpec[];
 const spec = (kind: 'TEXT' | 'IMAGE') => specs.find((s) => s.kind === kind)!;
