@@ -1,9 +1,12 @@
 import { z } from 'zod';
 
 /** Comma-separated list → trimmed, non-empty strings. */
-const csv = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 const port = z.coerce
   .number({ error: 'expected a TCP port number' })
@@ -45,7 +48,10 @@ export const kafkaSchema = z.object({
   /** Unset → in-process event bus. */
   KAFKA_BROKERS: csv.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1)).optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('recgraph'),
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"').default('recgraph.'),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"')
+    .default('recgraph.'),
 });
 
 export const serverSchema = z.object({
@@ -102,6 +108,13 @@ export const trainingSchema = z.object({
   /** MLflow tracking server (http://host:5000); unset → runs are not logged to MLflow. */
   MLFLOW_TRACKING_URI: z.string().url().optional(),
   MLFLOW_EXPERIMENT_NAME: z.string().min(1).default('recgraph'),
+  /**
+   * Execution provider for the embedding encoders: cuda or webgpu when present,
+   * cpu otherwise (auto tries cuda, then webgpu, then cpu; the choice is logged).
+   */
+  EMBEDDINGS_PROVIDER: z
+    .enum(['cpu', 'cuda', 'webgpu', 'auto'], { error: 'expected cpu, cuda, webgpu or auto' })
+    .default('auto'),
 });
 
 export const streamingSchema = z.object({
@@ -118,6 +131,26 @@ export const streamingSchema = z.object({
   POPULARITY_HALF_LIFE_HOURS: z.coerce.number().positive('expected a positive number of hours').default(168),
   /** Length of the recommendation list the updater keeps and publishes per user. */
   RECOMMENDATIONS_K: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Port of the standalone periodic trainer's /health and /metrics endpoints. */
+  TRAINER_PORT: port.default(9465),
+  /** Retrain on this cron schedule (5 or 6 fields, e.g. "0 3 * * *"), evaluated in TRAINER_TIMEZONE. */
+  TRAINER_CRON: z
+    .string()
+    .trim()
+    .regex(/^(\S+\s+){4,5}\S+$/, 'expected a cron expression of 5 or 6 fields, such as "0 3 * * *"')
+    .optional(),
+  TRAINER_TIMEZONE: z.string().min(1).default('UTC'),
+  /** Retrain every N minutes (alone or beside TRAINER_CRON). */
+  TRAINER_INTERVAL_MINUTES: z.coerce.number().positive('expected a positive number of minutes').optional(),
+  /** Retrain once this many interactions were stored since the last run (checked every TRAINER_CHECK_SECONDS). */
+  TRAINER_AFTER_EVENTS: z.coerce.number().int().min(1, 'expected at least 1 event').optional(),
+  TRAINER_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  /** Algorithm the trainer fits (als | ease | popularity). */
+  TRAINER_ALGORITHM: z
+    .enum(['als', 'ease', 'popularity'], { error: 'expected als, ease or popularity' })
+    .default('als'),
+  /** Generate product embeddings after each training run. */
+  TRAINER_EMBEDDINGS: bool.default(true),
 });
 
 /** Gateway protection: request shape limits, rate limiting and CORS. */
@@ -156,7 +189,11 @@ export const configSchema = runtimeSchema
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
     if (!c.JWT_HS256_SECRET && !c.JWT_JWKS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_HS256_SECRET'], message: 'production needs JWT_HS256_SECRET or JWT_JWKS_URL' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_HS256_SECRET'],
+        message: 'production needs JWT_HS256_SECRET or JWT_JWKS_URL',
+      });
     }
     if (c.SUBGRAPH_SECRET === 'dev-subgraph-secret-change-me') {
       ctx.addIssue({ code: 'custom', path: ['SUBGRAPH_SECRET'], message: 'production needs its own SUBGRAPH_SECRET' });

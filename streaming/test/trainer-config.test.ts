@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '@recgraph/config';
+
+const load = (env: Record<string, string>) => loadConfig({ env, envFile: false });
+
+describe('trainer and embeddings settings', () => {
+  it('defaults to no schedule, auto provider and port 9465', () => {
+    const c = load({});
+    expect(c.TRAINER_CRON).toBeUndefined();
+    expect(c.TRAINER_INTERVAL_MINUTES).toBeUndefined();
+    expect(c.TRAINER_AFTER_EVENTS).toBeUndefined();
+    expect(c.TRAINER_PORT).toBe(9465);
+    expect(c.EMBEDDINGS_PROVIDER).toBe('auto');
+    expect(c.TRAINER_EMBEDDINGS).toBe(true);
+  });
+
+  it('parses a schedule and an event threshold', () => {
+    const c = load({
+      TRAINER_CRON: '0 3 * * *',
+      TRAINER_INTERVAL_MINUTES: '90',
+      TRAINER_AFTER_EVENTS: '5000',
+      EMBEDDINGS_PROVIDER: 'cuda',
+    });
+    expect([c.TRAINER_CRON, c.TRAINER_INTERVAL_MINUTES, c.TRAINER_AFTER_EVENTS, c.EMBEDDINGS_PROVIDER]).toEqual([
+      '0 3 * * *',
+      90,
+      5000,
+      'cuda',
+    ]);
+  });
+
+  it.each([
+    ['TRAINER_CRON', 'every night', /TRAINER_CRON: expected a cron expression/],
+    ['TRAINER_INTERVAL_MINUTES', '-5', /TRAINER_INTERVAL_MINUTES: expected a positive/],
+    ['TRAINER_AFTER_EVENTS', '0', /TRAINER_AFTER_EVENTS: expected at least 1/],
+    ['EMBEDDINGS_PROVIDER', 'tpu', /EMBEDDINGS_PROVIDER: expected cpu, cuda, webgpu or auto/],
+  ])('rejects %s=%s', (name, value, pattern) => {
+    expect(() => load({ [name]: value })).toThrowError(pattern);
+  });
+});
