@@ -1,6 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import type { TokenVerifier } from '@recgraph/auth';
+import type { EventBus } from '@recgraph/events';
 import { createServiceMetrics, type Logger } from '@recgraph/telemetry';
 import { gatewayContext, type GatewayContext } from './context.ts';
 import { createErrorFormatter, readyWhen, serveGraphQL, type RunningServer } from '@recgraph/subgraph-kit';
@@ -13,6 +14,7 @@ import { createRateLimit } from './protection/rateLimit.ts';
 import { SecretDataSource } from './secretDataSource.ts';
 import { staticImages } from './staticImages.ts';
 import { SUBGRAPHS, type SubgraphName, type SubgraphUrls } from './subgraphList.ts';
+import { attachSubscriptions, type SubscriptionLimits, type SubscriptionServer } from './subscriptions/index.ts';
 
 export interface GatewayOptions {
   subgraphUrls: SubgraphUrls;
@@ -34,6 +36,10 @@ export interface GatewayOptions {
   imagesDir?: string;
   /** Query limits, rate limit, body size, CORS, production hardening (protectionFromConfig); defaults otherwise. */
   protection?: Partial<ProtectionOptions>;
+  /** Serves GraphQL subscriptions over WebSocket on /graphql, fed by this bus's streaming topics. */
+  bus?: EventBus;
+  /** Per-connection subscription limits (defaults: DEFAULT_SUBSCRIPTION_LIMITS). */
+  subscriptionLimits?: Partial<SubscriptionLimits>;
 }
 
 export interface RunningGateway {
@@ -41,6 +47,8 @@ export interface RunningGateway {
   url: string;
   origin: string;
   port: number;
+  /** Present when the gateway was given a bus. */
+  subscriptions?: SubscriptionServer;
   stop(): Promise<void>;
 }
 
@@ -120,6 +128,36 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     onError: (err) => logger.error({ err }, 'request failed'),
     ...(options.imagesDir ? { routes: staticImages(options.imagesDir) } : {}),
   });
-  logger.info({ url: running.url, mode }, 'gateway listening');
-  return { url: running.url, origin: running.origin, port: running.port, stop: () => running.close() };
+  let subscriptions: SubscriptionServer | undefined;
+  if (options.bus) {
+    try {
+      subscriptions = await attachSubscriptions({
+        server: running.server,
+        graphqlUrl: running.url,
+        bus: options.bus,
+        verifyToken: options.verifyToken,
+        apiSchema: () => gateway.schema,
+        logger,
+        maxTokens: protection.maxTokens,
+        maxAliases: protection.maxAliases,
+        validationRules: limits.validationRules,
+        production: protection.production,
+        ...(options.subscriptionLimits ? { limits: options.subscriptionLimits } : {}),
+      });
+    } catch (err) {
+      await running.close();
+      throw err;
+    }
+  }
+  logger.info({ url: running.url, mode, subscriptions: Boolean(subscriptions) }, 'gateway listening');
+  return {
+    url: running.url,
+    origin: running.origin,
+    port: running.port,
+    ...(subscriptions ? { subscriptions } : {}),
+    async stop() {
+      await subscriptions?.close();
+      await running.close();
+    },
+  };
 }

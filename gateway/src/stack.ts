@@ -87,6 +87,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...(options.supergraphSdl ? { supergraphSdl: options.supergraphSdl } : {}),
       ...(options.imagesDir ? { imagesDir: options.imagesDir } : {}),
       ...(options.protection ? { protection: options.protection } : {}),
+      bus,
     });
     return {
       gateway,

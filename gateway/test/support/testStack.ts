@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '@recgraph/db';
-import { startStack, type RunningStack } from '../../src/stack.ts';
+import { startStack, type RunningStack, type StackOptions } from '../../src/stack.ts';
 import { seedFixture, type Fixture } from './fixture.ts';
 import { countSqlStatements } from './sqlCounter.ts';
 
@@ -29,7 +29,9 @@ export interface TestStack {
 }
 
 /** In-memory embedded Postgres, the fixture store, every subgraph and the gateway on free ports. */
-export async function startTestStack(options: { mode?: 'static' | 'live' } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: Pick<StackOptions, 'mode' | 'bus' | 'protection'> = {},
+): Promise<TestStack> {
   const db = await openDatabase();
   const imagesDir = mkdtempSync(join(tmpdir(), 'recgraph-images-'));
   try {

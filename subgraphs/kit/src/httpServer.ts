@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import {
   extractContext,
@@ -60,6 +60,8 @@ export interface RunningServer {
   /** origin + /graphql */
   url: string;
   port: number;
+  /** The node server, for protocols beside HTTP (the gateway's WebSocket subscriptions upgrade on it). */
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -219,6 +221,13 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
       res.destroy();
     });
   });
+  // Upgraded sockets (WebSockets) leave HTTP's connection tracking, so
+  // closeAllConnections() cannot end them; close() cuts them itself.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -234,13 +243,17 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
     origin,
     url: origin + GRAPHQL_PATH,
     port,
+    server,
     close() {
       closed ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         // In-flight requests get a grace period; idle keep-alive sockets (the
         // gateway's agent holds some) would otherwise keep close() waiting forever.
         server.closeIdleConnections();
-        const force = setTimeout(() => server.closeAllConnections(), opts.shutdownGraceMs ?? 3000);
+        const force = setTimeout(() => {
+          server.closeAllConnections();
+          for (const socket of sockets) socket.destroy();
+        }, opts.shutdownGraceMs ?? 3000);
         await done;
         clearTimeout(force);
         await opts.apollo.stop();

@@ -1,0 +1,220 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ExecutionArgs, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
+import type { Context } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { AuthError, type TokenVerifier } from '@recgraph/auth';
+import type { EventBus, Subscription } from '@recgraph/events';
+import { createErrorFormatter, ErrorCode, GRAPHQL_PATH } from '@recgraph/subgraph-kit';
+import type { Logger } from '@recgraph/telemetry';
+import { startBusFanout } from './busFanout.ts';
+import { authenticateConnection, CloseCodes, ConnectionCounter, type ConnectionState } from './connection.ts';
+import { subscriptionLimits, type SubscriptionLimits } from './limits.ts';
+import { prepareSubscription } from './operation.ts';
+import { gatewayFetch, type GatewayFetch } from './productLookup.ts';
+import { fieldResolver, subscribeFieldResolver, type SubscriptionContext } from './resolvers.ts';
+import { SubscriptionRouter } from './router.ts';
+import { subscriptionSchema } from './schema.ts';
+import { gql } from './graphqlRuntime.ts';
+
+export interface SubscriptionOptions {
+  /** The gateway's HTTP server: WebSocket upgrades on /graphql are taken over here. */
+  server: Server;
+  /** The gateway's own /graphql, where product fields are fetched as the subscriber. */
+  graphqlUrl: string;
+  bus: EventBus;
+  /** The same verifier as HTTP requests. */
+  verifyToken: TokenVerifier;
+  /** The gateway's current API schema (ApolloGateway#schema); undefined until it has loaded. */
+  apiSchema: () => GraphQLSchema | undefined;
+  logger: Logger;
+  limits?: Partial<SubscriptionLimits>;
+  /** The gateway's query limits, applied to subscription documents as to queries. */
+  maxTokens: number;
+  maxAliases: number;
+  validationRules?: readonly ValidationRule[];
+  /** Hides internal error detail in close reasons. */
+  production?: boolean;
+  /** Consumer group of this instance; a fresh unique one by default. */
+  groupId?: string;
+  /** How product lookups reach the gateway (default: HTTP POST to graphqlUrl). */
+  fetchGateway?: GatewayFetch;
+}
+
+export interface SubscriptionServer {
+  /** Live routing entries (bus → subscription); 0 when nobody is subscribed. */
+  routeCount(): number;
+  /** Open, acknowledged WebSocket connections. */
+  connectionCount(): number;
+  /** Closes every WebSocket (1001 Going away) and stops consuming the bus. */
+  close(): Promise<void>;
+}
+
+type WsContext = Context<Record<string, unknown>, Extra>;
+
+/** How long closing sockets get to finish the close handshake before they are cut. */
+const CLOSE_GRACE_MS = 1000;
+
+// Close reasons are limited to 123 bytes by the WebSocket protocol.
+const closeReason = (message: string) => Buffer.from(message).subarray(0, 123).toString();
+
+/**
+ * graphql-ws (protocol graphql-transport-ws) on the gateway's own HTTP
+ * server, path /graphql, beside the HTTP endpoint Apollo serves. Apollo
+ * Gateway cannot execute subscriptions, so they are executed here against the
+ * API schema extended with subscriptions.graphql, fed by this instance's own
+ * consumer of the streaming topics.
+ */
+export async function attachSubscriptions(options: SubscriptionOptions): Promise<SubscriptionServer> {
+  const limits = subscriptionLimits(options.limits);
+  const { logger } = options;
+  const router = new SubscriptionRouter();
+  const counter = new ConnectionCounter(limits.maxConnectionsPerClient);
+  const states = new WeakMap<WsContext, ConnectionState>();
+  const fetchGateway = options.fetchGateway ?? gatewayFetch(options.graphqlUrl, limits.productFetchTimeoutMs);
+  const formatError = createErrorFormatter((error) => logger.error({ err: error }, 'unexpected subscription error'));
+  let open = 0;
+  let closing = false;
+
+  const fanout: Subscription = await startBusFanout({
+    bus: options.bus,
+    router,
+    logger,
+    ...(options.groupId ? { groupId: options.groupId } : {}),
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== GRAPHQL_PATH || closing) {
+      socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  options.server.on('upgrade', onUpgrade);
+
+  const refuse = (ctx: WsContext, code: number, message: string): false => {
+    ctx.extra.socket.close(code, closeReason(message));
+    return false;
+  };
+
+  const ws = useServer<Record<string, unknown>>(
+    {
+      isProd: options.production ?? false,
+      connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
+      onConnect: async (ctx) => {
+        let state: ConnectionState;
+        try {
+          state = await authenticateConnection(options.verifyToken, ctx.connectionParams, ctx.extra.request);
+        } catch (err) {
+          if (err instanceof AuthError) return refuse(ctx, CloseCodes.Unauthorized, err.message);
+          logger.error({ err }, 'subscription connection failed');
+          return refuse(ctx, 4500, 'Internal server error');
+        }
+        if (!counter.tryAcquire(state.clientKey)) {
+          return refuse(
+            ctx,
+            CloseCodes.TooManyConnections,
+            `At most ${limits.maxConnectionsPerClient} connections per client.`,
+          );
+        }
+        states.set(ctx, state);
+        open++;
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload): ExecutionArgs | GraphQLError[] => {
+        const state = states.get(ctx);
+        if (!state)
+          return [
+            new gql.GraphQLError('Connection is not initialised.', { extensions: { code: ErrorCode.UNAUTHENTICATED } }),
+          ];
+        // The new subscription is already counted by graphql-ws.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+          return [
+            new gql.GraphQLError(
+              `At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection; complete one first.`,
+              {
+                extensions: { code: ErrorCode.RATE_LIMITED },
+              },
+            ),
+          ];
+        }
+        const apiSchema = options.apiSchema();
+        if (!apiSchema) {
+          return [
+            new gql.GraphQLError('The gateway is still loading its schema; retry shortly.', {
+              extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+            }),
+          ];
+        }
+        const schema = subscriptionSchema(apiSchema);
+        const prepared = prepareSubscription({
+          schema,
+          request: payload,
+          identity: state.identity,
+          maxTokens: options.maxTokens,
+          validationRules: options.validationRules ?? [],
+        });
+        if (Array.isArray(prepared)) return prepared;
+        const contextValue: SubscriptionContext = {
+          connection: state,
+          router,
+          fetchGateway,
+          maxAliases: options.maxAliases,
+          maxBufferedEvents: limits.maxBufferedEvents,
+          logger,
+          expire: () => ctx.extra.socket.close(CloseCodes.Unauthorized, 'Token expired; reconnect with a new one.'),
+        };
+        return {
+          schema,
+          document: prepared.document,
+          operationName: prepared.operationName,
+          variableValues: prepared.variables,
+          contextValue,
+          fieldResolver,
+          subscribeFieldResolver,
+        };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        const { errors, ...rest } = result;
+        return { ...rest, errors: errors.map((e) => formatError(e.toJSON(), e)) };
+      },
+      onClose: (ctx) => {
+        const state = states.get(ctx);
+        if (!state) return;
+        states.delete(ctx);
+        open--;
+        counter.release(state.clientKey);
+        for (const end of [...state.endings]) end();
+      },
+    },
+    wss,
+    limits.keepAliveMs,
+  );
+
+  let closed: Promise<void> | undefined;
+  return {
+    routeCount: () => router.entryCount(),
+    connectionCount: () => open,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        options.server.off('upgrade', onUpgrade);
+        for (const client of wss.clients) client.close(1001, 'Going away');
+        const cut = setTimeout(() => {
+          for (const client of wss.clients) client.terminate();
+        }, CLOSE_GRACE_MS);
+        try {
+          await ws.dispose();
+        } finally {
+          clearTimeout(cut);
+          await fanout.stop();
+        }
+      })();
+      return closed;
+    },
+  };
+}

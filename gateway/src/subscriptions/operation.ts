@@ -1,0 +1,135 @@
+import type {
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLError,
+  GraphQLSchema,
+  SelectionSetNode,
+  ValidationRule,
+} from 'graphql';
+import { AuthError, requireReadAccess, type Identity } from '@recgraph/auth';
+import { ErrorCode } from '@recgraph/subgraph-kit';
+import { gql } from './graphqlRuntime.ts';
+
+const { GraphQLError: Err, Kind } = gql;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function badInput(message: string): GraphQLError {
+  return new Err(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+}
+
+function authError(err: AuthError): GraphQLError {
+  return new Err(err.message, { extensions: { code: err.code } });
+}
+
+export interface SubscribeRequest {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+export interface PreparedSubscription {
+  document: DocumentNode;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+  rootField: 'recommendationsUpdated' | 'modelPromoted';
+}
+
+/** Root fields the operation selects, after @skip/@include, through fragments. */
+function rootFields(
+  set: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+  out: FieldNode[] = [],
+): FieldNode[] {
+  for (const s of set.selections) {
+    if (gql.getDirectiveValues(gql.GraphQLSkipDirective, s, variables)?.if === true) continue;
+    if (gql.getDirectiveValues(gql.GraphQLIncludeDirective, s, variables)?.if === false) continue;
+    if (s.kind === Kind.FIELD) out.push(s);
+    else if (s.kind === Kind.INLINE_FRAGMENT) rootFields(s.selectionSet, fragments, variables, out);
+    else {
+      const def = fragments.get(s.name.value);
+      if (def) rootFields(def.selectionSet, fragments, variables, out);
+    }
+  }
+  return out;
+}
+
+/** Partners need the "subscribe" scope; admins always may; nobody else. */
+function requireModelEventAccess(identity: Identity): void {
+  if (identity.role === 'admin') return;
+  if (identity.role === 'partner' && identity.scopes.includes('subscribe')) return;
+  if (identity.role === 'anonymous') throw new AuthError('UNAUTHENTICATED', 'Sign in to subscribe to model events.');
+  throw new AuthError('FORBIDDEN', 'Model events are for admins and partners with the "subscribe" scope.');
+}
+
+/**
+ * Everything a subscribe message must pass before any routing entry exists:
+ * shape, parse (token limit), validation against the subscription schema
+ * (with the gateway's query-limit rules), operation kind, variables, and
+ * access to the one root field it selects. Returns the errors to send back
+ * in an `error` message instead of throwing.
+ */
+export function prepareSubscription(options: {
+  schema: GraphQLSchema;
+  request: unknown;
+  identity: Identity;
+  maxTokens: number;
+  validationRules: readonly ValidationRule[];
+}): PreparedSubscription | GraphQLError[] {
+  const { schema, identity } = options;
+  const r = options.request as Partial<SubscribeRequest> | null;
+  if (!r || typeof r !== 'object' || typeof r.query !== 'string' || !r.query.trim()) {
+    return [badInput('A subscription needs a non-empty "query" string.')];
+  }
+  if (r.operationName != null && typeof r.operationName !== 'string')
+    return [badInput('"operationName" must be a string.')];
+  if (r.variables != null && (typeof r.variables !== 'object' || Array.isArray(r.variables))) {
+    return [badInput('"variables" must be an object.')];
+  }
+  let document: DocumentNode;
+  try {
+    document = gql.parse(r.query, { maxTokens: options.maxTokens });
+  } catch (err) {
+    return [badInput(err instanceof Err ? err.message : 'The query could not be parsed.')];
+  }
+  const invalid = gql.validate(schema, document, [...gql.specifiedRules, ...options.validationRules]);
+  if (invalid.length) {
+    return invalid.map(
+      (e) => new Err(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT } }),
+    );
+  }
+  const operation = gql.getOperationAST(document, r.operationName ?? undefined);
+  if (!operation) return [badInput('Name the operation to run with "operationName".')];
+  if (operation.operation !== 'subscription') {
+    return [badInput('Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql.')];
+  }
+  const coerced = gql.getVariableValues(schema, operation.variableDefinitions ?? [], r.variables ?? {}, {
+    maxErrors: 10,
+  });
+  if (coerced.errors) return coerced.errors.map((e) => badInput(e.message));
+  const fragments = new Map(
+    document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  const [field, ...more] = rootFields(operation.selectionSet, fragments, coerced.coerced);
+  if (!field || more.length) return [badInput('A subscription selects exactly one root field.')];
+  const name = field.name.value;
+  try {
+    if (name === 'recommendationsUpdated') {
+      const fieldDef = schema.getSubscriptionType()!.getFields()[name]!;
+      const { userId } = gql.getArgumentValues(fieldDef, field, coerced.coerced) as { userId: string };
+      if (!UUID.test(userId)) return [badInput('userId must be a user id (UUID).')];
+      requireReadAccess(identity, userId, 'subscribe');
+    } else if (name === 'modelPromoted') {
+      requireModelEventAccess(identity);
+    } else {
+      return [badInput(`${name} cannot be subscribed to.`)];
+    }
+  } catch (err) {
+    if (err instanceof AuthError) return [authError(err)];
+    if (err instanceof Err) return [badInput(err.message)];
+    throw err;
+  }
+  return { document, operationName: r.operationName ?? undefined, variables: r.variables ?? {}, rootField: name };
+}
