@@ -183,14 +183,12 @@ export async function generateProductEmbeddings(
         for (let i = 0; i < rows.length && !aborted(); i += batchSize) {
           written += await upsertProductEmbeddings(
             db.prisma,
-            rows
-              .slice(i, i + batchSize)
-              .map((x) => ({
-                productId: x.productId,
-                kind: 'COLLABORATIVE',
-                model: o.itemFactors!.name,
-                vector: x.vector,
-              })),
+            rows.slice(i, i + batchSize).map((x) => ({
+              productId: x.productId,
+              kind: 'COLLABORATIVE',
+              model: o.itemFactors!.name,
+              vector: x.vector,
+            })),
           );
           o.onProgress?.('collaborative', Math.min(i + batchSize, rows.length), rows.length);
         }

@@ -1,0 +1,23 @@
+import { createServer, type Server } from 'node:http';
+import type { PeriodicTrainer } from './trainer.ts';
+
+/** /health/live (process up), /health/ready (schedule armed), /metrics (Prometheus). */
+export function createTrainerHttpServer(trainer: PeriodicTrainer): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/health/live') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    } else if (path === '/health/ready') {
+      const ready = trainer.readiness();
+      res
+        .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ready ? 'ready' : 'not_ready' }));
+    } else if (path === '/metrics') {
+      trainer.metrics.service.handle(req, res).catch(() => res.writeHead(500).end());
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+}

@@ -1,0 +1,74 @@
+import client from 'prom-client';
+import { createServiceMetrics, type ServiceMetrics } from '@recgraph/telemetry';
+
+/** The trainer's series, named recgraph_trainer_<subject>_<unit>, beside the process metrics. */
+export interface TrainerMetrics {
+  readonly service: ServiceMetrics;
+  /** outcome: promoted | not_promoted | failed | skipped (no new data) | busy (a run in progress here or elsewhere). */
+  readonly runs: client.Counter<'outcome' | 'trigger'>;
+  readonly lastSuccess: client.Gauge;
+  readonly runDuration: client.Histogram<'outcome'>;
+  /** The ACTIVE model's offline metrics, e.g. {metric="ndcg@10"}. */
+  readonly modelMetric: client.Gauge<'metric'>;
+  readonly embeddingsWritten: client.Counter<'kind'>;
+  readonly embeddingRuns: client.Counter<'outcome'>;
+  readonly embeddingsDuration: client.Histogram;
+  readonly running: client.Gauge;
+}
+
+const RUN_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+
+export function createTrainerMetrics(): TrainerMetrics {
+  const service = createServiceMetrics('trainer');
+  const registers = [service.registry];
+  return {
+    service,
+    runs: new client.Counter({
+      name: 'recgraph_trainer_runs_total',
+      help: 'Training runs by outcome (promoted, not_promoted, failed, skipped, busy) and trigger.',
+      labelNames: ['outcome', 'trigger'] as const,
+      registers,
+    }),
+    lastSuccess: new client.Gauge({
+      name: 'recgraph_trainer_last_success_timestamp_seconds',
+      help: 'When the last training run completed (promoted or not), seconds since the epoch.',
+      registers,
+    }),
+    runDuration: new client.Histogram({
+      name: 'recgraph_trainer_run_duration_seconds',
+      help: 'Wall time of training runs (train, evaluate, register, promote), by outcome.',
+      labelNames: ['outcome'] as const,
+      buckets: RUN_BUCKETS,
+      registers,
+    }),
+    modelMetric: new client.Gauge({
+      name: 'recgraph_trainer_model_metric',
+      help: "The active model's offline holdout metrics (ndcg@10, recall@20, ...).",
+      labelNames: ['metric'] as const,
+      registers,
+    }),
+    embeddingsWritten: new client.Counter({
+      name: 'recgraph_trainer_embeddings_written_total',
+      help: 'Product embeddings written by the batch job, by kind.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    embeddingRuns: new client.Counter({
+      name: 'recgraph_trainer_embedding_runs_total',
+      help: 'Embedding generation runs by outcome (ok, failed, aborted).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    embeddingsDuration: new client.Histogram({
+      name: 'recgraph_trainer_embeddings_duration_seconds',
+      help: 'Wall time of one embedding generation run.',
+      buckets: RUN_BUCKETS,
+      registers,
+    }),
+    running: new client.Gauge({
+      name: 'recgraph_trainer_running',
+      help: '1 while a training or embedding run is in progress in this process.',
+      registers,
+    }),
+  };
+}
