@@ -154,6 +154,13 @@ export const streamingSchema = z.object({
 });
 
 /** Gateway protection: request shape limits, rate limiting and CORS. */
+export const recommendSchema = z.object({
+  /** Seconds between model-registry polls in the recommend subgraph (0 disables; bus events reload at once). */
+  MODEL_POLL_INTERVAL_S: z.coerce.number().int().min(0).max(86_400).default(30),
+  /** JSON file of merchandising rules (boosts, pins, blocks): see subgraphs/recommend/README.md. */
+  RECOMMEND_RULES_FILE: z.string().min(1).optional(),
+});
+
 export const securitySchema = z.object({
   /**
    * Browser origins allowed to call the gateway (exact, e.g. https://shop.example).
@@ -183,6 +190,7 @@ export const configSchema = runtimeSchema
   .extend(serverSchema.shape)
   .extend(telemetrySchema.shape)
   .extend(securitySchema.shape)
+  .extend(recommendSchema.shape)
   .extend(authSchema.shape)
   .extend(trainingSchema.shape)
   .extend(streamingSchema.shape)

@@ -22,18 +22,11 @@ export const DEFAULT_SERVING_OPTIONS: ServingOptions = {
   popularityTtlS: 60,
 };
 
-/**
- * Serving settings from the typed configuration. MODEL_POLL_INTERVAL_S and
- * RECOMMEND_RULES_FILE are read when packages/config declares them; until it
- * does the defaults apply.
- */
-export function servingOptionsFromConfig(
-  cfg: Config & { MODEL_POLL_INTERVAL_S?: number; RECOMMEND_RULES_FILE?: string },
-): ServingOptions {
-  const poll = cfg.MODEL_POLL_INTERVAL_S;
+/** Serving settings from the typed configuration (MODEL_POLL_INTERVAL_S, RECOMMEND_RULES_FILE). */
+export function servingOptionsFromConfig(cfg: Config): ServingOptions {
   return {
     ...DEFAULT_SERVING_OPTIONS,
-    ...(typeof poll === 'number' && Number.isFinite(poll) && poll >= 0 ? { modelPollIntervalS: poll } : {}),
+    modelPollIntervalS: cfg.MODEL_POLL_INTERVAL_S,
     ...(cfg.RECOMMEND_RULES_FILE ? { rulesFile: cfg.RECOMMEND_RULES_FILE } : {}),
   };
 }
