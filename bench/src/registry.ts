@@ -5,6 +5,7 @@ import { benchmark as recsysAls } from './benchmarks/recsys-als.ts';
 import { benchmark as recsysMovielens } from './benchmarks/recsys-movielens.ts';
 import { benchmark as streamingIngest } from './benchmarks/streaming-ingest.ts';
 import { benchmark as recommendLatency } from './benchmarks/recommend-latency.ts';
+import { benchmark as gatewayOverhead } from './benchmarks/gateway-overhead.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const benchmarks: Benchmark[] = [generatorBenchmark, importBenchmark, recsysMovielens, recsysAls, streamingIngest, recommendLatency];
+export const benchmarks: Benchmark[] = [generatorBenchmark, importBenchmark, recsysMovielens, recsysAls, streamingIngest, gatewayOverhead, recommendLatency];
