@@ -46,11 +46,19 @@ export function sameRecommendations(a: RecommendationList | undefined, b: Recomm
 export class RecommendationRefresher {
   readonly k: number;
   readonly model: ActiveModel | null;
+  /** Model item indices never to recommend (archived or out-of-stock products). */
+  private readonly blocked: Set<number>;
 
-  constructor(o: { k: number; model?: ActiveModel | null }) {
+  constructor(o: { k: number; model?: ActiveModel | null; unavailable?: ReadonlySet<string> }) {
     if (!Number.isInteger(o.k) || o.k < 1) throw new RangeError(`k must be a positive integer, got ${o.k}`);
     this.k = o.k;
     this.model = o.model ?? null;
+    this.blocked = new Set();
+    if (this.model && o.unavailable)
+      for (const id of o.unavailable) {
+        const i = this.model.items.index(id);
+        if (i !== undefined) this.blocked.add(i);
+      }
   }
 
   recommend(history: readonly HistoryEvent[], popular: readonly PopularProduct[]): RecommendationList {
@@ -61,12 +69,13 @@ export class RecommendationRefresher {
     const active = this.model;
     if (!active) return undefined;
     const weights = new Map<number, number>();
-    const disliked = new Set<number>();
+    // Excluded inside the model's top-k search, so the list still fills to k.
+    const excluded = new Set<number>(this.blocked);
     for (const h of history) {
       const i = active.items.index(h.productId);
       if (i === undefined || i >= active.model.nItems) continue;
       const w = interactionWeight(h.type, h.value);
-      if (w === null) disliked.add(i);
+      if (w === null) excluded.add(i);
       else weights.set(i, (weights.get(i) ?? 0) + w);
     }
     if (weights.size === 0) return undefined;
@@ -79,7 +88,7 @@ export class RecommendationRefresher {
       cols.map((c) => weights.get(c)!),
     );
     // recalculateUser makes ALS fold this row in instead of reading a trained user vector.
-    const options: RecommendOptions & { recalculateUser: boolean } = { exclude: disliked, recalculateUser: true };
+    const options: RecommendOptions & { recalculateUser: boolean } = { exclude: excluded, recalculateUser: true };
     const top = active.model.recommend(0, row, this.k, options);
     const items: RecommendedItem[] = [];
     for (let j = 0; j < top.items.length; j++) {

@@ -63,3 +63,16 @@ export async function savePublishedLists(
     ],
   );
 }
+
+/**
+ * Products that must not be recommended: archived, out of stock or discontinued
+ * (the popularity fallback already reads ACTIVE products only). Read per batch, so
+ * a product archived a second ago stops appearing in the next published list; the
+ * (status, availability) index keeps it cheap while such products are few.
+ */
+export async function unavailableProducts(db: Pick<pg.Pool, 'query'>): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM products WHERE status <> 'ACTIVE' OR availability IN ('OUT_OF_STOCK', 'DISCONTINUED')`,
+  );
+  return new Set(rows.map((r) => r.id));
+}

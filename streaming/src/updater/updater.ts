@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import {
   deadLetterFor,
   deadLetters,
+  modelEvents,
   recommendationsUpdatedEvents,
   silentLogger,
   STREAMING_TOPIC,
@@ -22,7 +24,7 @@ import {
   type ActiveModel,
   type RecommendationList,
 } from './recommendation-refresher.ts';
-import { publishedLists, recentHistories, savePublishedLists } from './recommendation-state.ts';
+import { publishedLists, recentHistories, savePublishedLists, unavailableProducts } from './recommendation-state.ts';
 import { withTransaction } from './transaction.ts';
 import { validateBatch, type Rejection } from './validate-batch.ts';
 
@@ -42,9 +44,15 @@ export interface OnlineFeatureUpdaterOptions {
   coVisitation?: CoVisitationOptions;
   /** Events stamped further than this in the future are dead-lettered (clock skew allowance). */
   maxFutureMs?: number;
-  /** The serving model (null before any promotion); asked at most every modelRefreshMs. */
+  /**
+   * The serving model (null before any promotion). Reloaded at once on a promoted or
+   * rolled_back model event, and otherwise at most every modelRefreshMs (the fallback
+   * for a missed event).
+   */
   loadActiveModel?: () => Promise<ActiveModel | null>;
   modelRefreshMs?: number;
+  /** Consumer group for model events; default: one of its own per instance, so every instance hears every event. */
+  modelEventsGroupId?: string;
   /** Where a new group starts: the retained history (default, replays are idempotent) or only new events. */
   fromBeginning?: boolean;
   log?: EventBusLogger;
@@ -94,14 +102,15 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   const { pool } = o.db;
 
   let subscription: Subscription | undefined;
+  let modelSubscription: Subscription | undefined;
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   let model: { loadedAt: number; value: ActiveModel | null } | undefined;
 
-  async function activeModel(): Promise<ActiveModel | null> {
+  async function activeModel(force = false): Promise<ActiveModel | null> {
     if (!o.loadActiveModel) return null;
     const now = Date.now();
-    if (model && now - model.loadedAt < modelRefreshMs) return model.value;
+    if (!force && model && now - model.loadedAt < modelRefreshMs) return model.value;
     const previous = model?.value ?? null;
     try {
       model = { loadedAt: now, value: await o.loadActiveModel() };
@@ -138,15 +147,34 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
     }
   }
 
+  async function handleModelEvents(messages: ConsumedMessage[]): Promise<void> {
+    for (const m of messages) {
+      const r = modelEvents.decode(m.value);
+      if (!r.ok) {
+        // Not ours to dead-letter (the producer owns that topic); the 60 s poll still catches up.
+        log.warn({ code: r.error.code, reason: r.error.message, offset: m.offset }, 'unreadable model event ignored');
+        continue;
+      }
+      if (r.value.kind === 'training_failed') continue;
+      log.info(
+        { kind: r.value.kind, modelVersionId: r.value.modelVersionId },
+        'model event: reloading the active model',
+      );
+      await activeModel(true);
+    }
+  }
+
   /** Recomputes the users' top-k and publishes those that changed since last published. */
   async function refreshRecommendations(userIds: readonly string[]): Promise<void> {
     if (userIds.length === 0) return;
-    const refresher = new RecommendationRefresher({ k, model: await activeModel() });
-    const [histories, previous, popular] = await Promise.all([
+    const [active, histories, previous, popular, unavailable] = await Promise.all([
+      activeModel(),
       recentHistories(pool, userIds, historyPerUser),
       publishedLists(pool, userIds),
       mostPopular(pool, k + historyPerUser, halfLifeSeconds),
+      unavailableProducts(pool),
     ]);
+    const refresher = new RecommendationRefresher({ k, model: active, unavailable });
     const changed: { userId: string; list: RecommendationList }[] = [];
     for (const userId of userIds) {
       const list = refresher.recommend(histories.get(userId) ?? [], popular);
@@ -222,12 +250,20 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
           maxBatchSize: o.batchSize ?? 500,
           handleBatch,
         });
+        if (o.loadActiveModel)
+          modelSubscription = await o.bus.subscribe({
+            groupId: o.modelEventsGroupId ?? `${groupId}.model-events.${randomUUID()}`,
+            topics: [STREAMING_TOPIC.modelEvents],
+            // Only what happens from now on: the current model is loaded on the first batch anyway.
+            fromBeginning: false,
+            handleBatch: handleModelEvents,
+          });
         log.info({ groupId }, 'online feature updater consuming interactions');
       })()),
     stop: () =>
       (stopping ??= (async () => {
         await starting?.catch(() => undefined);
-        await subscription?.stop();
+        await Promise.all([subscription?.stop(), modelSubscription?.stop()]);
         log.info({ groupId }, 'online feature updater stopped');
       })()),
     readiness: () => subscription !== undefined && stopping === undefined,
