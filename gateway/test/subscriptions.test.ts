@@ -371,6 +371,63 @@ describe('subscriptions over WebSocket (in-process bus)', () => {
     }
   });
 
+  it('splits the product lookup of a long list to stay within the gateway alias limit', async () => {
+    const { u1 } = t.fixture.users;
+    // More items than the default alias limit (15), each product selection with an alias of its own.
+    const bulk = t.fixture.bulk.slice(0, 20);
+    const live = new Live<{ recommendationsUpdated: { items: { product: { sku: string; name: string } }[] } }>(
+      connect(await token({ sub: u1.id, role: 'customer' })),
+      'subscription ($u: ID!) { recommendationsUpdated(userId: $u) { items { product { sku name: title } } } }',
+      { u: u1.id },
+    );
+    await routesBecome(t, 1);
+    await publishRecs(
+      t.stack.bus,
+      recsEnvelope(
+        u1.id,
+        bulk.map((p) => p.id),
+      ),
+    );
+    const result = await live.nth(1);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.recommendationsUpdated.items.map((i) => i.product)).toEqual(
+      bulk.map((p) => ({ sku: p.sku, name: p.title })),
+    );
+  });
+
+  it('caps connections per signed-in client (4429) and closes a socket whose token expires (4401)', async () => {
+    const { shopper } = t.fixture.users;
+    const shopperToken = await token({ sub: shopper.id, role: 'customer' });
+    const opened: Client[] = [];
+    for (let i = 0; i < 20; i++) {
+      const client = connect(shopperToken, { lazy: false });
+      opened.push(client);
+    }
+    await vi.waitFor(() => expect(subscriptionsOf(t).connectionCount()).toBe(20), { timeout: 5_000, interval: 10 });
+    let closedWith: number | undefined;
+    connect(shopperToken, {
+      lazy: false,
+      // Asserted through `closed` below rather than logged.
+      onNonLazyError: () => {},
+      on: { closed: (e) => void (closedWith = (e as { code: number }).code) },
+    });
+    await vi.waitFor(() => expect(closedWith).toBe(4429), { timeout: 5_000, interval: 10 });
+    await Promise.all(opened.map((c) => c.dispose()));
+    await vi.waitFor(() => expect(subscriptionsOf(t).connectionCount()).toBe(0), { timeout: 5_000, interval: 10 });
+
+    let expiredWith: number | undefined;
+    const shortLived = connect(await token({ sub: shopper.id, role: 'customer', expiresIn: '2s' }), {
+      on: { closed: (e) => void (expiredWith = (e as { code: number }).code) },
+    });
+    const live = new Live(shortLived, RECS_QUERY, { userId: shopper.id });
+    await routesBecome(t, 1);
+    await new Promise((r) => setTimeout(r, 2_100));
+    await publishRecs(t.stack.bus, recsEnvelope(shopper.id, [t.fixture.products.tv.id]));
+    await vi.waitFor(() => expect(expiredWith).toBe(4401), { timeout: 5_000, interval: 10 });
+    expect(live.results).toEqual([]);
+    await routesBecome(t, 0);
+  });
+
   it('does not open WebSockets on other paths', async () => {
     const ws = new WebSocket(t.stack.gateway.origin.replace(/^http/, 'ws') + '/elsewhere', 'graphql-transport-ws');
     const status = await new Promise<number | undefined>((resolve) => {
