@@ -1,4 +1,5 @@
 import { config } from '@recgraph/config';
+import { eventBusFromConfig, STREAMING_TOPICS } from '@recgraph/events';
 import { isMainModule } from '@recgraph/subgraph-kit';
 import { createLogger, initTelemetry } from '@recgraph/telemetry';
 import { createGateway } from './gateway.ts';
@@ -22,6 +23,11 @@ async function main(): Promise<void> {
     otlpEndpoint: cfg.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
   const logger = createLogger('gateway', { level: cfg.LOG_LEVEL });
+  // Subscriptions need the updates other processes publish, so only a shared
+  // broker makes sense here; an in-process bus would never receive any.
+  const bus = cfg.KAFKA_BROKERS ? eventBusFromConfig(cfg, logger) : undefined;
+  if (bus) await bus.ensureTopics(STREAMING_TOPICS);
+  else logger.warn('KAFKA_BROKERS is unset: subscriptions are off in a gateway run on its own (npm start serves them in-process)');
   const gateway = await createGateway({
     subgraphUrls: subgraphUrlsFromConfig(cfg),
     secret: cfg.SUBGRAPH_SECRET,
@@ -31,11 +37,13 @@ async function main(): Promise<void> {
     port: cfg.GATEWAY_PORT,
     mode: cfg.SUPERGRAPH_MODE,
     protection: protectionFromConfig(cfg),
+    ...(bus ? { bus } : {}),
   });
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     gateway
       .stop()
+      .then(() => bus?.close())
       .then(() => telemetry.shutdown())
       .then(
         () => process.exit(0),
