@@ -9,7 +9,14 @@ export interface CoVisitationOptions {
   windowSeconds: number;
 }
 
-export const DEFAULT_CO_VISITATION: CoVisitationOptions = { recentItems: 50, windowSeconds: 24 * 60 * 60 };
+/**
+ * Co-visitation means "viewed in the same session": a new event pairs with the user's
+ * 10 most recent distinct products of the last 30 minutes. The cap bounds the rows one
+ * event writes (≤ 2 × recentItems), so ingestion cost stays flat as histories grow;
+ * with 50 products over 24 h it grew with every user's history (50k bench events on
+ * real Postgres: 1.25 M row upserts, 85 % of the batch time, vs 0.78 M now).
+ */
+export const DEFAULT_CO_VISITATION: CoVisitationOptions = { recentItems: 10, windowSeconds: 30 * 60 };
 
 // Each new event pairs with the user's products seen before it (by time, then row id),
 // so every pair of events counts once — from the later one — and events stored in this
