@@ -18,3 +18,9 @@ export { mostPopular, type PopularProduct } from './updater/popularity.ts';
 export { DEFAULT_CO_VISITATION, type CoVisitationOptions } from './updater/co-visitation.ts';
 export type { RejectionCode } from './updater/validate-batch.ts';
 export { registryModelLoader } from './updater/active-model.ts';
+export { rebuildOnlineFeatures, type RebuildOptions, type RebuildReport } from './features/rebuild.ts';
+export {
+  createPeriodicTrainer,
+  type PeriodicTrainer,
+  type PeriodicTrainerOptions,
+} from './trainer/trainer.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { NewInteraction } from './interaction-store.ts';
+import type { FeatureEvent } from './feature-event.ts';
 import { interactionWeight } from './event-weight.ts';
 
 export interface CoVisitationOptions {
@@ -55,7 +55,7 @@ ON CONFLICT (product_a, product_b) DO UPDATE SET weight = c.weight + EXCLUDED.we
 /** Adds the co-visitation pairs of newly stored events; returns how many rows changed. */
 export async function updateCoVisitation(
   client: pg.PoolClient,
-  events: readonly NewInteraction[],
+  events: readonly FeatureEvent[],
   o: CoVisitationOptions = DEFAULT_CO_VISITATION,
 ): Promise<number> {
   const positive = events.filter((e) => interactionWeight(e.event.type, e.event.value) !== null);

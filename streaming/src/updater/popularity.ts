@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { interactionWeight } from './event-weight.ts';
-import type { NewInteraction } from './interaction-store.ts';
+import type { FeatureEvent } from './feature-event.ts';
 
 /**
  * Decay factors below 2^-1000 are clamped: Postgres raises "underflow" instead of
@@ -32,7 +32,7 @@ ON CONFLICT (product_id) DO UPDATE SET
  */
 export async function updatePopularity(
   client: pg.PoolClient,
-  events: readonly NewInteraction[],
+  events: readonly FeatureEvent[],
   halfLifeSeconds: number,
 ): Promise<number> {
   const byProduct = new Map<string, { at: number; parts: { t: number; w: number }[] }>();
