@@ -11,6 +11,13 @@ import { createOnlineFeatureUpdater } from './updater.ts';
 
 const config = loadedConfig();
 const log = createLogger('updater', { level: config.LOG_LEVEL });
+// On its own the worker must share state with the other processes: an embedded
+// database or an in-process bus would be private to this one. `npm start` runs
+// every role in one process on embedded infrastructure instead.
+if (!config.DATABASE_URL || !config.KAFKA_BROKERS) {
+  log.fatal('this worker runs on its own only with DATABASE_URL and KAFKA_BROKERS set; use `npm start` for the all-in-one embedded mode');
+  process.exit(78);
+}
 const db = await openDatabase({
   url: config.DATABASE_URL,
   poolSize: config.DATABASE_POOL_SIZE,
