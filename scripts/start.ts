@@ -1,27 +1,40 @@
 /**
  * `npm start`: the whole of Recgraph in one process for a first look. Embedded
- * Postgres (unless DATABASE_URL is set), the demo store on first run, all four
- * subgraphs and the gateway, each on its own port (0 picks free ones).
+ * Postgres (unless DATABASE_URL is set), the demo store and its first model on
+ * first run, all four subgraphs and the gateway (each on its own port; 0 picks
+ * free ones), and the streaming roles — online feature updater and periodic
+ * trainer — on the event bus (in-process unless KAFKA_BROKERS is set).
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { config, type Config } from '@recgraph/config';
 import { embeddedDataDir, openDatabase, type Database } from '@recgraph/db';
 import { generateStore, seedStore } from '@recgraph/data';
-import { eventBusFromConfig, STREAMING_TOPICS } from '@recgraph/events';
+import { eventBusFromConfig, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
 import { startStack } from '@recgraph/gateway/stack';
 import { tokenVerifierFromConfig } from '@recgraph/gateway/tokenVerifier';
 import { protectionFromConfig } from '@recgraph/gateway/protection/options';
+import {
+  createOnlineFeatureUpdater,
+  createPeriodicTrainer,
+  rebuildOnlineFeatures,
+  registryModelLoader,
+  type OnlineFeatureUpdater,
+  type PeriodicTrainer,
+} from '@recgraph/streaming';
 import { createLogger, initTelemetry, type Logger } from '@recgraph/telemetry';
+import { getActiveModelVersion } from '@recgraph/training';
 
-async function seedDemoIfEmpty(db: Database, cfg: Config, imagesDir: string, log: Logger): Promise<void> {
+/** Seeds the demo store into an empty database; true when it did. */
+async function seedDemoIfEmpty(db: Database, cfg: Config, imagesDir: string, log: Logger): Promise<boolean> {
   if ((await db.prisma.product.count()) > 0) {
     log.info('products already present: skipping the demo store');
-    return;
+    return false;
   }
   const started = Date.now();
   log.info({ products: cfg.DEMO_PRODUCTS }, 'seeding the demo store (first start only)');
-  const store = generateStore({ seed: 42, products: cfg.DEMO_PRODUCTS });
+  // As many shoppers as products: enough history for a first model to beat popularity.
+  const store = generateStore({ seed: 42, products: cfg.DEMO_PRODUCTS, users: cfg.DEMO_PRODUCTS });
   const report = await seedStore(db, store, { imagesDir });
   log.info(
     {
@@ -34,6 +47,58 @@ async function seedDemoIfEmpty(db: Database, cfg: Config, imagesDir: string, log
       ms: Date.now() - started,
     },
     'demo store seeded',
+  );
+  return true;
+}
+
+/** The streaming roles, in this process. */
+function startStreaming(db: Database, bus: EventBus, cfg: Config, imagesDir: string, log: Logger) {
+  const updater = createOnlineFeatureUpdater({
+    bus,
+    db,
+    groupId: cfg.UPDATER_GROUP_ID,
+    batchSize: cfg.UPDATER_BATCH_SIZE,
+    popularityHalfLifeHours: cfg.POPULARITY_HALF_LIFE_HOURS,
+    k: cfg.RECOMMENDATIONS_K,
+    loadActiveModel: registryModelLoader(db),
+    log: log.child({ role: 'updater' }),
+  });
+  const trainer = createPeriodicTrainer({
+    db,
+    bus,
+    training: {
+      algorithm: cfg.TRAINER_ALGORITHM,
+      modelDir: cfg.MODEL_DIR ?? join(resolve(cfg.RECGRAPH_DATA_DIR), 'models'),
+      margin: cfg.PROMOTION_MARGIN,
+      ...(cfg.MLFLOW_TRACKING_URI
+        ? { mlflow: { trackingUri: cfg.MLFLOW_TRACKING_URI, experimentName: cfg.MLFLOW_EXPERIMENT_NAME } }
+        : {}),
+    },
+    ...(cfg.TRAINER_CRON ? { cron: cfg.TRAINER_CRON, timezone: cfg.TRAINER_TIMEZONE } : {}),
+    ...(cfg.TRAINER_INTERVAL_MINUTES ? { intervalMs: cfg.TRAINER_INTERVAL_MINUTES * 60_000 } : {}),
+    ...(cfg.TRAINER_AFTER_EVENTS ? { afterEvents: cfg.TRAINER_AFTER_EVENTS } : {}),
+    checkIntervalMs: cfg.TRAINER_CHECK_SECONDS * 1000,
+    embeddings: cfg.TRAINER_EMBEDDINGS ? { imagesDir, provider: cfg.EMBEDDINGS_PROVIDER } : false,
+    log: log.child({ role: 'trainer' }),
+  });
+  return { updater, trainer };
+}
+
+/** First start: popularity/co-visitation from the seeded history, and a first model. */
+async function prepareFirstRun(db: Database, trainer: PeriodicTrainer, seeded: boolean, log: Logger): Promise<void> {
+  if (seeded) {
+    const r = await rebuildOnlineFeatures(db);
+    log.info(
+      { interactions: r.interactions, pairs: r.pairs, seconds: r.seconds.toFixed(1) },
+      'online features built from the seeded history',
+    );
+  }
+  if (await getActiveModelVersion(db)) return;
+  log.info('no active model yet: training the first one');
+  const run = await trainer.runNow('startup', { force: true });
+  log.info(
+    { outcome: run.outcome, modelVersionId: run.modelVersionId, reason: run.reason, seconds: run.seconds.toFixed(1) },
+    'first training run',
   );
 }
 
@@ -82,12 +147,15 @@ async function main(): Promise<void> {
   // Kafka when KAFKA_BROKERS is set, else in-process: the catalog publishes tracked interactions on it.
   const bus = eventBusFromConfig(cfg, log);
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  let streaming: { updater: OnlineFeatureUpdater; trainer: PeriodicTrainer } | undefined;
   let stopping = false;
   const shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     await stack?.stop().catch((err: unknown) => log.error({ err }, 'stopping servers failed'));
+    await streaming?.updater.stop().catch((err: unknown) => log.error({ err }, 'stopping the updater failed'));
+    await streaming?.trainer.stop().catch((err: unknown) => log.error({ err }, 'stopping the trainer failed'));
     await bus.close().catch((err: unknown) => log.error({ err }, 'closing the event bus failed'));
     await db.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
     await telemetry.shutdown().catch((err: unknown) => log.error({ err }, 'flushing telemetry failed'));
@@ -97,8 +165,12 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
-    if (cfg.SEED_DEMO) await seedDemoIfEmpty(db, cfg, imagesDir, log);
+    const seeded = cfg.SEED_DEMO ? await seedDemoIfEmpty(db, cfg, imagesDir, log) : false;
     await bus.ensureTopics(STREAMING_TOPICS);
+    streaming = startStreaming(db, bus, cfg, imagesDir, log);
+    await prepareFirstRun(db, streaming.trainer, seeded, log);
+    await streaming.updater.start();
+    await streaming.trainer.start();
     stack = await startStack({
       prisma: db.prisma,
       secret: cfg.SUBGRAPH_SECRET,
