@@ -6,6 +6,7 @@ import { benchmark as recsysMovielens } from './benchmarks/recsys-movielens.ts';
 import { benchmark as streamingIngest } from './benchmarks/streaming-ingest.ts';
 import { benchmark as recommendLatency } from './benchmarks/recommend-latency.ts';
 import { benchmark as gatewayOverhead } from './benchmarks/gateway-overhead.ts';
+import { benchmark as trainer } from './benchmarks/trainer.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const benchmarks: Benchmark[] = [generatorBenchmark, importBenchmark, recsysMovielens, recsysAls, streamingIngest, gatewayOverhead, recommendLatency];
+export const benchmarks: Benchmark[] = [generatorBenchmark, importBenchmark, recsysMovielens, recsysAls, streamingIngest, gatewayOverhead, recommendLatency, trainer];
