@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import { signDevToken } from '@recgraph/auth';
 import { DEV_JWT_SECRET } from '@recgraph/config';
 import { generateStore, seedStore } from '@recgraph/data';
+import { rebuildOnlineFeatures } from '@recgraph/streaming';
 import { openDatabase } from '@recgraph/db';
 import { promote, runTraining } from '@recgraph/training';
 import { startStack } from '../../../gateway/src/stack.ts';
@@ -53,6 +54,7 @@ export const benchmark: Benchmark = {
     try {
       log(`seeding ${size.products} products, ${size.users} users into ${database}`);
       const seeded = await seedStore(db, generateStore({ seed: 42, ...size }));
+      await rebuildOnlineFeatures(db); // as `npm start` does: popularity and co-visitation from the history
       log(`seeded ${seeded.interactions.inserted} interactions in ${seeded.seconds} s; training ALS`);
       const t0 = performance.now();
       const trained = await runTraining(db, { algorithm: 'als', modelDir, margin: 0 });
