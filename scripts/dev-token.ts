@@ -22,7 +22,8 @@ if (!['customer', 'partner', 'admin'].includes(values.role!)) fail('--role must 
 if (!values.sub) fail('--sub is required: the user id (users.id) the token speaks for');
 const scopes = (values.scope ?? []) as Scope[];
 for (const s of scopes) if (!SCOPES.includes(s)) fail(`--scope must be one of ${SCOPES.join(', ')}`);
-if (cfg.NODE_ENV === 'production' && !cfg.JWT_HS256_SECRET) fail('Refusing to mint a token with the development secret in production.');
+if (cfg.NODE_ENV === 'production' && !cfg.JWT_HS256_SECRET)
+  fail('Refusing to mint a token with the development secret in production.');
 const token = await signDevToken(cfg.JWT_HS256_SECRET ?? DEV_JWT_SECRET, {
   sub: values.sub!,
   role: values.role as 'customer' | 'partner' | 'admin',

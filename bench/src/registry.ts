@@ -9,4 +9,13 @@ import { benchmark as gatewayOverhead } from './benchmarks/gateway-overhead.ts';
 import { benchmark as trainer } from './benchmarks/trainer.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const benchmarks: Benchmark[] = [generatorBenchmark, importBenchmark, recsysMovielens, recsysAls, streamingIngest, gatewayOverhead, recommendLatency, trainer];
+export const benchmarks: Benchmark[] = [
+  generatorBenchmark,
+  importBenchmark,
+  recsysMovielens,
+  recsysAls,
+  streamingIngest,
+  gatewayOverhead,
+  recommendLatency,
+  trainer,
+];

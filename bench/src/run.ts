@@ -44,7 +44,18 @@ for (const b of selected) {
     summary.push(text, '');
     writeFileSync(
       join(resultsDir, `${b.name}.json`),
-      JSON.stringify({ name: b.name, machine, quick: values.quick, at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, tables }, null, 2),
+      JSON.stringify(
+        {
+          name: b.name,
+          machine,
+          quick: values.quick,
+          at: new Date().toISOString(),
+          seconds: (Date.now() - started) / 1000,
+          tables,
+        },
+        null,
+        2,
+      ),
     );
   } catch (err) {
     failed++;

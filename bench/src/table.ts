@@ -8,7 +8,11 @@ export interface BenchTable {
 }
 
 const fmt = (v: string | number): string =>
-  typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 3 })) : v;
+  typeof v === 'number'
+    ? Number.isInteger(v)
+      ? v.toLocaleString('en-US')
+      : v.toLocaleString('en-US', { maximumFractionDigits: 3 })
+    : v;
 
 /** Renders a GitHub-flavoured markdown table (readable in a terminal too). */
 export function renderTable(t: BenchTable): string {

@@ -27,7 +27,10 @@ async function main(): Promise<void> {
   // broker makes sense here; an in-process bus would never receive any.
   const bus = cfg.KAFKA_BROKERS ? eventBusFromConfig(cfg, logger) : undefined;
   if (bus) await bus.ensureTopics(STREAMING_TOPICS);
-  else logger.warn('KAFKA_BROKERS is unset: subscriptions are off in a gateway run on its own (npm start serves them in-process)');
+  else
+    logger.warn(
+      'KAFKA_BROKERS is unset: subscriptions are off in a gateway run on its own (npm start serves them in-process)',
+    );
   const gateway = await createGateway({
     subgraphUrls: subgraphUrlsFromConfig(cfg),
     secret: cfg.SUBGRAPH_SECRET,

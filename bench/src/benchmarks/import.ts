@@ -6,7 +6,8 @@ import type { Benchmark } from '../benchmark.ts';
 /** Rows/s importing MovieLens small, embedded PGlite vs the real server when available. */
 export const importBenchmark: Benchmark = {
   name: 'import',
-  description: 'MovieLens-small import throughput (rows/s) on embedded PGlite and, if TEST_DATABASE_URL is set, real Postgres',
+  description:
+    'MovieLens-small import throughput (rows/s) on embedded PGlite and, if TEST_DATABASE_URL is set, real Postgres',
   async run(ctx) {
     if (!ctx.sharedDataDir) throw new Error('needs ../shared/data/movielens-small');
     const dir = join(ctx.sharedDataDir, 'movielens-small');
@@ -23,7 +24,14 @@ export const importBenchmark: Benchmark = {
           const report = await importMovieLens(db, { dir });
           const read = Object.values(report.rowsRead).reduce((a, b) => a + b, 0);
           ctx.log(`${label} ${run}: ${read} rows in ${report.seconds.toFixed(1)} s`);
-          rows.push([label, run, read, Number(report.seconds.toFixed(2)), Math.round(read / report.seconds), report.malformed.count]);
+          rows.push([
+            label,
+            run,
+            read,
+            Number(report.seconds.toFixed(2)),
+            Math.round(read / report.seconds),
+            report.malformed.count,
+          ]);
         }
       } finally {
         await db.close();

@@ -18,7 +18,8 @@ import {
 import type { Benchmark } from '../benchmark.ts';
 import type { BenchTable } from '../table.ts';
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const machine = () => `${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()} cores, Node ${process.version}`;
 
 async function timeFit(m: CsrMatrix, threads: number, iterations: number): Promise<number> {
@@ -40,19 +41,37 @@ export const benchmark: Benchmark = {
     const ml = sharedDataDir ? join(sharedDataDir, 'movielens-small', 'ratings.csv') : undefined;
     if (ml && existsSync(ml)) {
       const { interactions, users, items } = readRatingsFile(ml);
-      datasets.push({ name: 'movielens-small', m: buildInteractionMatrix(interactions, { nUsers: users.size, nItems: items.size }).userItems, iterations: quick ? 3 : 15 });
+      datasets.push({
+        name: 'movielens-small',
+        m: buildInteractionMatrix(interactions, { nUsers: users.size, nItems: items.size }).userItems,
+        iterations: quick ? 3 : 15,
+      });
     }
-    const synth = quick ? { nUsers: 10_000, nItems: 5_000, nnz: 100_000 } : { nUsers: 100_000, nItems: 20_000, nnz: 1_000_000 };
+    const synth = quick
+      ? { nUsers: 10_000, nItems: 5_000, nnz: 100_000 }
+      : { nUsers: 100_000, nItems: 20_000, nnz: 1_000_000 };
     datasets.push({
       name: `synthetic ${synth.nnz.toLocaleString('en-US')}`,
-      m: buildInteractionMatrix(syntheticInteractions({ ...synth, seed: 1 }), { nUsers: synth.nUsers, nItems: synth.nItems }).userItems,
+      m: buildInteractionMatrix(syntheticInteractions({ ...synth, seed: 1 }), {
+        nUsers: synth.nUsers,
+        nItems: synth.nItems,
+      }).userItems,
       iterations: quick ? 2 : 5,
     });
     for (const d of datasets) {
       for (const threads of [1, 2]) {
         log(`ALS ${d.name} threads=${threads}`);
         const s = await timeFit(d.m, threads, d.iterations);
-        train.push([d.name, d.m.nRows, d.m.nCols, nnz(d.m), d.iterations, threads, +s.toFixed(2), +(s / d.iterations).toFixed(3)]);
+        train.push([
+          d.name,
+          d.m.nRows,
+          d.m.nCols,
+          nnz(d.m),
+          d.iterations,
+          threads,
+          +s.toFixed(2),
+          +(s / d.iterations).toFixed(3),
+        ]);
       }
     }
     tables.push({

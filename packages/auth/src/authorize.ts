@@ -31,8 +31,10 @@ export function requireSelfOrAdmin(identity: Identity, userId: string): void {
 export function requireReadAccess(identity: Identity, userId: string, scope: Scope = 'read'): void {
   if (identity.role === 'admin') return;
   if (identity.role === 'partner') {
-    if (!identity.scopes.includes(scope)) throw new AuthError('FORBIDDEN', `Your partner token lacks the "${scope}" scope.`);
-    if (!identity.allowedUserIds.includes(userId)) throw new AuthError('FORBIDDEN', 'Your partner token does not cover this user.');
+    if (!identity.scopes.includes(scope))
+      throw new AuthError('FORBIDDEN', `Your partner token lacks the "${scope}" scope.`);
+    if (!identity.allowedUserIds.includes(userId))
+      throw new AuthError('FORBIDDEN', 'Your partner token does not cover this user.');
     return;
   }
   requireSelfOrAdmin(identity, userId);

@@ -18,7 +18,12 @@ const forwardedSchema = z.object({
  * subgraph directly cannot claim to be someone else.
  */
 export async function signForwardedIdentity(identity: Identity, secret: string): Promise<string> {
-  return new SignJWT({ role: identity.role, ...(identity.sub ? { sub: identity.sub } : {}), scopes: identity.scopes, users: identity.allowedUserIds })
+  return new SignJWT({
+    role: identity.role,
+    ...(identity.sub ? { sub: identity.sub } : {}),
+    scopes: identity.scopes,
+    users: identity.allowedUserIds,
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuedAt()
     .setExpirationTime('60s')
@@ -29,7 +34,10 @@ export async function signForwardedIdentity(identity: Identity, secret: string):
 export async function readForwardedIdentity(header: string | undefined, secret: string): Promise<Identity> {
   if (!header) throw new AuthError('UNAUTHENTICATED', 'Request did not come through the gateway.');
   try {
-    const { payload } = await jwtVerify(header, new TextEncoder().encode(secret), { issuer: 'recgraph-gateway', algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(header, new TextEncoder().encode(secret), {
+      issuer: 'recgraph-gateway',
+      algorithms: ['HS256'],
+    });
     const p = forwardedSchema.parse(payload);
     return { role: p.role, sub: p.sub, scopes: p.scopes, allowedUserIds: p.users };
   } catch {

@@ -59,9 +59,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     } catch (err) {
       if (err instanceof AuthError) throw err;
       if (err instanceof errors.JWTExpired) throw new AuthError('UNAUTHENTICATED', 'Token has expired; get a new one.');
-      if (err instanceof errors.JWSSignatureVerificationFailed) throw new AuthError('UNAUTHENTICATED', 'Token signature is invalid.');
-      if (err instanceof errors.JWTClaimValidationFailed) throw new AuthError('UNAUTHENTICATED', `Token claim "${err.claim}" is invalid: ${err.reason}.`);
-      if (err instanceof ZodError) throw new AuthError('UNAUTHENTICATED', `Token claims are invalid: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`);
+      if (err instanceof errors.JWSSignatureVerificationFailed)
+        throw new AuthError('UNAUTHENTICATED', 'Token signature is invalid.');
+      if (err instanceof errors.JWTClaimValidationFailed)
+        throw new AuthError('UNAUTHENTICATED', `Token claim "${err.claim}" is invalid: ${err.reason}.`);
+      if (err instanceof ZodError)
+        throw new AuthError(
+          'UNAUTHENTICATED',
+          `Token claims are invalid: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
+        );
       throw new AuthError('UNAUTHENTICATED', `Token rejected: ${(err as Error).message}`);
     }
   };

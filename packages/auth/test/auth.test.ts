@@ -33,20 +33,59 @@ describe('HS256 tokens', () => {
 
   it('accepts a valid customer token', async () => {
     const t = await signDevToken(SECRET, { sub: 'u1', role: 'customer', issuer: 'recgraph-test' });
-    expect(await verify(`Bearer ${t}`)).toEqual({ role: 'customer', sub: 'u1', scopes: ['read', 'subscribe'], allowedUserIds: [] });
+    expect(await verify(`Bearer ${t}`)).toEqual({
+      role: 'customer',
+      sub: 'u1',
+      scopes: ['read', 'subscribe'],
+      allowedUserIds: [],
+    });
   });
 
   it('carries partner scopes and users', async () => {
-    const t = await signDevToken(SECRET, { sub: 'p', role: 'partner', scopes: ['read'], users: ['u1', 'u2'], issuer: 'recgraph-test' });
-    expect(await verify(`Bearer ${t}`)).toMatchObject({ role: 'partner', scopes: ['read'], allowedUserIds: ['u1', 'u2'] });
+    const t = await signDevToken(SECRET, {
+      sub: 'p',
+      role: 'partner',
+      scopes: ['read'],
+      users: ['u1', 'u2'],
+      issuer: 'recgraph-test',
+    });
+    expect(await verify(`Bearer ${t}`)).toMatchObject({
+      role: 'partner',
+      scopes: ['read'],
+      allowedUserIds: ['u1', 'u2'],
+    });
   });
 
   it.each([
-    ['expired', async () => signDevToken(SECRET, { sub: 'u', role: 'customer', expiresIn: '-1m', issuer: 'recgraph-test' })],
-    ['forged (other secret)', async () => signDevToken('another-secret-another-secret-another!', { sub: 'u', role: 'admin', issuer: 'recgraph-test' })],
+    [
+      'expired',
+      async () => signDevToken(SECRET, { sub: 'u', role: 'customer', expiresIn: '-1m', issuer: 'recgraph-test' }),
+    ],
+    [
+      'forged (other secret)',
+      async () =>
+        signDevToken('another-secret-another-secret-another!', { sub: 'u', role: 'admin', issuer: 'recgraph-test' }),
+    ],
     ['wrong issuer', async () => signDevToken(SECRET, { sub: 'u', role: 'customer', issuer: 'evil' })],
-    ['no expiry', async () => new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuer('recgraph-test').sign(new TextEncoder().encode(SECRET))],
-    ['unknown role', async () => new SignJWT({ role: 'root' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuer('recgraph-test').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET))],
+    [
+      'no expiry',
+      async () =>
+        new SignJWT({ role: 'admin' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('u')
+          .setIssuer('recgraph-test')
+          .sign(new TextEncoder().encode(SECRET)),
+    ],
+    [
+      'unknown role',
+      async () =>
+        new SignJWT({ role: 'root' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('u')
+          .setIssuer('recgraph-test')
+          .setExpirationTime('1h')
+          .sign(new TextEncoder().encode(SECRET)),
+    ],
     ['alg none', async () => 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1Iiwicm9sZSI6ImFkbWluIn0.'],
     ['garbage', async () => 'not-a-jwt'],
   ])('rejects a %s token as UNAUTHENTICATED', async (_name, make) => {
@@ -75,7 +114,12 @@ describe('RS256 tokens from a JWKS endpoint', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const sign = (key: Parameters<SignJWT['sign']>[0], claims: object = { role: 'admin' }) =>
-    new SignJWT({ ...claims }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('a1').setAudience('recgraph').setExpirationTime('5m').sign(key);
+    new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('a1')
+      .setAudience('recgraph')
+      .setExpirationTime('5m')
+      .sign(key);
 
   it('accepts a token signed by the published key', async () => {
     const verify = createTokenVerifier({ jwksUrl: url, audience: 'recgraph' });
@@ -107,7 +151,10 @@ describe('forwarded identity', () => {
 
   it('refuses a missing or foreign header', async () => {
     expect(await code(readForwardedIdentity(undefined, SECRET))).toBe('UNAUTHENTICATED');
-    const forged = await signForwardedIdentity({ role: 'admin', scopes: [], allowedUserIds: [] }, 'some-other-secret-of-sufficient-size');
+    const forged = await signForwardedIdentity(
+      { role: 'admin', scopes: [], allowedUserIds: [] },
+      'some-other-secret-of-sufficient-size',
+    );
     expect(await code(readForwardedIdentity(forged, SECRET))).toBe('UNAUTHENTICATED');
   });
 });
@@ -131,8 +178,16 @@ describe('authorization rules', () => {
     ["alice's cart", (i: Identity) => requireSelfOrAdmin(i, 'alice'), ['UNAUTHENTICATED', 'OK', 'FORBIDDEN', 'OK']],
     ["bob's cart", (i: Identity) => requireSelfOrAdmin(i, 'bob'), ['UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'OK']],
     ["alice's recommendations", (i: Identity) => requireReadAccess(i, 'alice'), ['UNAUTHENTICATED', 'OK', 'OK', 'OK']],
-    ["bob's recommendations", (i: Identity) => requireReadAccess(i, 'bob'), ['UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'OK']],
-    ["subscribe to alice", (i: Identity) => requireReadAccess(i, 'alice', 'subscribe'), ['UNAUTHENTICATED', 'OK', 'FORBIDDEN', 'OK']],
+    [
+      "bob's recommendations",
+      (i: Identity) => requireReadAccess(i, 'bob'),
+      ['UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'OK'],
+    ],
+    [
+      'subscribe to alice',
+      (i: Identity) => requireReadAccess(i, 'alice', 'subscribe'),
+      ['UNAUTHENTICATED', 'OK', 'FORBIDDEN', 'OK'],
+    ],
   ])('%s: anonymous, customer, partner, admin', (_n, rule, expected) => {
     expect([anon, alice, partner, admin].map((i) => run(() => rule(i)))).toEqual(expected);
   });

@@ -46,9 +46,15 @@ describe('loadConfig', () => {
 
   it('refuses production without token verification or with the dev subgraph secret', () => {
     expect(() => load({ NODE_ENV: 'production' })).toThrowError(/JWT_HS256_SECRET: production needs/);
-    expect(() => load({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://id.example/jwks' })).toThrowError(/SUBGRAPH_SECRET: production needs/);
+    expect(() => load({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://id.example/jwks' })).toThrowError(
+      /SUBGRAPH_SECRET: production needs/,
+    );
     expect(
-      load({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://id.example/jwks', SUBGRAPH_SECRET: 'a-real-secret-of-length' }).NODE_ENV,
+      load({
+        NODE_ENV: 'production',
+        JWT_JWKS_URL: 'https://id.example/jwks',
+        SUBGRAPH_SECRET: 'a-real-secret-of-length',
+      }).NODE_ENV,
     ).toBe('production');
   });
 });

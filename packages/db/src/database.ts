@@ -44,7 +44,9 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
       port: options.embeddedPort ?? 0,
     });
     url = embedded.url;
-    options.log?.(`embedded Postgres (PGlite + pgvector) at ${url}${options.dataDir ? ` data ${options.dataDir}` : ' (in memory)'}`);
+    options.log?.(
+      `embedded Postgres (PGlite + pgvector) at ${url}${options.dataDir ? ` data ${options.dataDir}` : ' (in memory)'}`,
+    );
   }
   try {
     if (options.migrate !== false) {

@@ -55,7 +55,10 @@ export interface MigrateResult {
  * every machine, so this small runner does what `prisma migrate deploy` does.
  * An applied migration whose file has changed is an error, never re-run.
  */
-export async function migrate(databaseUrl: string, opts: { dir?: string; log?: (msg: string) => void } = {}): Promise<MigrateResult> {
+export async function migrate(
+  databaseUrl: string,
+  opts: { dir?: string; log?: (msg: string) => void } = {},
+): Promise<MigrateResult> {
   const migrations = readMigrations(opts.dir);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -71,10 +74,14 @@ export async function migrate(databaseUrl: string, opts: { dir?: string; log?: (
       const prior = done.get(m.name);
       if (prior) {
         if (!prior.finished_at) {
-          throw new MigrationError(`Migration ${m.name} started earlier but did not finish; inspect the database, then mark it rolled back.`);
+          throw new MigrationError(
+            `Migration ${m.name} started earlier but did not finish; inspect the database, then mark it rolled back.`,
+          );
         }
         if (prior.checksum !== m.checksum) {
-          throw new MigrationError(`Migration ${m.name} was modified after it was applied (checksum differs). Add a new migration instead.`);
+          throw new MigrationError(
+            `Migration ${m.name} was modified after it was applied (checksum differs). Add a new migration instead.`,
+          );
         }
         result.alreadyApplied.push(m.name);
         continue;

@@ -59,7 +59,11 @@ export interface NearestOptions {
  * repeats the partial index's expression and predicate so the planner can use
  * HNSW; other sizes fall back to an exact scan.
  */
-export async function nearestProducts(db: PrismaClient, query: ArrayLike<number>, opts: NearestOptions): Promise<Neighbour[]> {
+export async function nearestProducts(
+  db: PrismaClient,
+  query: ArrayLike<number>,
+  opts: NearestOptions,
+): Promise<Neighbour[]> {
   const dims = query.length;
   const q = toVectorLiteral(query);
   const collaborative = opts.kind === 'COLLABORATIVE';

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, migrate, nearestProducts, upsertProductEmbeddings, readMigrations, type Database } from '../src/index.ts';
+import {
+  openDatabase,
+  migrate,
+  nearestProducts,
+  upsertProductEmbeddings,
+  readMigrations,
+  type Database,
+} from '../src/index.ts';
 import { createTestDatabase, realPostgresUrl } from './real-postgres.ts';
 
 /** One suite, run against every backend (gorse-style). */
@@ -20,14 +27,22 @@ function suite(name: string, open: () => Promise<Database>) {
       const rows = await db.prisma.$queryRaw<{ migration_name: string; checksum: string }[]>`
         SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name`;
       expect(rows.map((r) => r.checksum)).toEqual(readMigrations().map((m) => m.checksum));
-      const ext = await db.prisma.$queryRaw<{ extname: string }[]>`SELECT extname FROM pg_extension WHERE extname = 'vector'`;
+      const ext = await db.prisma.$queryRaw<
+        { extname: string }[]
+      >`SELECT extname FROM pg_extension WHERE extname = 'vector'`;
       expect(ext).toHaveLength(1);
     });
 
     it('round-trips products through Prisma Client', async () => {
       const cat = await db.prisma.category.create({ data: { slug: `c-${name}`, name: 'Tents', path: `c-${name}` } });
       const p = await db.prisma.product.create({
-        data: { sku: `sku-${name}`, title: 'Tent', priceCents: 19999, categoryId: cat.id, attributes: { colour: 'green' } },
+        data: {
+          sku: `sku-${name}`,
+          title: 'Tent',
+          priceCents: 19999,
+          categoryId: cat.id,
+          attributes: { colour: 'green' },
+        },
         include: { category: true },
       });
       expect(p.category?.name).toBe('Tents');
@@ -53,7 +68,11 @@ function suite(name: string, open: () => Promise<Database>) {
       const near = await nearestProducts(db.prisma, basis(2), { kind: 'TEXT', k: 2 });
       expect(near[0]!.productId).toBe(products[2]!.id);
       expect(near[0]!.score).toBeCloseTo(1, 5);
-      const ip = await nearestProducts(db.prisma, basis(0), { kind: 'COLLABORATIVE', k: 4, excludeProductIds: [products[3]!.id] });
+      const ip = await nearestProducts(db.prisma, basis(0), {
+        kind: 'COLLABORATIVE',
+        k: 4,
+        excludeProductIds: [products[3]!.id],
+      });
       expect(ip.map((n) => n.productId)).toEqual([products[2]!.id, products[1]!.id, products[0]!.id]);
       expect(ip[0]!.score).toBeCloseTo(3 * 1 + 0.1 * 0.1, 5);
       // The planner can use the partial HNSW index for this query shape.

@@ -7,7 +7,8 @@ import pg from 'pg';
  */
 export async function realPostgresUrl(): Promise<string | undefined> {
   const url = process.env.TEST_DATABASE_URL;
-  if (!url && process.env.CI) throw new Error('TEST_DATABASE_URL is not set under CI: run `npm run infra:up` (scripts/test.sh does).');
+  if (!url && process.env.CI)
+    throw new Error('TEST_DATABASE_URL is not set under CI: run `npm run infra:up` (scripts/test.sh does).');
   if (!url) return undefined;
   const c = new pg.Client({ connectionString: url });
   await c.connect();

@@ -10,14 +10,25 @@ const U = new Float32Array(d.userFactors);
 const V = new Float32Array(d.itemFactors);
 const G = new Float64Array(d.gram);
 const losses = new Float64Array(d.losses);
-const ui = { indptr: new Int32Array(d.ui.indptr), indices: new Int32Array(d.ui.indices), data: new Float32Array(d.ui.data) };
-const iu = { indptr: new Int32Array(d.iu.indptr), indices: new Int32Array(d.iu.indices), data: new Float32Array(d.iu.data) };
+const ui = {
+  indptr: new Int32Array(d.ui.indptr),
+  indices: new Int32Array(d.ui.indices),
+  data: new Float32Array(d.ui.data),
+};
+const iu = {
+  indptr: new Int32Array(d.iu.indptr),
+  indices: new Int32Array(d.iu.indices),
+  data: new Float32Array(d.iu.data),
+};
 
 parentPort?.on('message', (msg) => {
   try {
-    if (msg.op === 'user') cgUpdateRows(U, V, G, ui.indptr, ui.indices, ui.data, f, msg.alpha, msg.cgSteps, msg.start, msg.end);
-    else if (msg.op === 'item') cgUpdateRows(V, U, G, iu.indptr, iu.indices, iu.data, f, msg.alpha, msg.cgSteps, msg.start, msg.end);
-    else if (msg.op === 'loss') rowLosses(U, V, G, ui.indptr, ui.indices, ui.data, f, msg.alpha, msg.start, msg.end, losses);
+    if (msg.op === 'user')
+      cgUpdateRows(U, V, G, ui.indptr, ui.indices, ui.data, f, msg.alpha, msg.cgSteps, msg.start, msg.end);
+    else if (msg.op === 'item')
+      cgUpdateRows(V, U, G, iu.indptr, iu.indices, iu.data, f, msg.alpha, msg.cgSteps, msg.start, msg.end);
+    else if (msg.op === 'loss')
+      rowLosses(U, V, G, ui.indptr, ui.indices, ui.data, f, msg.alpha, msg.start, msg.end, losses);
     parentPort?.postMessage({ ok: true });
   } catch (e) {
     parentPort?.postMessage({ ok: false, error: String(e) });

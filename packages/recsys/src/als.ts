@@ -2,7 +2,13 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { cgUpdateRows, rowLosses } from './als-kernel.js';
 import { nnz, transpose, type CsrMatrix } from './csr.ts';
-import { DimensionMismatchError, EmptyInputError, NonFiniteFactorsError, NotFittedError, ArtifactFormatError } from './errors.ts';
+import {
+  DimensionMismatchError,
+  EmptyInputError,
+  NonFiniteFactorsError,
+  NotFittedError,
+  ArtifactFormatError,
+} from './errors.ts';
 import { choleskyInPlace, choleskySolveInPlace, gram } from './linalg.ts';
 import { Rng } from './rng.ts';
 import { topKDot, topKDotBatch, checkIndex, type TopK, type Exclusion } from './topk.ts';
@@ -53,7 +59,12 @@ export const DEFAULT_ALS_OPTIONS: AlsOptions = {
 };
 
 /** Uniform [0, 0.01) init, as implicit does; users first then items, from one seeded stream. */
-export function initFactors(nUsers: number, nItems: number, f: number, seed: number): { X: Float32Array; Y: Float32Array } {
+export function initFactors(
+  nUsers: number,
+  nItems: number,
+  f: number,
+  seed: number,
+): { X: Float32Array; Y: Float32Array } {
   const rng = new Rng(seed);
   const X = new Float32Array(nUsers * f);
   const Y = new Float32Array(nItems * f);
@@ -70,7 +81,13 @@ function checkFinite(F: Float32Array, f: number, side: 'user' | 'item', iteratio
 }
 
 /** Splits [0, n) into `parts` contiguous blocks of roughly equal cost (cost_r = base + nnz_r·perNnz). */
-export function balancedBlocks(indptr: Int32Array, n: number, parts: number, base: number, perNnz: number): [number, number][] {
+export function balancedBlocks(
+  indptr: Int32Array,
+  n: number,
+  parts: number,
+  base: number,
+  perNnz: number,
+): [number, number][] {
   const total = n * base + indptr[n]! * perNnz;
   const out: [number, number][] = [];
   let start = 0;
@@ -119,7 +136,10 @@ class AlsPool {
       ui: { indptr: buf(data.ui.indptr), indices: buf(data.ui.indices), data: buf(data.ui.data) },
       iu: { indptr: buf(data.iu.indptr), indices: buf(data.iu.indices), data: buf(data.iu.data) },
     };
-    this.workers = Array.from({ length: n }, () => new Worker(new URL('./als-worker.js', import.meta.url), { workerData }));
+    this.workers = Array.from(
+      { length: n },
+      () => new Worker(new URL('./als-worker.js', import.meta.url), { workerData }),
+    );
   }
   run(msgs: object[]): Promise<void> {
     return Promise.all(
@@ -238,7 +258,14 @@ export function referenceRowUpdate(
  * Reference training loss, literally Σ_{u,i} c_ui (p_ui − x_u·y_i)² + λ(‖X‖² + ‖Y‖²),
  * normalized by Σ_{u,i} c_ui (as implicit normalizes). O(users·items·f).
  */
-export function referenceLoss(userItems: CsrMatrix, X: Float32Array, Y: Float32Array, f: number, alpha: number, lambda: number): number {
+export function referenceLoss(
+  userItems: CsrMatrix,
+  X: Float32Array,
+  Y: Float32Array,
+  f: number,
+  alpha: number,
+  lambda: number,
+): number {
   let loss = 0;
   let total = 0;
   const w = new Float64Array(userItems.nCols);
@@ -263,7 +290,10 @@ export function referenceLoss(userItems: CsrMatrix, X: Float32Array, Y: Float32A
 /**
  * Reference ALS: same init, every row solved exactly with referenceRowUpdate. Small problems only.
  */
-export function referenceAlsFit(userItems: CsrMatrix, options: Partial<AlsOptions> = {}): { X: Float32Array; Y: Float32Array } {
+export function referenceAlsFit(
+  userItems: CsrMatrix,
+  options: Partial<AlsOptions> = {},
+): { X: Float32Array; Y: Float32Array } {
   const o = { ...DEFAULT_ALS_OPTIONS, ...options };
   const f = o.factors;
   const itemUsers = transpose(userItems);
@@ -272,7 +302,15 @@ export function referenceAlsFit(userItems: CsrMatrix, options: Partial<AlsOption
     for (let r = 0; r < m.nRows; r++) {
       const s = m.indptr[r]!;
       const e = m.indptr[r + 1]!;
-      const x = referenceRowUpdate(Fixed, m.nCols, f, m.indices.subarray(s, e), m.data.subarray(s, e), o.alpha, o.regularization);
+      const x = referenceRowUpdate(
+        Fixed,
+        m.nCols,
+        f,
+        m.indices.subarray(s, e),
+        m.data.subarray(s, e),
+        o.alpha,
+        o.regularization,
+      );
       for (let a = 0; a < f; a++) F[r * f + a] = x[a]!;
     }
   };
@@ -311,9 +349,11 @@ export class AlsModel implements Recommender {
     const f = o.factors;
     const nUsers = userItems.nRows;
     const nItems = userItems.nCols;
-    if (nUsers === 0 || nItems === 0 || nnz(userItems) === 0) throw new EmptyInputError('user-items matrix has no entries');
+    if (nUsers === 0 || nItems === 0 || nnz(userItems) === 0)
+      throw new EmptyInputError('user-items matrix has no entries');
     for (let k = 0; k < userItems.data.length; k++)
-      if (!(userItems.data[k]! >= 0)) throw new RangeError(`negative or NaN weight at entry ${k}: ${userItems.data[k]}`);
+      if (!(userItems.data[k]! >= 0))
+        throw new RangeError(`negative or NaN weight at entry ${k}: ${userItems.data[k]}`);
     const threads = Math.max(1, Math.floor(o.threads));
     const useWorkers = threads > 1;
     const init = initFactors(nUsers, nItems, f, o.seed);
@@ -334,12 +374,18 @@ export class AlsModel implements Recommender {
       for (let it = 0; it < o.iterations; it++) {
         // Users against fixed items.
         G.set(gram(Y, nItems, f, o.regularization));
-        if (pool) await pool.run(userBlocks.map(([start, end]) => ({ op: 'user', start, end, alpha: o.alpha, cgSteps: o.cgSteps })));
+        if (pool)
+          await pool.run(
+            userBlocks.map(([start, end]) => ({ op: 'user', start, end, alpha: o.alpha, cgSteps: o.cgSteps })),
+          );
         else cgUpdateRows(X, Y, G, ui.indptr, ui.indices, ui.data, f, o.alpha, o.cgSteps, 0, nUsers);
         checkFinite(X, f, 'user', it);
         // Items against fixed users.
         G.set(gram(X, nUsers, f, o.regularization));
-        if (pool) await pool.run(itemBlocks.map(([start, end]) => ({ op: 'item', start, end, alpha: o.alpha, cgSteps: o.cgSteps })));
+        if (pool)
+          await pool.run(
+            itemBlocks.map(([start, end]) => ({ op: 'item', start, end, alpha: o.alpha, cgSteps: o.cgSteps })),
+          );
         else cgUpdateRows(Y, X, G, iu.indptr, iu.indices, iu.data, f, o.alpha, o.cgSteps, 0, nItems);
         checkFinite(Y, f, 'item', it);
         let loss: number | undefined;
@@ -350,7 +396,12 @@ export class AlsModel implements Recommender {
           loss = this.normalizedLoss(losses, Y, ui);
           this.losses.push(loss);
         }
-        fitOptions.onProgress?.({ iteration: it + 1, iterations: o.iterations, loss, seconds: (performance.now() - t0) / 1000 });
+        fitOptions.onProgress?.({
+          iteration: it + 1,
+          iterations: o.iterations,
+          loss,
+          seconds: (performance.now() - t0) / 1000,
+        });
       }
     } finally {
       await pool?.close();
@@ -382,7 +433,12 @@ export class AlsModel implements Recommender {
   /** The shared fold-in solver (G = YᵀY + λI computed once). */
   foldIn(): FoldIn {
     this.ensureFitted();
-    return (this.foldInCache ??= new FoldIn(this.itemFactors, this.factors, this.options.regularization, this.options.alpha));
+    return (this.foldInCache ??= new FoldIn(
+      this.itemFactors,
+      this.factors,
+      this.options.regularization,
+      this.options.alpha,
+    ));
   }
 
   /** A user's factor vector (a view). */
@@ -403,9 +459,15 @@ export class AlsModel implements Recommender {
     return s;
   }
 
-  recommend(user: number, userItems: CsrMatrix, k: number, options: RecommendOptions & { recalculateUser?: boolean } = {}): TopK {
+  recommend(
+    user: number,
+    userItems: CsrMatrix,
+    k: number,
+    options: RecommendOptions & { recalculateUser?: boolean } = {},
+  ): TopK {
     this.ensureFitted();
-    if (userItems.nCols !== this.nItems) throw new DimensionMismatchError(`userItems has ${userItems.nCols} items, model ${this.nItems}`);
+    if (userItems.nCols !== this.nItems)
+      throw new DimensionMismatchError(`userItems has ${userItems.nCols} items, model ${this.nItems}`);
     checkIndex('user', user, userItems.nRows);
     const s = userItems.indptr[user]!;
     const e = userItems.indptr[user + 1]!;

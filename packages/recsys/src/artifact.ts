@@ -74,7 +74,8 @@ export function encodeArtifact(a: Artifact): Uint8Array {
 }
 
 export function decodeArtifact(bytes: Uint8Array): Artifact {
-  if (bytes.length < 16 || MAGIC.some((m, i) => bytes[i] !== m)) throw new ArtifactFormatError('bad magic (not a recsys model)');
+  if (bytes.length < 16 || MAGIC.some((m, i) => bytes[i] !== m))
+    throw new ArtifactFormatError('bad magic (not a recsys model)');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stored = dv.getUint32(bytes.length - 4, true);
   const actual = crc32(bytes, 0, bytes.length - 4);

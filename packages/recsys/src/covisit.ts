@@ -20,7 +20,8 @@ export interface CoVisitOptions {
  */
 export function coVisitation(x: Interactions, o: CoVisitOptions): CsrMatrix {
   const n = x.user.length;
-  if (o.sessions && o.sessions.length !== n) throw new DimensionMismatchError('sessions length differs from interactions');
+  if (o.sessions && o.sessions.length !== n)
+    throw new DimensionMismatchError('sessions length differs from interactions');
   const cap = o.maxEventsPerGroup ?? 500;
   const window = o.windowSeconds ?? 30 * 60;
   const groups = new Map<number, number[]>();

@@ -1,5 +1,11 @@
 import { columnCounts, nnz, selectColumns, type CsrMatrix } from './csr.ts';
-import { ArtifactFormatError, CatalogTooLargeError, DimensionMismatchError, EmptyInputError, NotFittedError } from './errors.ts';
+import {
+  ArtifactFormatError,
+  CatalogTooLargeError,
+  DimensionMismatchError,
+  EmptyInputError,
+  NotFittedError,
+} from './errors.ts';
 import { spdInverseInPlace } from './linalg.ts';
 import { checkIndex, topKScores, type Exclusion, type TopK } from './topk.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
@@ -44,8 +50,7 @@ export function gramianXtX(m: CsrMatrix, binarize: boolean): Float64Array {
 /** B from P in place: B_ij = −P_ij / P_jj, B_ii = 0 (returned as float32). */
 function easeFromInverse(P: Float64Array, n: number): Float32Array {
   const B = new Float32Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) B[i * n + j] = i === j ? 0 : -P[i * n + j]! / P[j * n + j]!;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) B[i * n + j] = i === j ? 0 : -P[i * n + j]! / P[j * n + j]!;
   return B;
 }
 
@@ -157,7 +162,8 @@ export class EaseModel implements Recommender {
 
   recommend(user: number, userItems: CsrMatrix, k: number, options: RecommendOptions = {}): TopK {
     this.check();
-    if (userItems.nCols !== this.nItems) throw new DimensionMismatchError(`userItems has ${userItems.nCols} items, model ${this.nItems}`);
+    if (userItems.nCols !== this.nItems)
+      throw new DimensionMismatchError(`userItems has ${userItems.nCols} items, model ${this.nItems}`);
     checkIndex('user', user, userItems.nRows);
     const row = userItems.indices.subarray(userItems.indptr[user]!, userItems.indptr[user + 1]!);
     const sc = this.scores(row, userItems.data.subarray(userItems.indptr[user]!, userItems.indptr[user + 1]!));

@@ -85,7 +85,11 @@ export function temporalSplit(x: Interactions, o: TemporalSplitOptions): Split {
   const trainIdx: number[] = [];
   const testIdx: number[] = [];
   for (const m of by.values()) {
-    const entries = Array.from(m.entries()).map(([item, l]) => ({ item, l, t: Math.max(...l.map((e) => x.timestamp[e]!)) }));
+    const entries = Array.from(m.entries()).map(([item, l]) => ({
+      item,
+      l,
+      t: Math.max(...l.map((e) => x.timestamp[e]!)),
+    }));
     if (entries.length < minItems) {
       for (const { l } of entries) trainIdx.push(...l);
       continue;
@@ -204,7 +208,8 @@ export interface EvaluateOptions {
  */
 export function evaluate(model: Recommender, train: CsrMatrix, test: CsrMatrix, o: EvaluateOptions = {}): Metrics {
   const k = o.k ?? 10;
-  if (train.nCols !== test.nCols) throw new DimensionMismatchError(`train has ${train.nCols} items, test ${test.nCols}`);
+  if (train.nCols !== test.nCols)
+    throw new DimensionMismatchError(`train has ${train.nCols} items, test ${test.nCols}`);
   const users: number[] = [];
   for (let u = 0; u < Math.min(test.nRows, train.nRows); u++) if (test.indptr[u + 1]! > test.indptr[u]!) users.push(u);
   if (users.length === 0) throw new EmptyInputError('no test users');

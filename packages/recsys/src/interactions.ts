@@ -128,7 +128,8 @@ export function eventWeight(table: ConfidenceTable, type: number, value: number)
  */
 export function buildInteractionMatrix(x: Interactions, options: BuildMatrixOptions = {}): InteractionMatrix {
   const n = x.user.length;
-  if (n === 0 && (options.nUsers === undefined || options.nItems === undefined)) throw new EmptyInputError('no interactions');
+  if (n === 0 && (options.nUsers === undefined || options.nItems === undefined))
+    throw new EmptyInputError('no interactions');
   let maxU = -1;
   let maxI = -1;
   for (let e = 0; e < n; e++) {

@@ -42,11 +42,13 @@ export function parseRatings(text: string, o: ParseRatingsOptions = {}): Ratings
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (line.trim() === '') continue;
     const parts = line.split(delim);
-    if (parts.length < 2) throw new ParseError(file, ln + 1, `expected at least 2 fields separated by ${JSON.stringify(delim)}`);
+    if (parts.length < 2)
+      throw new ParseError(file, ln + 1, `expected at least 2 fields separated by ${JSON.stringify(delim)}`);
     const rating = parts.length > 2 ? Number(parts[2]) : 1;
     const t = parts.length > 3 ? Number(parts[3]) : 0;
     if (ln === 0 && (Number.isNaN(rating) || Number.isNaN(t) || /^user(_?id)?$/i.test(parts[0]!.trim()))) continue; // header
-    if (Number.isNaN(rating) || Number.isNaN(t)) throw new ParseError(file, ln + 1, `non-numeric rating/timestamp: ${line}`);
+    if (Number.isNaN(rating) || Number.isNaN(t))
+      throw new ParseError(file, ln + 1, `non-numeric rating/timestamp: ${line}`);
     u.push(users.add(parts[0]!.trim()));
     it.push(items.add(parts[1]!.trim()));
     v.push(rating);
@@ -84,12 +86,19 @@ export function readTrainTestFiles(
  * Writes each user's top-k as `user<TAB>item<TAB>rank<TAB>score` lines (rank from 1).
  * `recs[j]` belongs to `userIndices[j]`.
  */
-export function writeTopKFile(path: string, userIndices: ArrayLike<number>, recs: TopK[], users: IdMap, items: IdMap): void {
+export function writeTopKFile(
+  path: string,
+  userIndices: ArrayLike<number>,
+  recs: TopK[],
+  users: IdMap,
+  items: IdMap,
+): void {
   const out: string[] = ['user\titem\trank\tscore'];
   for (let j = 0; j < recs.length; j++) {
     const uid = users.id(userIndices[j]!);
     const r = recs[j]!;
-    for (let p = 0; p < r.items.length; p++) out.push(`${uid}\t${items.id(r.items[p]!)}\t${p + 1}\t${r.scores[p]!.toPrecision(6)}`);
+    for (let p = 0; p < r.items.length; p++)
+      out.push(`${uid}\t${items.id(r.items[p]!)}\t${p + 1}\t${r.scores[p]!.toPrecision(6)}`);
   }
   writeFileSync(path, out.join('\n') + '\n');
 }

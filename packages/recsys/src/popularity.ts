@@ -22,7 +22,8 @@ export interface DecayOptions {
 export function decayedPopularity(x: Interactions, o: DecayOptions): Float64Array {
   const table: ConfidenceTable = { ...DEFAULT_CONFIDENCE, ...o.confidence };
   let now = o.now ?? -Infinity;
-  if (o.now === undefined) for (let e = 0; e < x.timestamp.length; e++) if (x.timestamp[e]! > now) now = x.timestamp[e]!;
+  if (o.now === undefined)
+    for (let e = 0; e < x.timestamp.length; e++) if (x.timestamp[e]! > now) now = x.timestamp[e]!;
   const out = new Float64Array(o.nItems);
   const ln2 = Math.LN2 / o.halfLife;
   for (let e = 0; e < x.item.length; e++) {
@@ -134,6 +135,10 @@ export class PopularityModel implements Recommender {
     const a = decodeArtifact(bytes);
     if (a.kind !== 'popularity') throw new ArtifactFormatError(`expected kind popularity, got ${a.kind}`);
     const meta = a.meta as { nUsers: number };
-    return PopularityModel.fromScores(a.arrays.scores as Float64Array, meta.nUsers, a.arrays.categories as Int32Array | undefined);
+    return PopularityModel.fromScores(
+      a.arrays.scores as Float64Array,
+      meta.nUsers,
+      a.arrays.categories as Int32Array | undefined,
+    );
   }
 }

@@ -6,7 +6,13 @@ import { Rng } from './rng.ts';
  * popularity: user u picks item i with probability ∝ pop_i · exp(3·cos(θ_u, φ_i)) (sampled by
  * rejection), for tests and benchmarks.
  */
-export function syntheticInteractions(o: { nUsers: number; nItems: number; nnz: number; seed?: number; rank?: number }): Interactions {
+export function syntheticInteractions(o: {
+  nUsers: number;
+  nItems: number;
+  nnz: number;
+  seed?: number;
+  rank?: number;
+}): Interactions {
   const rng = new Rng(o.seed ?? 1);
   const r = o.rank ?? 8;
   const U = Float64Array.from({ length: o.nUsers * r }, () => rng.normal());
@@ -39,5 +45,11 @@ export function syntheticInteractions(o: { nUsers: number; nItems: number; nnz: 
     item[e] = i;
     ts[e] = 1_700_000_000 + rng.int(90 * 86400);
   }
-  return { user, item, type: new Uint8Array(o.nnz).fill(EventType.CLICK), value: new Float32Array(o.nnz).fill(1), timestamp: ts };
+  return {
+    user,
+    item,
+    type: new Uint8Array(o.nnz).fill(EventType.CLICK),
+    value: new Float32Array(o.nnz).fill(1),
+    timestamp: ts,
+  };
 }

@@ -225,7 +225,8 @@ export function topKScores(scores: ArrayLike<number>, k: number, exclude?: Exclu
 
 /** Reference: score everything, full sort (score desc, index asc), drop excluded, take k. O(n log n). */
 export function topKBySort(scores: ArrayLike<number>, k: number, exclude?: Exclusion): TopK {
-  const ex = exclude === undefined ? new Set<number>() : exclude instanceof Set ? exclude : new Set(Array.from(exclude));
+  const ex =
+    exclude === undefined ? new Set<number>() : exclude instanceof Set ? exclude : new Set(Array.from(exclude));
   const idx: number[] = [];
   for (let i = 0; i < scores.length; i++) if (!ex.has(i) && scores[i] === scores[i]) idx.push(i);
   idx.sort((a, b) => scores[b]! - scores[a]! || a - b);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AlsModel,
-  FoldIn,
-  referenceAlsFit,
-  referenceLoss,
-  referenceRowUpdate,
-  balancedBlocks,
-} from '../src/als.ts';
+import { AlsModel, FoldIn, referenceAlsFit, referenceLoss, referenceRowUpdate, balancedBlocks } from '../src/als.ts';
 import { csrFromTriplets } from '../src/csr.ts';
-import { ArtifactChecksumError, ArtifactFormatError, EmptyInputError, IndexOutOfRangeError, NonFiniteFactorsError, NotFittedError } from '../src/errors.ts';
+import {
+  ArtifactChecksumError,
+  ArtifactFormatError,
+  EmptyInputError,
+  IndexOutOfRangeError,
+  NonFiniteFactorsError,
+  NotFittedError,
+} from '../src/errors.ts';
 import { loadModel } from '../src/persist.ts';
 import { smallProblem } from './helpers.ts';
 
@@ -27,7 +27,9 @@ describe('ALS', () => {
     // … and 8 steps are within 0.5% (measured 0.0%).
     const m8 = new AlsModel({ ...opts, threads: 1, cgSteps: 8 });
     await m8.fit(userItems);
-    expect(referenceLoss(userItems, m8.userFactors, m8.itemFactors, 8, opts.alpha, opts.regularization)).toBeLessThan(refLoss * 1.005);
+    expect(referenceLoss(userItems, m8.userFactors, m8.itemFactors, 8, opts.alpha, opts.regularization)).toBeLessThan(
+      refLoss * 1.005,
+    );
     // The incremental loss reported during training equals the literal formula.
     expect(m.losses.at(-1)!).toBeCloseTo(cgLoss, 6);
     // Training loss decreases (monotone up to CG inexactness).
@@ -92,7 +94,11 @@ describe('ALS', () => {
     const r1 = m.recommend(3, userItems, 5, { recalculateUser: true });
     const s = userItems.indptr[3]!;
     const e = userItems.indptr[3 + 1]!;
-    const r2 = m.recommendVector(fold.user(userItems.indices.subarray(s, e), userItems.data.subarray(s, e)), 5, userItems.indices.subarray(s, e));
+    const r2 = m.recommendVector(
+      fold.user(userItems.indices.subarray(s, e), userItems.data.subarray(s, e)),
+      5,
+      userItems.indices.subarray(s, e),
+    );
     expect(Array.from(r1.items)).toEqual(Array.from(r2.items));
   });
 
@@ -142,7 +148,9 @@ describe('ALS', () => {
     const empty = csrFromTriplets(3, 3, [], [], []);
     await expect(new AlsModel({ threads: 1 }).fit(empty)).rejects.toThrow(EmptyInputError);
     const { userItems } = smallProblem();
-    await expect(new AlsModel({ ...opts, threads: 1, alpha: Infinity }).fit(userItems)).rejects.toThrow(NonFiniteFactorsError);
+    await expect(new AlsModel({ ...opts, threads: 1, alpha: Infinity }).fit(userItems)).rejects.toThrow(
+      NonFiniteFactorsError,
+    );
     expect(() => new AlsModel().recommend(0, userItems, 3)).toThrow(NotFittedError);
   });
 

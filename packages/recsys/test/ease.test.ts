@@ -44,7 +44,8 @@ describe('EASE', () => {
   it('SPD inverse times A is the identity', () => {
     const n = 7;
     const A = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) A[i * n + j] = 1 / (1 + Math.abs(i - j)) + (i === j ? n : 0);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) A[i * n + j] = 1 / (1 + Math.abs(i - j)) + (i === j ? n : 0);
     const inv = Float64Array.from(A);
     spdInverseInPlace(inv, n);
     for (let i = 0; i < n; i++)

@@ -135,7 +135,13 @@ describe('files', () => {
     expect(Array.from(tsv.interactions.user)).toEqual([2, 3]);
     const dir = mkdtempSync(join(tmpdir(), 'recsys-'));
     const path = join(dir, 'top.tsv');
-    writeTopKFile(path, [0], [{ items: Int32Array.from([1, 0]), scores: Float32Array.from([0.5, 0.25]) }], csv.users, csv.items);
+    writeTopKFile(
+      path,
+      [0],
+      [{ items: Int32Array.from([1, 0]), scores: Float32Array.from([0.5, 0.25]) }],
+      csv.users,
+      csv.items,
+    );
     expect(readFileSync(path, 'utf8')).toBe('user\titem\trank\tscore\n1\t20\t1\t0.500000\n1\t10\t2\t0.250000\n');
   });
 });
