@@ -159,6 +159,12 @@ export const recommendSchema = z.object({
   MODEL_POLL_INTERVAL_S: z.coerce.number().int().min(0).max(86_400).default(30),
   /** JSON file of merchandising rules (boosts, pins, blocks): see subgraphs/recommend/README.md. */
   RECOMMEND_RULES_FILE: z.string().min(1).optional(),
+  /**
+   * Catalogs of at least this many model items retrieve personal candidates with
+   * pgvector HNSW over the model's COLLABORATIVE embeddings (when they are written
+   * for the active model) instead of the exact in-memory scan; 0: always.
+   */
+  RECOMMEND_ANN_MIN_ITEMS: z.coerce.number().int().min(0).default(200_000),
 });
 
 export const securitySchema = z.object({

@@ -37,7 +37,7 @@ export function createRecommendSubgraph(
     options.rules ? parseRules(options.rules) : options.rulesFile ? readRulesFile(options.rulesFile) : NO_RULES,
   );
   const models = new ModelHolder({ prisma }, logger);
-  const engine = new Recommender(prisma, models, rules, logger, options.popularityTtlS);
+  const engine = new Recommender(prisma, models, rules, logger, options.popularityTtlS, options.annMinItems);
   const subgraph = createSubgraph<RecommendContext>({
     name: 'recommend',
     schemaFile: RECOMMEND_SCHEMA_FILE,

@@ -4,3 +4,4 @@ export { ServingModel } from './servingModel.ts';
 export { CompiledRules, parseRules, readRulesFile, NO_RULES, type RankingRules } from './rules.ts';
 export { DEFAULT_SERVING_OPTIONS, servingOptionsFromConfig, type ServingOptions } from './servingOptions.ts';
 export type { Recommendation, RecommendationSource } from './ranking.ts';
+export { AnnRetrieval, retrievalTotal, type RetrievalPath } from './annRetrieval.ts';

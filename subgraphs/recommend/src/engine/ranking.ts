@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@recgraph/db';
+import type { CandidateRetriever } from './annRetrieval.ts';
 import type { CategoryTree } from './categoryTree.ts';
 import { mmrRerank } from './diversity.ts';
 import type { PopularitySnapshot } from './popularity.ts';
@@ -48,6 +49,8 @@ export interface RankInput {
   boost?: ((p: ProductFacts) => number) | undefined;
   /** Extra filter (stated price range). */
   accept?: ((p: ProductFacts) => boolean) | undefined;
+  /** Where the model's candidates come from (HNSW or exact); absent: the exact in-memory top-k. */
+  retrieve?: CandidateRetriever | undefined;
 }
 
 interface Candidate {
@@ -101,7 +104,7 @@ function scaler(values: Iterable<number | undefined>): (v: number | undefined) =
 }
 
 /**
- * Candidates from the model (exact top-k) and popularity, blended as
+ * Candidates from the model (exact top-k, or HNSW for large catalogs) and popularity, blended as
  * alpha·CF + (1−alpha)·popularity (both min-max normalised over the
  * candidates), then filtered on current catalog facts, boosted, diversified,
  * pinned and explained. When filtering leaves too few, the pool grows and the
@@ -111,7 +114,11 @@ export async function rankCandidates(prisma: PrismaClient, o: RankInput): Promis
   const useModel = o.model !== null && o.query !== undefined && o.alpha > 0;
   let pool = Math.min(MAX_POOL, o.first * (o.diversity > 0 ? 4 : 2) + 10);
   for (;;) {
-    const cf = useModel ? o.model!.topK(o.query!, pool, o.exclude, o.categories) : [];
+    const cf = !useModel
+      ? []
+      : o.retrieve
+        ? await o.retrieve(o.model!, o.query!, pool, o.exclude, o.categories)
+        : o.model!.topK(o.query!, pool, o.exclude, o.categories);
     const candidates = new Map<string, Candidate>();
     for (const c of cf) candidates.set(c.id, { id: c.id, cf: c.score, pop: 0, tie: 0 });
     const primary = o.popularity[0];

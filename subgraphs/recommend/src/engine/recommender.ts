@@ -2,6 +2,7 @@ import type { PrismaClient } from '@recgraph/db';
 import { parseVectorLiteral, nearestProducts } from '@recgraph/db';
 import { notFound } from '@recgraph/subgraph-kit';
 import type { Logger } from '@recgraph/telemetry';
+import { AnnRetrieval } from './annRetrieval.ts';
 import { CategoryCache, type CategoryTree } from './categoryTree.ts';
 import type { ModelHolder } from './modelHolder.ts';
 import { PopularityCache, type PopularityWindow } from './popularity.ts';
@@ -62,15 +63,19 @@ const ONBOARDING_ALPHA = 0.7;
 export class Recommender {
   readonly popularity: PopularityCache;
   readonly categories: CategoryCache;
+  /** Personal candidate retrieval: exact in memory, or pgvector HNSW for catalogs of annMinItems and more. */
+  readonly retrieval: AnnRetrieval;
   constructor(
     private readonly prisma: PrismaClient,
     readonly models: ModelHolder,
     readonly rules: CompiledRules,
     logger: Logger,
     popularityTtlS: number,
+    annMinItems = Infinity,
   ) {
     this.popularity = new PopularityCache(prisma, logger, popularityTtlS * 1000);
     this.categories = new CategoryCache(prisma);
+    this.retrieval = new AnnRetrieval(prisma, logger, { minItems: annMinItems });
   }
 
   /** The tree with `categoryId` in it, or NOT_FOUND. */
@@ -124,6 +129,7 @@ export class Recommender {
       anchors: history.positives,
       popularReason: 'popular',
       applyPins: true,
+      retrieve: this.retrieval.retrieve,
     });
   }
 
@@ -160,6 +166,7 @@ export class Recommender {
       anchorsAreLikes: true,
       sourceOverride: 'PREFERENCE' as RecommendationSource,
       applyPins: false,
+      retrieve: this.retrieval.retrieve,
       boost: brands.size
         ? (p: ProductFacts) => (p.brand && brands.has(p.brand.toLowerCase()) ? PREFERRED_BRAND_BOOST : 1)
         : undefined,

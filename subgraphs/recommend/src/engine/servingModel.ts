@@ -124,6 +124,16 @@ export class ServingModel {
     return this.scorer.factors;
   }
 
+  /** product_embeddings.model of this version's COLLABORATIVE rows, as the trainer's embedding job writes it. */
+  get embeddingModel(): string {
+    return `${this.version.algorithm}:${this.version.id}`;
+  }
+
+  /** The user's factor vector when the model ranks by inner product with item factors (ALS); else undefined. */
+  vectorOf(q: UserQuery): Float32Array | undefined {
+    return q.kind === 'vector' && this.scorer instanceof AlsScorer ? q.q : undefined;
+  }
+
   /** When the training data ended: users active after it are folded in rather than served stale vectors. */
   get trainedUntil(): Date | null {
     return this.version.dataTo;

@@ -15,18 +15,27 @@ export interface ServingOptions {
   rules?: RankingRules | undefined;
   /** Seconds a popularity snapshot is served before it is recomputed in the background. */
   popularityTtlS: number;
+  /**
+   * Model catalogs of at least this many items retrieve personal candidates by
+   * pgvector HNSW (the model's COLLABORATIVE embeddings, when present); smaller
+   * ones, or when the embeddings are missing, use the exact in-memory top-k.
+   * 0: always HNSW when possible; Infinity: never.
+   */
+  annMinItems: number;
 }
 
 export const DEFAULT_SERVING_OPTIONS: ServingOptions = {
   modelPollIntervalS: 30,
   popularityTtlS: 60,
+  annMinItems: 200_000,
 };
 
-/** Serving settings from the typed configuration (MODEL_POLL_INTERVAL_S, RECOMMEND_RULES_FILE). */
+/** Serving settings from the typed configuration (MODEL_POLL_INTERVAL_S, RECOMMEND_RULES_FILE, RECOMMEND_ANN_MIN_ITEMS). */
 export function servingOptionsFromConfig(cfg: Config): ServingOptions {
   return {
     ...DEFAULT_SERVING_OPTIONS,
     modelPollIntervalS: cfg.MODEL_POLL_INTERVAL_S,
+    annMinItems: cfg.RECOMMEND_ANN_MIN_ITEMS,
     ...(cfg.RECOMMEND_RULES_FILE ? { rulesFile: cfg.RECOMMEND_RULES_FILE } : {}),
   };
 }
