@@ -124,6 +124,8 @@ async function measure(target: Target, load: Load, log: (m: string) => void): Pr
     const latest: number[] = [];
     const oldestPending: number[] = [];
     let updates = 0;
+    const byQuarter: number[][] = [[], [], [], []]; // latest-event latency by quarter of the producing run
+    let t0 = Infinity;
     const producing = new Set<string>(); // user:index of each event an update was attributed to
     let beforeAnyEvent = 0;
     let errors = 0;
@@ -150,6 +152,9 @@ async function measure(target: Target, load: Load, log: (m: string) => void): Pr
             if (!times.length) return void beforeAnyEvent++;
             updates++;
             latest.push(at - times[times.length - 1]!);
+            byQuarter[Math.min(3, Math.floor(((at - t0) / 1000 / load.seconds) * 4))]?.push(
+              at - times[times.length - 1]!,
+            );
             producing.add(`${userId}:${times.length - 1}`);
             const from = coveredUpTo.get(userId)!;
             oldestPending.push(at - times[Math.min(from, times.length - 1)]!);
@@ -170,7 +175,7 @@ async function measure(target: Target, load: Load, log: (m: string) => void): Pr
     const pick = (n: number) => Math.floor(n * Math.random() ** 2);
     const total = load.rate * load.seconds;
     let count = 0;
-    const t0 = performance.now();
+    t0 = performance.now();
     while (count < total) {
       const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * load.rate) + 1);
       if (due > count) {
@@ -205,6 +210,12 @@ async function measure(target: Target, load: Load, log: (m: string) => void): Pr
     const drainS = (performance.now() - t0) / 1000;
 
     latest.sort((a, b) => a - b);
+    for (const [i, q] of byQuarter.entries()) {
+      q.sort((a, b) => a - b);
+      log(
+        `${target.label}: quarter ${i + 1}: ${q.length} updates, p50 ${Math.round(pct(q, 50))} ms, p99 ${Math.round(pct(q, 99))} ms`,
+      );
+    }
     oldestPending.sort((a, b) => a - b);
     const usersUpdated = users.filter((u) => coveredUpTo.get(u)! > 0).length;
     log(
