@@ -7,6 +7,7 @@ import { benchmark as streamingIngest } from './benchmarks/streaming-ingest.ts';
 import { benchmark as recommendLatency } from './benchmarks/recommend-latency.ts';
 import { benchmark as gatewayOverhead } from './benchmarks/gateway-overhead.ts';
 import { benchmark as trainer } from './benchmarks/trainer.ts';
+import { benchmark as eventToSubscription } from './benchmarks/event-to-subscription.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
 export const benchmarks: Benchmark[] = [
