@@ -19,8 +19,4 @@ export { DEFAULT_CO_VISITATION, type CoVisitationOptions } from './updater/co-vi
 export type { RejectionCode } from './updater/validate-batch.ts';
 export { registryModelLoader } from './updater/active-model.ts';
 export { rebuildOnlineFeatures, type RebuildOptions, type RebuildReport } from './features/rebuild.ts';
-export {
-  createPeriodicTrainer,
-  type PeriodicTrainer,
-  type PeriodicTrainerOptions,
-} from './trainer/trainer.ts';
+export { createPeriodicTrainer, type PeriodicTrainer, type PeriodicTrainerOptions } from './trainer/trainer.ts';

@@ -14,7 +14,9 @@ try {
     onProgress: (done, total) => progress.update('replaying interactions', done, total),
   });
   progress.stop();
-  console.log(`replayed ${r.interactions} interactions in ${r.seconds.toFixed(1)} s: ${r.products} products ranked, ${r.pairs} co-visitation pairs`);
+  console.log(
+    `replayed ${r.interactions} interactions in ${r.seconds.toFixed(1)} s: ${r.products} products ranked, ${r.pairs} co-visitation pairs`,
+  );
 } finally {
   await db.close();
 }

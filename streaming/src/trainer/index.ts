@@ -15,7 +15,9 @@ const log = createLogger('trainer', { level: config.LOG_LEVEL });
 // database or an in-process bus would be private to this one. `npm start` runs
 // every role in one process on embedded infrastructure instead.
 if (!config.DATABASE_URL || !config.KAFKA_BROKERS) {
-  log.fatal('this worker runs on its own only with DATABASE_URL and KAFKA_BROKERS set; use `npm start` for the all-in-one embedded mode');
+  log.fatal(
+    'this worker runs on its own only with DATABASE_URL and KAFKA_BROKERS set; use `npm start` for the all-in-one embedded mode',
+  );
   process.exit(78);
 }
 const db = await openDatabase({
