@@ -28,11 +28,21 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-/** In-memory embedded Postgres, the fixture store, every subgraph and the gateway on free ports. */
-export async function startTestStack(
-  options: Pick<StackOptions, 'mode' | 'bus' | 'protection'> = {},
-): Promise<TestStack> {
-  const db = await openDatabase();
+export interface TestStackOptions extends Pick<StackOptions, 'mode' | 'bus' | 'protection'> {
+  /**
+   * A real Postgres database (e.g. createTestDatabase(TEST_DATABASE_URL)) to migrate and
+   * seed instead of the in-memory embedded one. It should be fresh: the fixture is inserted as is.
+   */
+  databaseUrl?: string;
+}
+
+/**
+ * In-memory embedded Postgres (or the real database in options.databaseUrl), the fixture
+ * store, every subgraph and the gateway on free ports.
+ */
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const { databaseUrl, ...stackOptions } = options;
+  const db = await openDatabase(databaseUrl ? { url: databaseUrl, poolSize: 4 } : {});
   const imagesDir = mkdtempSync(join(tmpdir(), 'recgraph-images-'));
   try {
     const fixture = await seedFixture(db.prisma);
@@ -42,7 +52,7 @@ export async function startTestStack(
       secret: TEST_SECRET,
       logLevel: 'silent',
       imagesDir,
-      ...options,
+      ...stackOptions,
     });
     return {
       db,

@@ -184,7 +184,7 @@ export class KafkaEventBus implements EventBus {
     });
     const stopping = new AbortController();
     const joined = this.waitForJoin(consumer);
-    await this.brokerCall(`subscribe group "${o.groupId}"`, async () => {
+    const start = async () => {
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: o.fromBeginning });
       await consumer.run({
@@ -192,6 +192,32 @@ export class KafkaEventBus implements EventBus {
         eachBatchAutoResolve: false,
         eachBatch: (payload) => this.deliver(consumer, payload, o, stopping.signal),
       });
+    };
+    await this.brokerCall(`subscribe group "${o.groupId}"`, start);
+    // kafkajs restarts a crashed consumer only for errors it deems retriable; a broker
+    // restart can also end in non-retriable ones ("Failed to find group coordinator"),
+    // after which the consumer would stay stopped for good. Restart those ourselves
+    // (uncommitted batches are redelivered) until the subscription is stopped.
+    let restarts = 0;
+    const restart = (): void => {
+      if (stopping.signal.aborted) return;
+      const delayMs = Math.min(30_000, 500 * 2 ** Math.min(restarts++, 6));
+      const timer = setTimeout(() => {
+        if (stopping.signal.aborted) return;
+        start().then(
+          () => (restarts = 0),
+          (err: unknown) => {
+            this.log.warn({ err, groupId: o.groupId }, 'restarting the consumer failed; will retry');
+            restart();
+          },
+        );
+      }, delayMs);
+      timer.unref();
+    };
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart || stopping.signal.aborted) return;
+      this.log.warn({ err: event.payload.error, groupId: o.groupId }, 'consumer crashed; restarting it');
+      restart();
     });
 
     let stopped: Promise<void> | undefined;

@@ -68,6 +68,12 @@ export async function rebuildOnlineFeatures(db: Database, o: RebuildOptions = {}
       if (first) await client.query('TRUNCATE product_popularity, co_visitation');
       await updatePopularity(client, events, halfLifeSeconds);
       await updateCoVisitation(client, events, o.coVisitation ?? DEFAULT_CO_VISITATION);
+      // Folded now: the updater must not fold them again when they arrive on the bus later.
+      if (rows.length)
+        await client.query(
+          'UPDATE interactions SET folded_at = now() WHERE id = ANY($1::bigint[]) AND folded_at IS NULL',
+          [rows.map((r) => r.id)],
+        );
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -7,7 +7,10 @@ export interface NewInteraction extends AcceptedEvent {
 }
 
 export interface RecordResult {
-  /** Only the events not stored before: everything derived from events is driven by these. */
+  /**
+   * Only the events not folded before (stored now, or stored by the catalog before it
+   * published them): everything derived from events is driven by these.
+   */
   inserted: NewInteraction[];
   /** Valid events already stored by an earlier delivery. */
   duplicates: AcceptedEvent[];
@@ -24,7 +27,9 @@ async function existingIds(client: pg.PoolClient, table: 'users' | 'products', i
 
 /**
  * Stores the batch's interactions on `client` (inside the caller's transaction) in one
- * multi-row statement; ON CONFLICT (event_id) DO NOTHING + RETURNING tells new from replayed.
+ * multi-row statement and marks them folded. A row may already exist without being folded:
+ * the catalog stores a tracked event before publishing it. So "new" means "folded_at set
+ * by this statement" (inserted, or updated from null), and RETURNING tells it from replayed.
  * References are checked first, so one unknown product cannot fail the whole batch on its
  * foreign key.
  */
@@ -44,7 +49,15 @@ export async function recordInteractions(
   );
   const unknown: Rejection[] = [];
   const known: AcceptedEvent[] = [];
+  // A repeated event_id would make ON CONFLICT DO UPDATE touch one row twice (an error).
+  const firstOf = new Set<string>();
+  const repeated: AcceptedEvent[] = [];
   for (const e of events) {
+    if (firstOf.has(e.event.eventId)) {
+      repeated.push(e);
+      continue;
+    }
+    firstOf.add(e.event.eventId);
     if (!users.has(e.event.userId))
       unknown.push({
         message: e.message,
@@ -63,9 +76,9 @@ export async function recordInteractions(
   }
   if (known.length === 0) return { inserted: [], duplicates: [], unknown };
   const { rows } = await client.query<{ id: string; event_id: string }>(
-    `INSERT INTO interactions (event_id, user_id, product_id, type, value, occurred_at, source)
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::"InteractionType"[], $5::float8[], $6::timestamptz[], $7::text[])
-     ON CONFLICT (event_id) DO NOTHING
+    `INSERT INTO interactions AS i (event_id, user_id, product_id, type, value, occurred_at, source, folded_at)
+     SELECT *, now() FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::"InteractionType"[], $5::float8[], $6::timestamptz[], $7::text[])
+     ON CONFLICT (event_id) DO UPDATE SET folded_at = now() WHERE i.folded_at IS NULL
      RETURNING id, event_id`,
     [
       known.map((e) => e.event.eventId),
@@ -79,7 +92,7 @@ export async function recordInteractions(
   );
   const newIds = new Map(rows.map((r) => [r.event_id, String(r.id)]));
   const inserted: NewInteraction[] = [];
-  const duplicates: AcceptedEvent[] = [];
+  const duplicates: AcceptedEvent[] = [...repeated];
   for (const e of known) {
     const id = newIds.get(e.event.eventId);
     if (id) inserted.push({ ...e, id });
