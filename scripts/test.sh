@@ -17,5 +17,5 @@ bash scripts/infra/up.sh
 set -a; . .infra/env; set +a
 
 echo "== typecheck"; npx turbo run typecheck --output-logs=errors-only
-echo "== lint"; npx eslint . --max-warnings=0
+echo "== lint"; npx eslint . --max-warnings=0 && npx prettier --check . --log-level warn
 echo "== tests"; npx vitest run "$@"
