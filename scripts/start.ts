@@ -18,7 +18,8 @@ import {
   createOnlineFeatureUpdater,
   createPeriodicTrainer,
   rebuildOnlineFeatures,
-  registryModelLoader,
+  trainerOptionsFromConfig,
+  updaterOptionsFromConfig,
   type OnlineFeatureUpdater,
   type PeriodicTrainer,
 } from '@recgraph/streaming';
@@ -52,36 +53,11 @@ async function seedDemoIfEmpty(db: Database, cfg: Config, imagesDir: string, log
 }
 
 /** The streaming roles, in this process. */
-function startStreaming(db: Database, bus: EventBus, cfg: Config, imagesDir: string, log: Logger) {
-  const updater = createOnlineFeatureUpdater({
-    bus,
-    db,
-    groupId: cfg.UPDATER_GROUP_ID,
-    batchSize: cfg.UPDATER_BATCH_SIZE,
-    popularityHalfLifeHours: cfg.POPULARITY_HALF_LIFE_HOURS,
-    k: cfg.RECOMMENDATIONS_K,
-    loadActiveModel: registryModelLoader(db),
-    log: log.child({ role: 'updater' }),
-  });
-  const trainer = createPeriodicTrainer({
-    db,
-    bus,
-    training: {
-      algorithm: cfg.TRAINER_ALGORITHM,
-      modelDir: cfg.MODEL_DIR ?? join(resolve(cfg.RECGRAPH_DATA_DIR), 'models'),
-      margin: cfg.PROMOTION_MARGIN,
-      ...(cfg.MLFLOW_TRACKING_URI
-        ? { mlflow: { trackingUri: cfg.MLFLOW_TRACKING_URI, experimentName: cfg.MLFLOW_EXPERIMENT_NAME } }
-        : {}),
-    },
-    ...(cfg.TRAINER_CRON ? { cron: cfg.TRAINER_CRON, timezone: cfg.TRAINER_TIMEZONE } : {}),
-    ...(cfg.TRAINER_INTERVAL_MINUTES ? { intervalMs: cfg.TRAINER_INTERVAL_MINUTES * 60_000 } : {}),
-    ...(cfg.TRAINER_AFTER_EVENTS ? { afterEvents: cfg.TRAINER_AFTER_EVENTS } : {}),
-    checkIntervalMs: cfg.TRAINER_CHECK_SECONDS * 1000,
-    embeddings: cfg.TRAINER_EMBEDDINGS ? { imagesDir, provider: cfg.EMBEDDINGS_PROVIDER } : false,
-    log: log.child({ role: 'trainer' }),
-  });
-  return { updater, trainer };
+function startStreaming(db: Database, bus: EventBus, cfg: Config, log: Logger) {
+  return {
+    updater: createOnlineFeatureUpdater(updaterOptionsFromConfig(cfg, db, bus, log.child({ role: 'updater' }))),
+    trainer: createPeriodicTrainer(trainerOptionsFromConfig(cfg, db, bus, log.child({ role: 'trainer' }))),
+  };
 }
 
 /** First start: popularity/co-visitation from the seeded history, and a first model. */
@@ -167,7 +143,7 @@ async function main(): Promise<void> {
   try {
     const seeded = cfg.SEED_DEMO ? await seedDemoIfEmpty(db, cfg, imagesDir, log) : false;
     await bus.ensureTopics(STREAMING_TOPICS);
-    streaming = startStreaming(db, bus, cfg, imagesDir, log);
+    streaming = startStreaming(db, bus, cfg, log);
     await prepareFirstRun(db, streaming.trainer, seeded, log);
     await streaming.updater.start();
     await streaming.trainer.start();

@@ -20,3 +20,4 @@ export type { RejectionCode } from './updater/validate-batch.ts';
 export { registryModelLoader } from './updater/active-model.ts';
 export { rebuildOnlineFeatures, type RebuildOptions, type RebuildReport } from './features/rebuild.ts';
 export { createPeriodicTrainer, type PeriodicTrainer, type PeriodicTrainerOptions } from './trainer/trainer.ts';
+export { updaterOptionsFromConfig, trainerOptionsFromConfig } from './from-config.ts';

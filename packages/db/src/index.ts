@@ -4,3 +4,4 @@ export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR } from './migra
 export * from './vectors.ts';
 export { Prisma, PrismaClient } from './generated/prisma/client.ts';
 export * from './generated/prisma/enums.ts';
+export { withTransaction } from './transaction.ts';

@@ -1,4 +1,4 @@
-import type { Database } from '@recgraph/db';
+import { withTransaction, type Database } from '@recgraph/db';
 import type { InteractionType } from '@recgraph/events';
 import { updateCoVisitation, DEFAULT_CO_VISITATION, type CoVisitationOptions } from '../updater/co-visitation.ts';
 import type { FeatureEvent } from '../updater/feature-event.ts';
@@ -62,10 +62,9 @@ export async function rebuildOnlineFeatures(db: Database, o: RebuildOptions = {}
         occurredAt: r.occurred_at.toISOString(),
       },
     }));
-    const client = await db.pool.connect();
-    try {
-      await client.query('BEGIN');
-      if (first) await client.query('TRUNCATE product_popularity, co_visitation');
+    const isFirst = first;
+    await withTransaction(db.pool, async (client) => {
+      if (isFirst) await client.query('TRUNCATE product_popularity, co_visitation');
       await updatePopularity(client, events, halfLifeSeconds);
       await updateCoVisitation(client, events, o.coVisitation ?? DEFAULT_CO_VISITATION);
       // Folded now: the updater must not fold them again when they arrive on the bus later.
@@ -74,13 +73,7 @@ export async function rebuildOnlineFeatures(db: Database, o: RebuildOptions = {}
           'UPDATE interactions SET folded_at = now() WHERE id = ANY($1::bigint[]) AND folded_at IS NULL',
           [rows.map((r) => r.id)],
         );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     first = false;
     if (rows.length === 0) break;
     done += rows.length;

@@ -1,11 +1,11 @@
 // Standalone entry: `tsx streaming/src/trainer/index.ts`. Any number of instances may
 // run: the training lock (a Postgres advisory lock) lets one train at a time.
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { config as loadedConfig } from '@recgraph/config';
 import { openDatabase } from '@recgraph/db';
 import { eventBusFromConfig } from '@recgraph/events';
 import { createLogger } from '@recgraph/telemetry';
+import { trainerOptionsFromConfig } from '../from-config.ts';
 import { createTrainerHttpServer } from './http.ts';
 import { createPeriodicTrainer } from './trainer.ts';
 
@@ -26,26 +26,7 @@ const db = await openDatabase({
   log: (m) => log.info(m),
 });
 const bus = eventBusFromConfig(config, log);
-const trainer = createPeriodicTrainer({
-  db,
-  bus,
-  training: {
-    algorithm: config.TRAINER_ALGORITHM,
-    modelDir: config.MODEL_DIR ?? join(config.RECGRAPH_DATA_DIR, 'models'),
-    margin: config.PROMOTION_MARGIN,
-    ...(config.MLFLOW_TRACKING_URI
-      ? { mlflow: { trackingUri: config.MLFLOW_TRACKING_URI, experimentName: config.MLFLOW_EXPERIMENT_NAME } }
-      : {}),
-  },
-  ...(config.TRAINER_CRON ? { cron: config.TRAINER_CRON, timezone: config.TRAINER_TIMEZONE } : {}),
-  ...(config.TRAINER_INTERVAL_MINUTES ? { intervalMs: config.TRAINER_INTERVAL_MINUTES * 60_000 } : {}),
-  ...(config.TRAINER_AFTER_EVENTS ? { afterEvents: config.TRAINER_AFTER_EVENTS } : {}),
-  checkIntervalMs: config.TRAINER_CHECK_SECONDS * 1000,
-  embeddings: config.TRAINER_EMBEDDINGS
-    ? { imagesDir: join(config.RECGRAPH_DATA_DIR, 'images'), provider: config.EMBEDDINGS_PROVIDER }
-    : false,
-  log,
-});
+const trainer = createPeriodicTrainer(trainerOptionsFromConfig(config, db, bus, log));
 const server = createTrainerHttpServer(trainer);
 server.listen(config.TRAINER_PORT, config.HOST);
 await once(server, 'listening');

@@ -5,7 +5,7 @@ import { config as loadedConfig } from '@recgraph/config';
 import { openDatabase } from '@recgraph/db';
 import { eventBusFromConfig } from '@recgraph/events';
 import { createLogger } from '@recgraph/telemetry';
-import { registryModelLoader } from './active-model.ts';
+import { updaterOptionsFromConfig } from '../from-config.ts';
 import { createUpdaterHttpServer } from './http.ts';
 import { createOnlineFeatureUpdater } from './updater.ts';
 
@@ -26,16 +26,7 @@ const db = await openDatabase({
   log: (m) => log.info(m),
 });
 const bus = eventBusFromConfig(config, log);
-const updater = createOnlineFeatureUpdater({
-  bus,
-  db,
-  groupId: config.UPDATER_GROUP_ID,
-  batchSize: config.UPDATER_BATCH_SIZE,
-  popularityHalfLifeHours: config.POPULARITY_HALF_LIFE_HOURS,
-  k: config.RECOMMENDATIONS_K,
-  loadActiveModel: registryModelLoader(db),
-  log,
-});
+const updater = createOnlineFeatureUpdater(updaterOptionsFromConfig(config, db, bus, log));
 const server = createUpdaterHttpServer(updater);
 server.listen(config.UPDATER_PORT, config.HOST);
 await once(server, 'listening');

@@ -25,7 +25,7 @@ import {
   type RecommendationList,
 } from './recommendation-refresher.ts';
 import { publishedLists, recentHistories, savePublishedLists, unavailableProducts } from './recommendation-state.ts';
-import { withTransaction } from './transaction.ts';
+import { withTransaction } from '@recgraph/db';
 import { validateBatch, type Rejection } from './validate-batch.ts';
 
 export interface OnlineFeatureUpdaterOptions {

@@ -1,0 +1,56 @@
+import { join, resolve } from 'node:path';
+import type { Config } from '@recgraph/config';
+import type { Database } from '@recgraph/db';
+import type { EventBus, EventBusLogger } from '@recgraph/events';
+import type { PeriodicTrainerOptions } from './trainer/trainer.ts';
+import type { OnlineFeatureUpdaterOptions } from './updater/updater.ts';
+import { registryModelLoader } from './updater/active-model.ts';
+
+/** The online updater as configured (UPDATER_*, POPULARITY_HALF_LIFE_HOURS, RECOMMENDATIONS_K). */
+export function updaterOptionsFromConfig(
+  cfg: Config,
+  db: Database,
+  bus: EventBus,
+  log?: EventBusLogger,
+): OnlineFeatureUpdaterOptions {
+  return {
+    bus,
+    db,
+    groupId: cfg.UPDATER_GROUP_ID,
+    batchSize: cfg.UPDATER_BATCH_SIZE,
+    popularityHalfLifeHours: cfg.POPULARITY_HALF_LIFE_HOURS,
+    k: cfg.RECOMMENDATIONS_K,
+    loadActiveModel: registryModelLoader(db),
+    ...(log ? { log } : {}),
+  };
+}
+
+/** The periodic trainer as configured (TRAINER_*, MODEL_DIR, PROMOTION_MARGIN, MLFLOW_*, EMBEDDINGS_PROVIDER). */
+export function trainerOptionsFromConfig(
+  cfg: Config,
+  db: Database,
+  bus: EventBus,
+  log?: EventBusLogger,
+): PeriodicTrainerOptions {
+  const dataDir = resolve(cfg.RECGRAPH_DATA_DIR);
+  return {
+    db,
+    bus,
+    training: {
+      algorithm: cfg.TRAINER_ALGORITHM,
+      modelDir: cfg.MODEL_DIR ?? join(dataDir, 'models'),
+      margin: cfg.PROMOTION_MARGIN,
+      ...(cfg.MLFLOW_TRACKING_URI
+        ? { mlflow: { trackingUri: cfg.MLFLOW_TRACKING_URI, experimentName: cfg.MLFLOW_EXPERIMENT_NAME } }
+        : {}),
+    },
+    ...(cfg.TRAINER_CRON ? { cron: cfg.TRAINER_CRON, timezone: cfg.TRAINER_TIMEZONE } : {}),
+    ...(cfg.TRAINER_INTERVAL_MINUTES ? { intervalMs: cfg.TRAINER_INTERVAL_MINUTES * 60_000 } : {}),
+    ...(cfg.TRAINER_AFTER_EVENTS ? { afterEvents: cfg.TRAINER_AFTER_EVENTS } : {}),
+    checkIntervalMs: cfg.TRAINER_CHECK_SECONDS * 1000,
+    embeddings: cfg.TRAINER_EMBEDDINGS
+      ? { imagesDir: join(dataDir, 'images'), provider: cfg.EMBEDDINGS_PROVIDER }
+      : false,
+    ...(log ? { log } : {}),
+  };
+}
