@@ -185,9 +185,12 @@ describe('batch embedding job (embedded PGlite)', () => {
         [probe.id, kind],
       );
       const query = Float32Array.from(v[0]!.e.slice(1, -1).split(','), Number);
-      const near = await nearestProducts(db.prisma, query, { kind, k: 5, activeOnly: false });
-      expect(near[0]!.productId).toBe(probe.id);
+      const near = await nearestProducts(db.prisma, query, { kind, k: 10, activeOnly: false });
+      // First, or tied first: generated products that look alike can render
+      // byte-identical images, and so share an identical vector.
       expect(near[0]!.score).toBeCloseTo(1, 4);
+      const tiedFirst = near.filter((n) => n.score > near[0]!.score - 1e-6).map((n) => n.productId);
+      expect(tiedFirst).toContain(probe.id);
     }
     // A free-text query encoded with the same encoder finds a product with those title words.
     const enc = await loadEncoder(spec('TEXT'));
