@@ -128,6 +128,10 @@ describe('HNSW candidate retrieval (RECOMMEND_ANN_MIN_ITEMS=0)', () => {
     for (const u of users) viaHnsw.set(u, await personal(u));
     expect(retrievalTotal.hnsw - before.hnsw).toBeGreaterThanOrEqual(users.length);
     expect(retrievalTotal.exact - before.exact).toBe(0);
+    // The same counts on the recommend subgraph's /metrics.
+    const scraped = await (await fetch(new URL('/metrics', stack.subgraphs.recommend.url))).text();
+    const hnsw = /^recgraph_recommend_retrieval_total\{path="hnsw"\} (\d+)$/m.exec(scraped);
+    expect(Number(hnsw?.[1])).toBe(retrievalTotal.hnsw);
 
     const overlaps: number[] = [];
     for (const u of users) {

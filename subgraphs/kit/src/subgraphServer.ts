@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type GraphQLSchema } from 'graphql';
 import type { Identity } from '@recgraph/auth';
-import { createServiceMetrics, type Logger } from '@recgraph/telemetry';
+import { createServiceMetrics, type Logger, type ServiceMetrics } from '@recgraph/telemetry';
 import { createErrorFormatter, ErrorCode } from './errors.ts';
 import { checkGatewaySecret } from './gatewaySecret.ts';
 import { forwardedIdentity } from './identity.ts';
@@ -23,6 +23,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   createContext: (identity: Identity) => TContext;
   ready: () => Promise<ReadyReport>;
   logger: Logger;
+  /** Adds the subgraph's own series to its /metrics registry (beside the shared GraphQL ones). */
+  registerMetrics?: (registry: ServiceMetrics['registry']) => void;
 }
 
 export interface Subgraph {
@@ -54,6 +56,7 @@ export function createSubgraph<TContext extends BaseContext>(def: SubgraphDefini
     schema,
     async start({ port, host, maxBodyBytes }) {
       const metrics = createServiceMetrics(def.name);
+      def.registerMetrics?.(metrics.registry);
       const apollo = new ApolloServer<TContext>({
         schema,
         includeStacktraceInErrorResponses: false,

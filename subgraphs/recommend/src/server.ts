@@ -1,3 +1,4 @@
+import client from 'prom-client';
 import { config } from '@recgraph/config';
 import { createSubgraph, readyWhen, type Subgraph, type SubgraphDeps } from '@recgraph/subgraph-kit';
 import {
@@ -8,6 +9,7 @@ import {
   parseRules,
   readRulesFile,
   Recommender,
+  retrievalTotal,
   servingOptionsFromConfig,
   type ServingOptions,
 } from './engine/index.ts';
@@ -40,6 +42,7 @@ export function createRecommendSubgraph(
   const engine = new Recommender(prisma, models, rules, logger, options.popularityTtlS, options.annMinItems);
   const subgraph = createSubgraph<RecommendContext>({
     name: 'recommend',
+    registerMetrics: registerRetrievalMetric,
     schemaFile: RECOMMEND_SCHEMA_FILE,
     resolvers,
     secret,
@@ -84,4 +87,19 @@ export function createRecommendSubgraph(
       };
     },
   };
+}
+
+/** recgraph_recommend_retrieval_total{path}: which retrieval path served personal candidates. */
+function registerRetrievalMetric(registry: client.Registry): void {
+  new client.Counter({
+    name: 'recgraph_recommend_retrieval_total',
+    help: 'Personal candidate retrievals by path: exact (in-memory top-k) or hnsw (pgvector).',
+    labelNames: ['path'] as const,
+    registers: [registry],
+    // The engine counts in process (retrievalTotal); the series mirrors it at scrape time.
+    collect() {
+      this.reset();
+      for (const path of ['exact', 'hnsw'] as const) this.inc({ path }, retrievalTotal[path]);
+    },
+  });
 }
