@@ -4,7 +4,7 @@ export {
   type OnlineFeatureUpdater,
   type OnlineFeatureUpdaterOptions,
 } from './updater/updater.ts';
-export { createUpdaterHttpServer } from './updater/http.ts';
+export { createWorkerHttpServer, type ObservableWorker } from './worker-http.ts';
 export { createUpdaterMetrics, type UpdaterMetrics } from './updater/metrics.ts';
 export {
   RecommendationRefresher,

@@ -17,7 +17,7 @@ import {
 import { getActiveModelVersion, withTrainingLock } from '@recgraph/training';
 import { createPeriodicTrainer, type PeriodicTrainer, type PeriodicTrainerOptions } from '../src/trainer/trainer.ts';
 import { createTrainerMetrics } from '../src/trainer/metrics.ts';
-import { createTrainerHttpServer } from '../src/trainer/http.ts';
+import { createWorkerHttpServer } from '../src/worker-http.ts';
 import { inProcess, realServers, type Backend } from './backends.ts';
 
 const counter = async (t: PeriodicTrainer, outcome: string) =>
@@ -145,7 +145,7 @@ function trainerSuite(backend: Backend) {
     });
 
     it('serves /metrics and health', async () => {
-      const server = createTrainerHttpServer(trainer);
+      const server = createWorkerHttpServer(trainer);
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

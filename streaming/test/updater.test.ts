@@ -16,7 +16,7 @@ import {
 } from '@recgraph/events';
 import {
   createOnlineFeatureUpdater,
-  createUpdaterHttpServer,
+  createWorkerHttpServer,
   createUpdaterMetrics,
   type OnlineFeatureUpdater,
 } from '../src/index.ts';
@@ -191,7 +191,7 @@ function updaterSuite(backend: Backend) {
     });
 
     it('serves health and Prometheus metrics', async () => {
-      const server = createUpdaterHttpServer(updater).listen(0, '127.0.0.1');
+      const server = createWorkerHttpServer(updater).listen(0, '127.0.0.1');
       await once(server, 'listening');
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       try {

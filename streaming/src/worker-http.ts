@@ -1,8 +1,17 @@
 import { createServer, type Server } from 'node:http';
-import type { PeriodicTrainer } from './trainer.ts';
+import type { ServiceMetrics } from '@recgraph/telemetry';
 
-/** /health/live (process up), /health/ready (schedule armed), /metrics (Prometheus). */
-export function createTrainerHttpServer(trainer: PeriodicTrainer): Server {
+/** What the HTTP surface needs from a streaming worker (updater, trainer). */
+export interface ObservableWorker {
+  readiness(): boolean;
+  readonly metrics: { readonly service: ServiceMetrics };
+}
+
+/**
+ * /health/live (process up), /health/ready (the worker's own readiness:
+ * consuming, or schedule armed), /metrics (Prometheus).
+ */
+export function createWorkerHttpServer(worker: ObservableWorker): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -10,12 +19,12 @@ export function createTrainerHttpServer(trainer: PeriodicTrainer): Server {
     } else if (path === '/health/live') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     } else if (path === '/health/ready') {
-      const ready = trainer.readiness();
+      const ready = worker.readiness();
       res
         .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })
         .end(JSON.stringify({ status: ready ? 'ready' : 'not_ready' }));
     } else if (path === '/metrics') {
-      trainer.metrics.service.handle(req, res).catch(() => res.writeHead(500).end());
+      worker.metrics.service.handle(req, res).catch(() => res.writeHead(500).end());
     } else {
       res.writeHead(404).end();
     }
