@@ -13,7 +13,7 @@ started=$SECONDS
 
 # Postgres first: its install is quick, while the broker's first start waits on the JVM.
 if ((WANT_PG)); then pg_up; fi
-if ((WANT_KAFKA)); then kafka_up; fi
+if ((WANT_KAFKA)); then kafka_up; kafka_client_install; fi
 write_env_file
 
 say "up in $((SECONDS - started))s; use it with: set -a; source .infra/env; set +a"
