@@ -1,10 +1,11 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
-import type { TokenVerifier } from '@recgraph/auth';
+import { signForwardedIdentity, type TokenVerifier } from '@recgraph/auth';
 import type { EventBus } from '@recgraph/events';
 import { createServiceMetrics, type Logger } from '@recgraph/telemetry';
 import { gatewayContext, type GatewayContext } from './context.ts';
 import { createErrorFormatter, readyWhen, serveGraphQL, type RunningServer } from '@recgraph/subgraph-kit';
+import { withSubscriptionsInApiSchema } from './apiGateway.ts';
 import { readSupergraphFile } from './composeSupergraph.ts';
 import { createCorsHandler } from './protection/cors.ts';
 import { DEFAULT_PROTECTION, type ProtectionOptions } from './protection/options.ts';
@@ -91,7 +92,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     logger,
   });
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    // The API schema clients validate against and introspect includes the Subscription type.
+    gateway: withSubscriptionsInApiSchema(gateway),
     includeStacktraceInErrorResponses: false,
     introspection: !protection.production,
     // Batched operations would multiply every per-request limit below.
@@ -133,13 +135,19 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     try {
       subscriptions = await attachSubscriptions({
         server: running.server,
-        graphqlUrl: running.url,
+        // In-process, as the subscriber: the context an HTTP request of theirs would get,
+        // without charging the HTTP rate limit.
+        execute: async (request, identity) => {
+          const forwardedIdentity = await signForwardedIdentity(identity, secret);
+          const response = await apollo.executeOperation(request, { contextValue: { identity, forwardedIdentity } });
+          if (response.body.kind !== 'single') throw new Error('expected a single result');
+          return response.body.singleResult;
+        },
         bus: options.bus,
         verifyToken: options.verifyToken,
         apiSchema: () => gateway.schema,
         logger,
         maxTokens: protection.maxTokens,
-        maxAliases: protection.maxAliases,
         validationRules: limits.validationRules,
         production: protection.production,
         ...(options.subscriptionLimits ? { limits: options.subscriptionLimits } : {}),

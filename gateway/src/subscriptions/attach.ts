@@ -4,16 +4,22 @@ import type { ExecutionArgs, GraphQLError, GraphQLSchema, ValidationRule } from 
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { AuthError, type TokenVerifier } from '@recgraph/auth';
+import { AuthError, type Identity, type TokenVerifier } from '@recgraph/auth';
 import type { EventBus, Subscription } from '@recgraph/events';
 import { createErrorFormatter, ErrorCode, GRAPHQL_PATH } from '@recgraph/subgraph-kit';
 import type { Logger } from '@recgraph/telemetry';
 import { startBusFanout } from './busFanout.ts';
 import { authenticateConnection, CloseCodes, ConnectionCounter, type ConnectionState } from './connection.ts';
 import { subscriptionLimits, type SubscriptionLimits } from './limits.ts';
-import { prepareSubscription } from './operation.ts';
-import { gatewayFetch, type GatewayFetch } from './productLookup.ts';
-import { fieldResolver, subscribeFieldResolver, type SubscriptionContext } from './resolvers.ts';
+import { executionIdentity, prepareSubscription } from './operation.ts';
+import type { RecommendationsQuery } from './recommendationsQuery.ts';
+import {
+  fieldResolver,
+  queryFailure,
+  subscribeFieldResolver,
+  type ExecutedQuery,
+  type SubscriptionContext,
+} from './resolvers.ts';
 import { SubscriptionRouter } from './router.ts';
 import { subscriptionSchema } from './schema.ts';
 import { gql } from './graphqlRuntime.ts';
@@ -21,8 +27,12 @@ import { gql } from './graphqlRuntime.ts';
 export interface SubscriptionOptions {
   /** The gateway's HTTP server: WebSocket upgrades on /graphql are taken over here. */
   server: Server;
-  /** The gateway's own /graphql, where product fields are fetched as the subscriber. */
-  graphqlUrl: string;
+  /**
+   * Runs a query through the gateway's own executor in-process, as `identity`
+   * (ApolloServer#executeOperation with that identity as the context): the
+   * gateway's validation and query limits apply, the HTTP rate limit does not.
+   */
+  execute: GatewayExecute;
   bus: EventBus;
   /** The same verifier as HTTP requests. */
   verifyToken: TokenVerifier;
@@ -32,15 +42,17 @@ export interface SubscriptionOptions {
   limits?: Partial<SubscriptionLimits>;
   /** The gateway's query limits, applied to subscription documents as to queries. */
   maxTokens: number;
-  maxAliases: number;
   validationRules?: readonly ValidationRule[];
   /** Hides internal error detail in close reasons. */
   production?: boolean;
   /** Consumer group of this instance; a fresh unique one by default. */
   groupId?: string;
-  /** How product lookups reach the gateway (default: HTTP POST to graphqlUrl). */
-  fetchGateway?: GatewayFetch;
 }
+
+export type GatewayExecute = (
+  request: { query: string; variables: Record<string, unknown> },
+  identity: Identity,
+) => Promise<ExecutedQuery>;
 
 export interface SubscriptionServer {
   /** Live routing entries (bus → subscription); 0 when nobody is subscribed. */
@@ -53,6 +65,22 @@ export interface SubscriptionServer {
 
 type WsContext = Context<Record<string, unknown>, Extra>;
 
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
 /** How long closing sockets get to finish the close handshake before they are cut. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -64,7 +92,10 @@ const closeReason = (message: string) => Buffer.from(message).subarray(0, 123).t
  * server, path /graphql, beside the HTTP endpoint Apollo serves. Apollo
  * Gateway cannot execute subscriptions, so they are executed here against the
  * API schema extended with subscriptions.graphql, fed by this instance's own
- * consumer of the streaming topics.
+ * consumer of the streaming topics. A recommendations update is only the
+ * trigger: what is pushed is `recommendations` with the subscription's
+ * arguments and items selection, run through the gateway's executor as the
+ * subscriber (options.execute).
  */
 export async function attachSubscriptions(options: SubscriptionOptions): Promise<SubscriptionServer> {
   const limits = subscriptionLimits(options.limits);
@@ -72,7 +103,8 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
   const router = new SubscriptionRouter();
   const counter = new ConnectionCounter(limits.maxConnectionsPerClient);
   const states = new WeakMap<WsContext, ConnectionState>();
-  const fetchGateway = options.fetchGateway ?? gatewayFetch(options.graphqlUrl, limits.productFetchTimeoutMs);
+  const execute = (query: RecommendationsQuery, identity: Identity) =>
+    withTimeout(options.execute(query, identity), limits.executionTimeoutMs);
   const formatError = createErrorFormatter((error) => logger.error({ err: error }, 'unexpected subscription error'));
   let open = 0;
   let closing = false;
@@ -124,7 +156,7 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
         open++;
         return true;
       },
-      onSubscribe: (ctx, _id, payload): ExecutionArgs | GraphQLError[] => {
+      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
         const state = states.get(ctx);
         if (!state)
           return [
@@ -158,11 +190,25 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
           validationRules: options.validationRules ?? [],
         });
         if (Array.isArray(prepared)) return prepared;
+        const { recommendations, userId } = prepared;
+        const identity = userId ? executionIdentity(state.identity, userId) : state.identity;
+        const runRecommendations = (query: RecommendationsQuery) => execute(query, identity);
+        if (recommendations) {
+          // Run once now, so arguments the query refuses (first: 0, an unknown
+          // categoryId, ...) refuse the subscription with the query's own errors.
+          const failure = queryFailure(
+            await runRecommendations(recommendations).catch((err: unknown): ExecutedQuery => {
+              logger.error({ err }, 'subscription: the recommendations query failed');
+              return {};
+            }),
+          );
+          if (failure) return [failure];
+        }
         const contextValue: SubscriptionContext = {
           connection: state,
           router,
-          fetchGateway,
-          maxAliases: options.maxAliases,
+          ...(recommendations ? { recommendations } : {}),
+          runRecommendations,
           maxBufferedEvents: limits.maxBufferedEvents,
           logger,
           expire: () => ctx.extra.socket.close(CloseCodes.Unauthorized, 'Token expired; reconnect with a new one.'),

@@ -12,8 +12,8 @@ export interface SubscriptionLimits {
   maxMessageBytes: number;
   /** Undelivered events kept per subscription for a slow client; the oldest is dropped beyond it. */
   maxBufferedEvents: number;
-  /** Timeout of the product lookup behind one event. */
-  productFetchTimeoutMs: number;
+  /** Timeout of the gateway execution behind one push (a slower one is pushed as an error). */
+  executionTimeoutMs: number;
 }
 
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
@@ -23,7 +23,7 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   connectionInitTimeoutMs: 3_000,
   maxMessageBytes: 64 * 1024,
   maxBufferedEvents: 100,
-  productFetchTimeoutMs: 10_000,
+  executionTimeoutMs: 10_000,
 };
 
 /** Defaults overlaid with `overrides`; nonsensical values are a programming error, reported at start-up. */

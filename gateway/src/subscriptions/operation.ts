@@ -10,6 +10,7 @@ import type {
 import { AuthError, requireReadAccess, type Identity } from '@recgraph/auth';
 import { ErrorCode } from '@recgraph/subgraph-kit';
 import { gql } from './graphqlRuntime.ts';
+import { recommendationsQuery, type RecommendationsQuery } from './recommendationsQuery.ts';
 
 const { GraphQLError: Err, Kind } = gql;
 
@@ -34,6 +35,10 @@ export interface PreparedSubscription {
   operationName: string | undefined;
   variables: Record<string, unknown>;
   rootField: 'recommendationsUpdated' | 'modelPromoted';
+  /** recommendationsUpdated: whose. */
+  userId?: string;
+  /** recommendationsUpdated: what runs through the gateway on each update; absent when no items are selected. */
+  recommendations?: RecommendationsQuery;
 }
 
 /** Root fields the operation selects, after @skip/@include, through fragments. */
@@ -62,6 +67,18 @@ function requireModelEventAccess(identity: Identity): void {
   if (identity.role === 'partner' && identity.scopes.includes('subscribe')) return;
   if (identity.role === 'anonymous') throw new AuthError('UNAUTHENTICATED', 'Sign in to subscribe to model events.');
   throw new AuthError('FORBIDDEN', 'Model events are for admins and partners with the "subscribe" scope.');
+}
+
+/**
+ * Who a recommendationsUpdated subscription's pushes are computed as: the
+ * subscriber. A partner may subscribe with the "subscribe" scope alone, and
+ * a push is exactly what reading this user's recommendations returns, so its
+ * executions carry "read" for this one user (and nobody else): the recommend
+ * subgraph still checks it on every execution.
+ */
+export function executionIdentity(identity: Identity, userId: string): Identity {
+  if (identity.role !== 'partner') return identity;
+  return { ...identity, scopes: [...new Set([...identity.scopes, 'read' as const])], allowedUserIds: [userId] };
 }
 
 /**
@@ -115,14 +132,26 @@ export function prepareSubscription(options: {
   const [field, ...more] = rootFields(operation.selectionSet, fragments, coerced.coerced);
   if (!field || more.length) return [badInput('A subscription selects exactly one root field.')];
   const name = field.name.value;
+  const variables = r.variables ?? {};
+  const prepared = { document, operationName: r.operationName ?? undefined, variables };
   try {
     if (name === 'recommendationsUpdated') {
       const fieldDef = schema.getSubscriptionType()!.getFields()[name]!;
       const { userId } = gql.getArgumentValues(fieldDef, field, coerced.coerced) as { userId: string };
       if (!UUID.test(userId)) return [badInput('userId must be a user id (UUID).')];
       requireReadAccess(identity, userId, 'subscribe');
+      const query = recommendationsQuery({
+        schema,
+        operation,
+        field,
+        fragments,
+        coercedVariables: coerced.coerced,
+        variables,
+      });
+      return { ...prepared, rootField: name, userId, ...(query ? { recommendations: query } : {}) };
     } else if (name === 'modelPromoted') {
       requireModelEventAccess(identity);
+      return { ...prepared, rootField: name };
     } else {
       return [badInput(`${name} cannot be subscribed to.`)];
     }
@@ -131,5 +160,4 @@ export function prepareSubscription(options: {
     if (err instanceof Err) return [badInput(err.message)];
     throw err;
   }
-  return { document, operationName: r.operationName ?? undefined, variables: r.variables ?? {}, rootField: name };
 }
