@@ -30,21 +30,20 @@ const ADD_TO_CART = `mutation ($p: ID!, $q: Int!) { addToCart(productId: $p, qua
 const RECS_QUERY = `subscription ($userId: ID!) {
   recommendationsUpdated(userId: $userId) {
     userId
-    items { productId score source product { title price { amount } } }
+    items { score source reason product { id title price { amount } } }
   }
 }`;
+const RECS_AS_QUERY = `query ($userId: ID!) {
+  recommendations(userId: $userId) { score source reason product { id title price { amount } } }
+}`;
 
-type RecsPayload = {
-  recommendationsUpdated: {
-    userId: string;
-    items: {
-      productId: string;
-      score: number;
-      source: string;
-      product: { title: string; price: { amount: string } } | null;
-    }[];
-  };
+type Item = {
+  score: number;
+  source: string;
+  reason: string;
+  product: { id: string; title: string; price: { amount: string } };
 };
+type RecsPayload = { recommendationsUpdated: { userId: string; items: Item[] } };
 
 const run = () => `${Date.now().toString(36)}${randomUUID().slice(0, 6)}`;
 const amount = (cents: number) => (cents / 100).toFixed(2);
@@ -129,7 +128,7 @@ for (const backend of backends) {
       await bus?.close();
     }, 60_000);
 
-    it('a customer subscribed over graphql-ws gets the top-k their own gateway events moved, with catalog fields', async () => {
+    it('a customer subscribed over graphql-ws is pushed the recommendations their own gateway events moved', async () => {
       const { shopper } = t.fixture.users;
       const { tv, headphones, speaker } = t.fixture.products;
       // The fixture's history was inserted without the bus, so popularity starts empty: every
@@ -195,9 +194,8 @@ for (const backend of backends) {
 
       // Wait for an update whose list reflects both of the shopper's events.
       const expected = {
-        productId: tv.id,
-        source: 'popularity',
-        product: { title: 'Smart TV', price: { amount: amount(tv.priceCents) } },
+        source: 'POPULAR',
+        product: { id: tv.id, title: 'Smart TV', price: { amount: amount(tv.priceCents) } },
       };
       await waitUntil('a recommendations update reflecting both events', async () => {
         if (failure) throw new Error(`subscription failed: ${JSON.stringify(failure)}`);
@@ -207,15 +205,20 @@ for (const backend of backends) {
         const items = last?.data?.recommendationsUpdated.items ?? [];
         expect(items[0]).toMatchObject(expected);
         // Seen items are filtered out: the update after the cart event no longer has the speaker.
-        expect(items.map((i) => i.productId)).not.toContain(headphones.id);
-        expect(items.map((i) => i.productId)).not.toContain(speaker.id);
+        expect(items.map((i) => i.product.id)).not.toContain(headphones.id);
+        expect(items.map((i) => i.product.id)).not.toContain(speaker.id);
       });
       const last = results.at(-1)!.data!.recommendationsUpdated;
       expect(last.userId).toBe(shopper.id);
-      for (const item of last.items) {
-        expect(item.product, item.productId).not.toBeNull();
-        expect(item.score).toBeGreaterThan(0);
-      }
+      for (const item of last.items) expect(item.score).toBeGreaterThan(0);
+      // The push is what the query answers with the same arguments (nothing has moved since).
+      const asked = await t.gql<{ recommendations: Item[] }>(
+        RECS_AS_QUERY,
+        { userId: shopper.id },
+        { token: shopperToken },
+      );
+      expect(asked.errors).toBeUndefined();
+      expect(last.items).toEqual(asked.data!.recommendations);
       // Every update only ever concerned this shopper.
       for (const r of results) expect(r.data?.recommendationsUpdated.userId).toBe(shopper.id);
 
