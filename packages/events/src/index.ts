@@ -10,5 +10,6 @@ export {
   type SubscribeOptions,
   type Subscription,
   type TopicSpec,
+  type UndecodableBatch,
 } from './types.ts';
 export * from './envelopes.ts';

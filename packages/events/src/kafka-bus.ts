@@ -1,6 +1,7 @@
 // The only module that knows about kafkajs: everything else sees the EventBus interface.
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage, LogEntry, Producer } from 'kafkajs';
+import { registerKafkaCodecs, undecodableBatchOf } from './compression.ts';
 import { EventBusError } from './errors.ts';
 import { handleWithRedelivery, sleep } from './retry.ts';
 import type {
@@ -11,10 +12,16 @@ import type {
   SubscribeOptions,
   Subscription,
   TopicSpec,
+  UndecodableBatch,
 } from './types.ts';
 import { prefixed, validatePublish, validateSubscribe, validateTopicSpecs } from './validate.ts';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
+
+// Batches compressed with any of Kafka's codecs decode; one that still cannot is skipped, not fatal.
+registerKafkaCodecs();
+
+type Liveness = Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>;
 
 /** Group-membership timing. Defaults suit production; tests shorten them to keep joins quick. */
 export interface KafkaTuning {
@@ -252,7 +259,11 @@ export class KafkaEventBus implements EventBus {
     ]);
   }
 
-  /** Hands one fetched batch to the handler in maxBatchSize chunks, committing after each success. */
+  /**
+   * Hands one fetched batch to the handler in maxBatchSize chunks, committing after each
+   * success. Placeholders for a record batch that could not be decompressed
+   * (compression.ts) are never handed over: the batch is reported and committed past.
+   */
   private async deliver(
     consumer: Consumer,
     { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
@@ -260,50 +271,105 @@ export class KafkaEventBus implements EventBus {
     stopping: AbortSignal,
   ): Promise<void> {
     const topic = batch.topic.slice(this.prefix.length);
-    for (let i = 0; i < batch.messages.length; i += o.maxBatchSize) {
+    const { partition, messages } = batch;
+    for (let i = 0; i < messages.length;) {
       if (stopping.aborted || !isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(i, i + o.maxBatchSize);
-      const abandon = new AbortController();
-      const onStop = () => abandon.abort();
-      stopping.addEventListener('abort', onStop, { once: true });
-      try {
-        const delivered = await handleWithRedelivery(
-          () => o.handleBatch(chunk.map((m) => toConsumed(m, topic, batch.partition))),
-          abandon.signal,
-          (err, attempt, delayMs) =>
-            this.log.warn(
-              {
-                err,
-                groupId: o.groupId,
-                topic,
-                partition: batch.partition,
-                offset: chunk[0]!.offset,
-                attempt,
-                delayMs,
-              },
-              'handleBatch failed; redelivering the batch',
-            ),
-          // Keep the membership alive through long backoffs; give up the batch once the partition moved away.
-          async (ms, signal) => {
-            const until = Date.now() + ms;
-            while (!signal.aborted && Date.now() < until) {
-              await sleep(Math.min(this.tuning.heartbeatIntervalMs, until - Date.now()), signal);
-              if (isStale() || !isRunning()) abandon.abort();
-              else await heartbeat();
-            }
-          },
-        );
-        // Not delivered: stopping or rebalanced; uncommitted, so the next owner gets it again.
-        if (!delivered) return;
-      } finally {
-        stopping.removeEventListener('abort', onStop);
+      const skipped = undecodableBatchOf(messages[i]!);
+      let end = i + 1;
+      if (skipped) {
+        while (
+          end < messages.length &&
+          undecodableBatchOf(messages[end]!)?.batchFirstOffset === skipped.batchFirstOffset
+        )
+          end++;
+      } else {
+        while (end < messages.length && end - i < o.maxBatchSize && !undecodableBatchOf(messages[end]!)) end++;
       }
+      const chunk = messages.slice(i, end);
+      i = end;
+      const delivered = skipped
+        ? await this.skipUndecodable(chunk, topic, partition, o, stopping, { heartbeat, isRunning, isStale })
+        : await this.withRedelivery(
+            () => o.handleBatch(chunk.map((m) => toConsumed(m, topic, partition))),
+            'handleBatch failed; redelivering the batch',
+            { groupId: o.groupId, topic, partition, offset: chunk[0]!.offset },
+            stopping,
+            { heartbeat, isRunning, isStale },
+          );
+      // Not delivered: stopping or rebalanced; uncommitted, so the next owner gets it again.
+      if (!delivered) return;
       const last = chunk[chunk.length - 1]!.offset;
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-      ]);
+      await consumer.commitOffsets([{ topic: batch.topic, partition, offset: (BigInt(last) + 1n).toString() }]);
       resolveOffset(last);
       await heartbeat();
+    }
+  }
+
+  /** Reports a record batch that could not be decompressed (error log, then the subscriber's hook). */
+  private async skipUndecodable(
+    placeholders: KafkaMessage[],
+    topic: string,
+    partition: number,
+    o: ReturnType<typeof validateSubscribe>,
+    stopping: AbortSignal,
+    liveness: Liveness,
+  ): Promise<boolean> {
+    const lastPlaceholder = placeholders[placeholders.length - 1]!;
+    const info = undecodableBatchOf(lastPlaceholder)?.info;
+    const skipped: UndecodableBatch = {
+      topic,
+      partition,
+      firstOffset: info?.firstOffset ?? placeholders[0]!.offset,
+      lastOffset: info?.lastOffset ?? lastPlaceholder.offset,
+      records: info?.records ?? placeholders.length,
+      codec: info?.codec ?? 'unknown',
+      reason: info?.reason ?? 'the record batch could not be decompressed',
+      raw: info?.raw ?? Buffer.alloc(0),
+    };
+    const { raw, ...fields } = skipped;
+    this.log.error(
+      { ...fields, groupId: o.groupId, bytes: raw.length },
+      'skipping a Kafka record batch that cannot be decompressed',
+    );
+    const hook = o.onUndecodableBatch;
+    if (!hook) return true;
+    return this.withRedelivery(
+      () => hook(skipped),
+      'onUndecodableBatch failed; retrying before skipping the batch',
+      { groupId: o.groupId, topic, partition, offset: skipped.firstOffset },
+      stopping,
+      liveness,
+    );
+  }
+
+  /** Runs `call` until it succeeds (true) or the subscription stops or loses the partition (false). */
+  private async withRedelivery(
+    call: () => Promise<void>,
+    failure: string,
+    fields: Record<string, unknown>,
+    stopping: AbortSignal,
+    { heartbeat, isRunning, isStale }: Liveness,
+  ): Promise<boolean> {
+    const abandon = new AbortController();
+    const onStop = () => abandon.abort();
+    stopping.addEventListener('abort', onStop, { once: true });
+    try {
+      return await handleWithRedelivery(
+        call,
+        abandon.signal,
+        (err, attempt, delayMs) => this.log.warn({ err, ...fields, attempt, delayMs }, failure),
+        // Keep the membership alive through long backoffs; give up once the partition moved away.
+        async (ms, signal) => {
+          const until = Date.now() + ms;
+          while (!signal.aborted && Date.now() < until) {
+            await sleep(Math.min(this.tuning.heartbeatIntervalMs, until - Date.now()), signal);
+            if (isStale() || !isRunning()) abandon.abort();
+            else await heartbeat();
+          }
+        },
+      );
+    } finally {
+      stopping.removeEventListener('abort', onStop);
     }
   }
 

@@ -39,6 +39,30 @@ export interface SubscribeOptions {
   handleBatch: (messages: ConsumedMessage[]) => Promise<void>;
   /** Upper bound on messages per handleBatch call (default 100). */
   maxBatchSize?: number;
+  /**
+   * Kafka only: called for a record batch the bus cannot decompress (corrupt, or a codec
+   * this process does not decode), before the bus commits past it and goes on with the
+   * next one; the bus also logs it at error level. Count it, dead-letter it. When it
+   * throws, it is retried with backoff like handleBatch, and nothing after it is committed.
+   */
+  onUndecodableBatch?: (batch: UndecodableBatch) => Promise<void>;
+}
+
+/** A record batch skipped because it could not be decompressed. */
+export interface UndecodableBatch {
+  /** The topic name as the application knows it (without the configured prefix). */
+  topic: string;
+  partition: number;
+  /** The batch's offset range (decimal strings); every offset in it is skipped. */
+  firstOffset: string;
+  lastOffset: string;
+  /** Records the batch declares. */
+  records: number;
+  /** gzip, snappy, lz4 or zstd. */
+  codec: string;
+  reason: string;
+  /** The record batch as stored on the broker (header + compressed records), for forensics and replay. */
+  raw: Buffer;
 }
 
 export interface Subscription {

@@ -59,6 +59,12 @@ const subscribeSchema = z.object({
     'handleBatch must be a function',
   ),
   maxBatchSize: z.number().int().min(1).max(100_000).optional(),
+  onUndecodableBatch: z
+    .custom<NonNullable<SubscribeOptions['onUndecodableBatch']>>(
+      (f) => typeof f === 'function',
+      'onUndecodableBatch must be a function',
+    )
+    .optional(),
 });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
@@ -90,7 +96,7 @@ export function validatePublish(topic: unknown, messages: unknown): { topic: str
 
 export function validateSubscribe(
   options: unknown,
-): Required<Omit<SubscribeOptions, 'handleBatch'>> & SubscribeOptions {
+): Required<Omit<SubscribeOptions, 'handleBatch' | 'onUndecodableBatch'>> & SubscribeOptions {
   const o = parse(subscribeSchema, options, 'subscribe options');
   return {
     ...o,
