@@ -19,4 +19,5 @@ export const benchmarks: Benchmark[] = [
   gatewayOverhead,
   recommendLatency,
   trainer,
+  eventToSubscription,
 ];

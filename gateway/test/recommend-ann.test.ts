@@ -7,13 +7,7 @@ import { signDevToken } from '@recgraph/auth';
 import { DEV_JWT_SECRET } from '@recgraph/config';
 import { generateStore, seedStore } from '@recgraph/data';
 import { openDatabase, upsertProductEmbeddings, type Database } from '@recgraph/db';
-import {
-  CompiledRules,
-  ModelHolder,
-  NO_RULES,
-  Recommender,
-  retrievalTotal,
-} from '@recgraph/subgraph-recommend/engine/index';
+import { CompiledRules, ModelHolder, NO_RULES, Recommender, retrievalTotal } from '@recgraph/ranking';
 import { createLogger } from '@recgraph/telemetry';
 import { loadActiveModel, promote, runTraining } from '@recgraph/training';
 import { startStack, type RunningStack } from '../src/stack.ts';

@@ -19,7 +19,7 @@ import {
   type EventBus,
   type InteractionEventV1,
 } from '@recgraph/events';
-import { createOnlineFeatureUpdater, registryModelLoader, type OnlineFeatureUpdater } from '@recgraph/streaming';
+import { createOnlineFeatureUpdater, type OnlineFeatureUpdater } from '@recgraph/streaming';
 import { createTestDatabase, realPostgresUrl } from '../../packages/db/test/real-postgres.ts';
 import { realKafkaBrokers } from '../../packages/events/test/real-kafka.ts';
 import { startTestStack, type TestStack } from './support/testStack.ts';
@@ -114,7 +114,6 @@ for (const backend of backends) {
         groupId: `e2e-updater-${run()}`,
         batchSize: 50,
         k: 5,
-        loadActiveModel: registryModelLoader(t.db),
       });
       await updater.start();
       shopperToken = await signDevToken(DEV_JWT_SECRET, { sub: t.fixture.users.shopper.id, role: 'customer' });

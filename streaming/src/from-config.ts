@@ -4,9 +4,9 @@ import type { Database } from '@recgraph/db';
 import type { EventBus, EventBusLogger } from '@recgraph/events';
 import type { PeriodicTrainerOptions } from './trainer/trainer.ts';
 import type { OnlineFeatureUpdaterOptions } from './updater/updater.ts';
-import { registryModelLoader } from './updater/active-model.ts';
+import { servingOptionsFromConfig } from '@recgraph/ranking';
 
-/** The online updater as configured (UPDATER_*, POPULARITY_HALF_LIFE_HOURS, RECOMMENDATIONS_K). */
+/** The online updater as configured (UPDATER_*, RECOMMENDATIONS_K, and the recommend subgraph's serving settings). */
 export function updaterOptionsFromConfig(
   cfg: Config,
   db: Database,
@@ -18,9 +18,9 @@ export function updaterOptionsFromConfig(
     db,
     groupId: cfg.UPDATER_GROUP_ID,
     batchSize: cfg.UPDATER_BATCH_SIZE,
-    popularityHalfLifeHours: cfg.POPULARITY_HALF_LIFE_HOURS,
     k: cfg.RECOMMENDATIONS_K,
-    loadActiveModel: registryModelLoader(db),
+    // Ranked as the recommend subgraph ranks (same rules file, ANN threshold, model polling).
+    serving: servingOptionsFromConfig(cfg),
     ...(log ? { log } : {}),
   };
 }

@@ -6,18 +6,10 @@ export {
 } from './updater/updater.ts';
 export { createWorkerHttpServer, type ObservableWorker } from './worker-http.ts';
 export { createUpdaterMetrics, type UpdaterMetrics } from './updater/metrics.ts';
-export {
-  RecommendationRefresher,
-  sameRecommendations,
-  type ActiveModel,
-  type HistoryEvent,
-  type RecommendationList,
-  type RecommendedItem,
-} from './updater/recommendation-refresher.ts';
+export { pushedList, sameList, type PushedItem, type PushedList } from './updater/pushed-list.ts';
 export { mostPopular, type PopularProduct } from './updater/popularity.ts';
 export { DEFAULT_CO_VISITATION, type CoVisitationOptions } from './updater/co-visitation.ts';
 export type { RejectionCode } from './updater/validate-batch.ts';
-export { registryModelLoader } from './updater/active-model.ts';
 export { rebuildOnlineFeatures, type RebuildOptions, type RebuildReport } from './features/rebuild.ts';
 export { createPeriodicTrainer, type PeriodicTrainer, type PeriodicTrainerOptions } from './trainer/trainer.ts';
 export { updaterOptionsFromConfig, trainerOptionsFromConfig } from './from-config.ts';

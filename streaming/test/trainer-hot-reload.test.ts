@@ -13,7 +13,7 @@ import {
   type RecommendationsUpdatedV1,
   type Subscription,
 } from '@recgraph/events';
-import { createOnlineFeatureUpdater, registryModelLoader, type OnlineFeatureUpdater } from '../src/index.ts';
+import { createOnlineFeatureUpdater, type OnlineFeatureUpdater } from '../src/index.ts';
 import { createPeriodicTrainer, type PeriodicTrainer } from '../src/trainer/trainer.ts';
 import { inProcess, realServers, type Backend } from './backends.ts';
 import { interaction } from './fixtures.ts';
@@ -61,9 +61,8 @@ function hotReloadSuite(backend: Backend) {
         db,
         groupId: 'updater',
         k: 10,
-        loadActiveModel: registryModelLoader(db),
-        // An hour: within this test only a model event can make the updater see a new model.
-        modelRefreshMs: 3_600_000,
+        // No polling: within this test only a model event can make the updater see a new model.
+        serving: { modelPollIntervalS: 0 },
       });
       await updater.start();
       trainer = createPeriodicTrainer({
@@ -101,7 +100,7 @@ function hotReloadSuite(backend: Backend) {
         });
       });
       const modelList = latest()!.items.map((i) => i.productId);
-      expect(latest()!.items[0]!.source).toBe('als');
+      expect(latest()!.items[0]!.source).toBe('CF');
 
       const [archived, soldOut] = modelList;
       await db.pool.query(`UPDATE products SET status = 'ARCHIVED' WHERE id = $1`, [archived]);

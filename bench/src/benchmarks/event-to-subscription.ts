@@ -21,7 +21,7 @@ import {
   type EventBus,
   type InteractionEventV1,
 } from '@recgraph/events';
-import { createOnlineFeatureUpdater, rebuildOnlineFeatures, registryModelLoader } from '@recgraph/streaming';
+import { createOnlineFeatureUpdater, rebuildOnlineFeatures } from '@recgraph/streaming';
 import { promote, runTraining } from '@recgraph/training';
 import { startStack } from '../../../gateway/src/stack.ts';
 import type { Benchmark } from '../benchmark.ts';
@@ -105,7 +105,6 @@ async function measure(target: Target, load: Load, log: (m: string) => void): Pr
       bus,
       db,
       groupId: `bench-e2s-${run()}`,
-      loadActiveModel: registryModelLoader(db),
       onBatchHandled: (b) => void (inserted += b.inserted + b.duplicates + b.deadLettered),
     });
     await updater.start();

@@ -127,8 +127,6 @@ export const streamingSchema = z.object({
     .default('online-feature-updater'),
   /** Most interactions handled in one batch (one database transaction). */
   UPDATER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
-  /** Half-life of time-decayed product popularity, in hours. */
-  POPULARITY_HALF_LIFE_HOURS: z.coerce.number().positive('expected a positive number of hours').default(168),
   /** Length of the recommendation list the updater keeps and publishes per user. */
   RECOMMENDATIONS_K: z.coerce.number().int().min(1).max(1000).default(20),
   /** Port of the standalone periodic trainer's /health and /metrics endpoints. */
@@ -151,6 +149,46 @@ export const streamingSchema = z.object({
     .default('als'),
   /** Generate product embeddings after each training run. */
   TRAINER_EMBEDDINGS: bool.default(true),
+});
+
+/** Interaction types, as the event envelopes name them (packages/events INTERACTION_TYPES). */
+const INTERACTION_TYPE_NAMES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATE', 'LIKE', 'DISLIKE'] as const;
+export type InteractionTypeName = (typeof INTERACTION_TYPE_NAMES)[number];
+
+/**
+ * "PURCHASE=10,VIEW=0.5,DISLIKE=off" → per-type overrides of the default weights.
+ * A number is the confidence one event adds (RATE's multiplies the rating); "off"
+ * takes the type out of every positive signal. Unnamed types keep their default.
+ */
+const interactionWeights = z.string().transform((s, ctx) => {
+  const out: Partial<Record<InteractionTypeName, number | null>> = {};
+  for (const part of s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const m = /^([A-Z_]+)\s*=\s*(\S+)$/.exec(part);
+    const type = m?.[1] as InteractionTypeName | undefined;
+    if (!m || !type || !INTERACTION_TYPE_NAMES.includes(type)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${part}": expected TYPE=weight with TYPE one of ${INTERACTION_TYPE_NAMES.join(', ')}`,
+      });
+      continue;
+    }
+    const w = m[2] === 'off' ? null : Number(m[2]);
+    if (w !== null && !(Number.isFinite(w) && w > 0)) {
+      ctx.addIssue({ code: 'custom', message: `"${part}": a weight is a positive number, or "off"` });
+      continue;
+    }
+    out[type] = w;
+  }
+  return out;
+});
+
+/** What interactions mean: read by every role that weighs them (training, popularity, co-visitation, serving). */
+export const interactionsSchema = z.object({
+  /** Per-deployment weights of interaction types, e.g. "PURCHASE=10,VIEW=0.5" (see packages/interactions). */
+  INTERACTION_WEIGHTS: interactionWeights.default({}),
 });
 
 /** Gateway protection: request shape limits, rate limiting and CORS. */
@@ -200,6 +238,7 @@ export const configSchema = runtimeSchema
   .extend(authSchema.shape)
   .extend(trainingSchema.shape)
   .extend(streamingSchema.shape)
+  .extend(interactionsSchema.shape)
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
     if (!c.JWT_HS256_SECRET && !c.JWT_JWKS_URL) {

@@ -76,9 +76,15 @@ export const interactionEventV1Schema = z
 export const recommendationsUpdatedV1Schema = z.object({
   schema: z.literal(SCHEMA_IDS.recommendationsUpdated),
   userId: uuid,
-  /** Absent when the list is the popularity fallback (no active model or no usable history). */
+  /** Absent when no item of the list was ranked by a model (popularity, cold start). */
   modelVersionId: uuid.optional(),
-  items: z.array(z.object({ productId: uuid, score: finite, source: text(100) })).max(1000),
+  /**
+   * The list `recommendations(userId, first: k)` answers: source is that query's
+   * (CF, POPULAR, PREFERENCE, …) and reason its explanation (optional, a v1 addition).
+   */
+  items: z
+    .array(z.object({ productId: uuid, score: finite, source: text(100), reason: text(500).optional() }))
+    .max(1000),
   at: isoTime,
 });
 

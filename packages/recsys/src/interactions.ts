@@ -1,4 +1,5 @@
 import { csrFromTriplets, transpose, bm25Weight, tfidfWeight, type CsrMatrix } from './csr.ts';
+import { confidenceTable, DEFAULT_INTERACTION_WEIGHTS } from '@recgraph/interactions/weights';
 import { EmptyInputError, IndexOutOfRangeError } from './errors.ts';
 
 /** Event types, matching the platform's interaction events. */
@@ -86,15 +87,11 @@ export function subsetInteractions(x: Interactions, which: ArrayLike<number>): I
  */
 export type ConfidenceTable = Record<EventTypeName, number | null | ((value: number) => number)>;
 
-export const DEFAULT_CONFIDENCE: ConfidenceTable = {
-  VIEW: 1,
-  CLICK: 2,
-  ADD_TO_CART: 4,
-  PURCHASE: 8,
-  LIKE: 6,
-  RATE: (rating) => rating, // e.g. 1..5 stars → 1..5
-  DISLIKE: null,
-};
+/**
+ * The platform's default weights (packages/interactions, the one table every role reads):
+ * VIEW 1, CLICK 2, ADD_TO_CART 4, PURCHASE 8, LIKE 6, RATE = the rating, DISLIKE excluded.
+ */
+export const DEFAULT_CONFIDENCE: ConfidenceTable = confidenceTable(DEFAULT_INTERACTION_WEIGHTS);
 
 export interface BuildMatrixOptions {
   nUsers?: number;

@@ -1,3 +1,4 @@
+import { confidenceTable, deploymentWeights } from '@recgraph/interactions';
 import {
   buildInteractionMatrix,
   evaluateWithBaseline,
@@ -70,8 +71,9 @@ export async function evaluateOnHoldout(o: EvaluateOnHoldoutOptions): Promise<Ho
   if (o.train.user.length === 0) throw new InsufficientDataError('the train split is empty');
   if (test.user.length === 0)
     throw new InsufficientDataError('the holdout is empty: users need more interactions to be split');
-  const trainMatrix = buildInteractionMatrix(o.train, dims).userItems;
-  const testMatrix = buildInteractionMatrix(test, dims).userItems;
+  const weighted = { ...dims, confidence: confidenceTable(deploymentWeights()) };
+  const trainMatrix = buildInteractionMatrix(o.train, weighted).userItems;
+  const testMatrix = buildInteractionMatrix(test, weighted).userItems;
 
   const fitted = createModel(o.algorithm, o.params, o.threads);
   const stage = `fit ${o.algorithm} (train split)`;

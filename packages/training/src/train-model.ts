@@ -1,3 +1,4 @@
+import { confidenceTable, deploymentWeights } from '@recgraph/interactions';
 import { buildInteractionMatrix, stratifiedSplit, temporalSplit, type Recommender, type Split } from '@recgraph/recsys';
 import type { ProgressCallback } from '@recgraph/data';
 import { createModel, resolveParams, type AlgorithmName, type ModelParams } from './algorithms.ts';
@@ -110,6 +111,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
   const all = buildInteractionMatrix(o.data.interactions, {
     nUsers: o.data.users.size,
     nItems: o.data.items.size,
+    confidence: confidenceTable(deploymentWeights()),
   }).userItems;
   const model = createModel(o.algorithm, params, o.threads);
   const stage = `fit ${o.algorithm} (all data)`;

@@ -10,7 +10,6 @@ const db = await openDatabase({ url: cfg.DATABASE_URL, dataDir: embeddedDataDir(
 const progress = createProgress();
 try {
   const r = await rebuildOnlineFeatures(db, {
-    popularityHalfLifeHours: cfg.POPULARITY_HALF_LIFE_HOURS,
     onProgress: (done, total) => progress.update('replaying interactions', done, total),
   });
   progress.stop();

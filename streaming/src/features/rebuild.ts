@@ -5,7 +5,6 @@ import type { FeatureEvent } from '../updater/feature-event.ts';
 import { updatePopularity } from '../updater/popularity.ts';
 
 export interface RebuildOptions {
-  popularityHalfLifeHours?: number;
   coVisitation?: CoVisitationOptions;
   /** Interactions per transaction (default 5 000). */
   pageSize?: number;
@@ -30,7 +29,6 @@ export interface RebuildReport {
  */
 export async function rebuildOnlineFeatures(db: Database, o: RebuildOptions = {}): Promise<RebuildReport> {
   const started = performance.now();
-  const halfLifeSeconds = (o.popularityHalfLifeHours ?? 168) * 3600;
   const pageSize = o.pageSize ?? 5000;
   const total = Number((await db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM interactions')).rows[0]!.n);
   let after: { at: Date; id: string } | undefined;
@@ -65,7 +63,7 @@ export async function rebuildOnlineFeatures(db: Database, o: RebuildOptions = {}
     const isFirst = first;
     await withTransaction(db.pool, async (client) => {
       if (isFirst) await client.query('TRUNCATE product_popularity, co_visitation');
-      await updatePopularity(client, events, halfLifeSeconds);
+      await updatePopularity(client, events);
       await updateCoVisitation(client, events, o.coVisitation ?? DEFAULT_CO_VISITATION);
       // Folded now: the updater must not fold them again when they arrive on the bus later.
       if (rows.length)

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { FeatureEvent } from './feature-event.ts';
-import { interactionWeight } from './event-weight.ts';
+import { deploymentWeights, INTERACTION_TYPE_NAMES, weightOf } from '@recgraph/interactions';
 
 export interface CoVisitationOptions {
   /** How many of the user's most recent distinct products each new event pairs with. */
@@ -32,7 +32,7 @@ WITH new_events AS (
   CROSS JOIN LATERAL (
     SELECT h.product_id FROM (
       SELECT i.product_id, i.occurred_at FROM interactions i
-      WHERE i.user_id = n.user_id AND i.type <> 'DISLIKE'
+      WHERE i.user_id = n.user_id AND i.type::text <> ALL($8::text[])
         AND (i.occurred_at, i.id) < (n.occurred_at, n.id)
         AND i.occurred_at >= n.occurred_at - make_interval(secs => $5)
       ORDER BY i.occurred_at DESC, i.id DESC
@@ -58,7 +58,8 @@ export async function updateCoVisitation(
   events: readonly FeatureEvent[],
   o: CoVisitationOptions = DEFAULT_CO_VISITATION,
 ): Promise<number> {
-  const positive = events.filter((e) => interactionWeight(e.event.type, e.event.value) !== null);
+  const weights = deploymentWeights();
+  const positive = events.filter((e) => weightOf(weights, e.event.type, e.event.value) !== null);
   if (positive.length === 0) return 0;
   const res = await client.query(UPSERT, [
     positive.map((e) => e.id),
@@ -68,6 +69,8 @@ export async function updateCoVisitation(
     o.windowSeconds,
     o.recentItems * 4,
     o.recentItems,
+    // Types that are no positive signal (DISLIKE by default) are no co-visit either.
+    INTERACTION_TYPE_NAMES.filter((t) => weights[t] === null),
   ]);
   return res.rowCount ?? 0;
 }

@@ -1,5 +1,8 @@
 import type pg from 'pg';
-import { interactionWeight } from './event-weight.ts';
+import { deploymentWeights, ONLINE_POPULARITY_WINDOW, POPULARITY_HALF_LIFE_S, weightOf } from '@recgraph/interactions';
+
+/** The table holds the online window's decay (packages/interactions defines it for every role). */
+const HALF_LIFE_S = POPULARITY_HALF_LIFE_S[ONLINE_POPULARITY_WINDOW];
 import type { FeatureEvent } from './feature-event.ts';
 
 /**
@@ -30,14 +33,12 @@ ON CONFLICT (product_id) DO UPDATE SET
  * statement touches each row once), then merged with the stored score.
  * Rows go in product order so concurrent updaters lock them in the same order.
  */
-export async function updatePopularity(
-  client: pg.PoolClient,
-  events: readonly FeatureEvent[],
-  halfLifeSeconds: number,
-): Promise<number> {
+export async function updatePopularity(client: pg.PoolClient, events: readonly FeatureEvent[]): Promise<number> {
+  const halfLifeSeconds = HALF_LIFE_S;
   const byProduct = new Map<string, { at: number; parts: { t: number; w: number }[] }>();
+  const weights = deploymentWeights();
   for (const e of events) {
-    const w = interactionWeight(e.event.type, e.event.value);
+    const w = weightOf(weights, e.event.type, e.event.value);
     if (w === null) continue;
     const t = e.occurredAt.getTime();
     let p = byProduct.get(e.event.productId);
@@ -75,7 +76,6 @@ export interface PopularProduct {
 export async function mostPopular(
   db: Pick<pg.Pool, 'query'>,
   limit: number,
-  halfLifeSeconds: number,
   now: number = Date.now(),
 ): Promise<PopularProduct[]> {
   const { rows } = await db.query<{ product_id: string; rank_key: number }>(
@@ -84,5 +84,5 @@ export async function mostPopular(
      ORDER BY pp.rank_key DESC, pp.product_id LIMIT $1`,
     [limit],
   );
-  return rows.map((r) => ({ productId: r.product_id, score: 2 ** (r.rank_key - now / 1000 / halfLifeSeconds) }));
+  return rows.map((r) => ({ productId: r.product_id, score: 2 ** (r.rank_key - now / 1000 / HALF_LIFE_S) }));
 }

@@ -1,33 +1,12 @@
 import type pg from 'pg';
-import type { InteractionType } from '@recgraph/events';
-import type { HistoryEvent, RecommendationList, RecommendedItem } from './recommendation-refresher.ts';
-
-/** The most recent events of each user, newest first (bounded, so one heavy user cannot stall a batch). */
-export async function recentHistories(
-  db: Pick<pg.Pool, 'query'>,
-  userIds: readonly string[],
-  perUser: number,
-): Promise<Map<string, HistoryEvent[]>> {
-  const { rows } = await db.query<{ user_id: string; product_id: string; type: InteractionType; value: number }>(
-    `SELECT u.user_id, h.product_id, h.type, h.value
-     FROM unnest($1::uuid[]) AS u(user_id)
-     CROSS JOIN LATERAL (
-       SELECT i.product_id, i.type::text AS type, i.value FROM interactions i
-       WHERE i.user_id = u.user_id ORDER BY i.occurred_at DESC, i.id DESC LIMIT $2
-     ) h`,
-    [userIds, perUser],
-  );
-  const out = new Map<string, HistoryEvent[]>(userIds.map((u) => [u, []]));
-  for (const r of rows) out.get(r.user_id)!.push({ productId: r.product_id, type: r.type, value: r.value });
-  return out;
-}
+import type { PushedItem, PushedList } from './pushed-list.ts';
 
 /** The lists last published for these users. */
 export async function publishedLists(
   db: Pick<pg.Pool, 'query'>,
   userIds: readonly string[],
-): Promise<Map<string, RecommendationList>> {
-  const { rows } = await db.query<{ user_id: string; model_version_id: string | null; items: RecommendedItem[] }>(
+): Promise<Map<string, PushedList>> {
+  const { rows } = await db.query<{ user_id: string; model_version_id: string | null; items: PushedItem[] }>(
     `SELECT user_id, model_version_id, items FROM user_recommendations WHERE user_id = ANY($1::uuid[])`,
     [userIds],
   );
@@ -45,7 +24,7 @@ export async function publishedLists(
  */
 export async function savePublishedLists(
   db: Pick<pg.Pool, 'query'>,
-  lists: readonly { userId: string; list: RecommendationList }[],
+  lists: readonly { userId: string; list: PushedList }[],
 ): Promise<void> {
   if (lists.length === 0) return;
   const sorted = [...lists].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
@@ -62,17 +41,4 @@ export async function savePublishedLists(
       sorted.map((l) => JSON.stringify(l.list.items)),
     ],
   );
-}
-
-/**
- * Products that must not be recommended: archived, out of stock or discontinued
- * (the popularity fallback already reads ACTIVE products only). Read per batch, so
- * a product archived a second ago stops appearing in the next published list; the
- * (status, availability) index keeps it cheap while such products are few.
- */
-export async function unavailableProducts(db: Pick<pg.Pool, 'query'>): Promise<Set<string>> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM products WHERE status <> 'ACTIVE' OR availability IN ('OUT_OF_STOCK', 'DISCONTINUED')`,
-  );
-  return new Set(rows.map((r) => r.id));
 }

@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import {
   deadLetterFor,
   deadLetters,
-  modelEvents,
   recommendationsUpdatedEvents,
   silentLogger,
   STREAMING_TOPIC,
@@ -17,42 +14,41 @@ import {
 import { DEFAULT_CO_VISITATION, updateCoVisitation, type CoVisitationOptions } from './co-visitation.ts';
 import { recordInteractions, type RecordResult } from './interaction-store.ts';
 import { createUpdaterMetrics, type UpdaterMetrics } from './metrics.ts';
-import { mostPopular, updatePopularity } from './popularity.ts';
+import { updatePopularity } from './popularity.ts';
+import { pushedList, sameList, type PushedList } from './pushed-list.ts';
+import { publishedLists, savePublishedLists } from './recommendation-state.ts';
+import { withTransaction, type Database } from '@recgraph/db';
 import {
-  RecommendationRefresher,
-  sameRecommendations,
-  type ActiveModel,
-  type RecommendationList,
-} from './recommendation-refresher.ts';
-import { publishedLists, recentHistories, savePublishedLists, unavailableProducts } from './recommendation-state.ts';
-import { withTransaction } from '@recgraph/db';
+  createRankingEngine,
+  DEFAULT_RECOMMEND_REQUEST,
+  DEFAULT_SERVING_OPTIONS,
+  type RankingEngine,
+  type ServingOptions,
+} from '@recgraph/ranking';
 import { validateBatch, type Rejection } from './validate-batch.ts';
 
 export interface OnlineFeatureUpdaterOptions {
   bus: EventBus;
-  /** The database (openDatabase's pool; embedded PGlite or a real server). */
-  db: { readonly pool: pg.Pool };
+  /** The database (openDatabase's; embedded PGlite or a real server). */
+  db: Pick<Database, 'pool' | 'prisma'>;
   /** Instances sharing a group split the interaction partitions between them. */
   groupId?: string;
   /** Most messages per batch: bounds memory and transaction size, and is the backpressure. */
   batchSize?: number;
-  popularityHalfLifeHours?: number;
-  /** Length of each user's recommendation list. */
+  /** Length of each user's pushed list: `recommendations(first: k)` with the query's other defaults. */
   k?: number;
-  /** Events of a user's history used for fold-in and seen-item filtering. */
-  historyPerUser?: number;
   coVisitation?: CoVisitationOptions;
   /** Events stamped further than this in the future are dead-lettered (clock skew allowance). */
   maxFutureMs?: number;
   /**
-   * The serving model (null before any promotion). Reloaded at once on a promoted or
-   * rolled_back model event, and otherwise at most every modelRefreshMs (the fallback
-   * for a missed event).
+   * How pushed lists are ranked: the same engine (@recgraph/ranking) and settings as
+   * the recommend subgraph — model hot-reload, merchandising rules, ANN threshold.
+   * Default: an engine of its own over `db` with `serving` (defaults otherwise).
    */
-  loadActiveModel?: () => Promise<ActiveModel | null>;
-  modelRefreshMs?: number;
-  /** Consumer group for model events; default: one of its own per instance, so every instance hears every event. */
-  modelEventsGroupId?: string;
+  ranking?: RankingEngine;
+  serving?: Partial<ServingOptions>;
+  /** Users ranked at once per batch (each ranking is one history and one product-facts query). */
+  rankingConcurrency?: number;
   /** Where a new group starts: the retained history (default, replays are idempotent) or only new events. */
   fromBeginning?: boolean;
   log?: EventBusLogger;
@@ -93,37 +89,17 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   const log = o.log ?? silentLogger;
   const metrics = o.metrics ?? createUpdaterMetrics();
   const groupId = o.groupId ?? 'online-feature-updater';
-  const halfLifeSeconds = (o.popularityHalfLifeHours ?? 168) * 3600;
   const k = o.k ?? 20;
-  const historyPerUser = o.historyPerUser ?? 200;
   const maxFutureMs = o.maxFutureMs ?? 5 * 60_000;
-  const modelRefreshMs = o.modelRefreshMs ?? 60_000;
+  const ownsRanking = o.ranking === undefined;
+  const ranking = o.ranking ?? createRankingEngine(o.db.prisma, log, { ...DEFAULT_SERVING_OPTIONS, ...o.serving });
+  const rankingConcurrency = Math.max(1, o.rankingConcurrency ?? 4);
   const coVisitation = o.coVisitation ?? DEFAULT_CO_VISITATION;
   const { pool } = o.db;
 
   let subscription: Subscription | undefined;
-  let modelSubscription: Subscription | undefined;
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
-  let model: { loadedAt: number; value: ActiveModel | null } | undefined;
-
-  async function activeModel(force = false): Promise<ActiveModel | null> {
-    if (!o.loadActiveModel) return null;
-    const now = Date.now();
-    if (!force && model && now - model.loadedAt < modelRefreshMs) return model.value;
-    const previous = model?.value ?? null;
-    try {
-      model = { loadedAt: now, value: await o.loadActiveModel() };
-      if (model.value?.modelVersionId !== previous?.modelVersionId)
-        log.info({ modelVersionId: model.value?.modelVersionId ?? null }, 'active model changed');
-    } catch (err) {
-      // Ingestion must not stall on a broken artifact: keep the last good model and retry later.
-      log.error({ err, modelVersionId: previous?.modelVersionId ?? null }, 'loading the active model failed');
-      model = { loadedAt: now, value: previous };
-    }
-    return model.value;
-  }
-
   async function deadLetter(rejections: readonly Rejection[]): Promise<void> {
     if (rejections.length === 0) return;
     const at = new Date();
@@ -147,38 +123,27 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
     }
   }
 
-  async function handleModelEvents(messages: ConsumedMessage[]): Promise<void> {
-    for (const m of messages) {
-      const r = modelEvents.decode(m.value);
-      if (!r.ok) {
-        // Not ours to dead-letter (the producer owns that topic); the 60 s poll still catches up.
-        log.warn({ code: r.error.code, reason: r.error.message, offset: m.offset }, 'unreadable model event ignored');
-        continue;
-      }
-      if (r.value.kind === 'training_failed') continue;
-      log.info(
-        { kind: r.value.kind, modelVersionId: r.value.modelVersionId },
-        'model event: reloading the active model',
-      );
-      await activeModel(true);
-    }
-  }
-
-  /** Recomputes the users' top-k and publishes those that changed since last published. */
+  /**
+   * Ranks each user's list exactly as `recommendations(userId, first: k)` answers it
+   * (same engine, same defaults) and publishes those that changed since last published.
+   */
   async function refreshRecommendations(userIds: readonly string[]): Promise<void> {
     if (userIds.length === 0) return;
-    const [active, histories, previous, popular, unavailable] = await Promise.all([
-      activeModel(),
-      recentHistories(pool, userIds, historyPerUser),
-      publishedLists(pool, userIds),
-      mostPopular(pool, k + historyPerUser, halfLifeSeconds),
-      unavailableProducts(pool),
-    ]);
-    const refresher = new RecommendationRefresher({ k, model: active, unavailable });
-    const changed: { userId: string; list: RecommendationList }[] = [];
+    const previous = await publishedLists(pool, userIds);
+    const lists = new Map<string, PushedList>();
+    const queue = [...userIds];
+    await Promise.all(
+      Array.from({ length: Math.min(rankingConcurrency, queue.length) }, async () => {
+        for (let userId = queue.shift(); userId !== undefined; userId = queue.shift()) {
+          const ranked = await ranking.recommender.recommend({ ...DEFAULT_RECOMMEND_REQUEST, first: k, userId });
+          lists.set(userId, pushedList(ranked));
+        }
+      }),
+    );
+    const changed: { userId: string; list: PushedList }[] = [];
     for (const userId of userIds) {
-      const list = refresher.recommend(histories.get(userId) ?? [], popular);
-      if (!sameRecommendations(previous.get(userId), list)) changed.push({ userId, list });
+      const list = lists.get(userId)!;
+      if (!sameList(previous.get(userId), list)) changed.push({ userId, list });
     }
     if (changed.length === 0) return;
     const at = new Date().toISOString();
@@ -207,7 +172,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
         ? await withTransaction(pool, async (client) => {
             const r = await recordInteractions(client, accepted);
             // Only first-time events move the features, so a redelivered batch never double-counts.
-            await updatePopularity(client, r.inserted, halfLifeSeconds);
+            await updatePopularity(client, r.inserted);
             await updateCoVisitation(client, r.inserted, coVisitation);
             return r;
           })
@@ -243,6 +208,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
     start: () =>
       (starting ??= (async () => {
         await o.bus.ensureTopics(STREAMING_TOPICS);
+        if (ownsRanking) await ranking.start(o.bus);
         subscription = await o.bus.subscribe({
           groupId,
           topics: [STREAMING_TOPIC.interactions],
@@ -250,20 +216,13 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
           maxBatchSize: o.batchSize ?? 500,
           handleBatch,
         });
-        if (o.loadActiveModel)
-          modelSubscription = await o.bus.subscribe({
-            groupId: o.modelEventsGroupId ?? `${groupId}.model-events.${randomUUID()}`,
-            topics: [STREAMING_TOPIC.modelEvents],
-            // Only what happens from now on: the current model is loaded on the first batch anyway.
-            fromBeginning: false,
-            handleBatch: handleModelEvents,
-          });
         log.info({ groupId }, 'online feature updater consuming interactions');
       })()),
     stop: () =>
       (stopping ??= (async () => {
         await starting?.catch(() => undefined);
-        await Promise.all([subscription?.stop(), modelSubscription?.stop()]);
+        await subscription?.stop();
+        if (ownsRanking) await ranking.stop();
         log.info({ groupId }, 'online feature updater stopped');
       })()),
     readiness: () => subscription !== undefined && stopping === undefined,

@@ -3,9 +3,8 @@ import type { PrismaClient } from '@recgraph/db';
 import type { Product } from '@recgraph/db/generated/prisma/client';
 import { badUserInput, notFound, requireUuid } from '@recgraph/subgraph-kit';
 import { callerId } from './callers.ts';
-import { recordInteractions, type Tx } from './interactionLog.ts';
+import { recordInteractions, type OutboxNotifier, type Tx } from '@recgraph/interactions';
 import type { CatalogLoaders } from './loaders.ts';
-import type { OutboxNotifier } from './outboxRelay.ts';
 import { money } from './productFields.ts';
 
 interface CartsContext {

@@ -4,8 +4,7 @@ import type { Availability, ProductStatus } from '@recgraph/db/generated/prisma/
 import { badUserInput } from '@recgraph/subgraph-kit';
 import { callerId } from './callers.ts';
 import { assertSellable, TX_OPTIONS, type OrderView } from './carts.ts';
-import { recordInteractions } from './interactionLog.ts';
-import type { OutboxNotifier } from './outboxRelay.ts';
+import { recordInteractions, type OutboxNotifier } from '@recgraph/interactions';
 
 interface CheckoutContext {
   identity: Identity;

@@ -4,7 +4,7 @@ import { badUserInput, notFound, requireUuid } from '@recgraph/subgraph-kit';
 import { z } from 'zod';
 import { TX_OPTIONS } from './carts.ts';
 import { isUniqueViolation } from './dbErrors.ts';
-import type { Tx } from './interactionLog.ts';
+import type { Tx } from '@recgraph/interactions';
 import { parseInput, text, uuid } from './validation.ts';
 
 interface AdminContext {

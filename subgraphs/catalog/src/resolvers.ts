@@ -13,7 +13,7 @@ import {
 import { cartFields, cartMutations, cartQueries } from './carts.ts';
 import { checkout } from './checkout.ts';
 import type { CatalogLoaders } from './loaders.ts';
-import type { OutboxNotifier } from './outboxRelay.ts';
+import type { OutboxNotifier } from '@recgraph/interactions';
 import { productAdminMutations } from './productAdmin.ts';
 import { createReview } from './reviews.ts';
 import { trackingMutations } from './tracking.ts';

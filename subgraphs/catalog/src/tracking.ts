@@ -5,8 +5,7 @@ import { notFound } from '@recgraph/subgraph-kit';
 import { z } from 'zod';
 import { callerId } from './callers.ts';
 import { TX_OPTIONS } from './carts.ts';
-import { recordInteractions, type NewInteraction } from './interactionLog.ts';
-import type { OutboxNotifier } from './outboxRelay.ts';
+import { recordInteractions, type NewInteraction, type OutboxNotifier } from '@recgraph/interactions';
 import { parseInput, uuid } from './validation.ts';
 
 interface TrackingContext {

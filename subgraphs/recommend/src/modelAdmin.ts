@@ -10,7 +10,7 @@ import {
   rollback,
   type ModelVersion,
 } from '@recgraph/training';
-import type { ModelHolder } from './engine/modelHolder.ts';
+import type { ModelHolder } from '@recgraph/ranking';
 
 /** Model registry reads: admins, and partners holding the "read" scope. */
 export function requireModelReader(identity: Identity): void {

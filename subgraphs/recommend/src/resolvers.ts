@@ -4,9 +4,9 @@ import type { EventBus } from '@recgraph/events';
 import { isUuid, notFound, requirePageSize, requireUuid, badUserInput } from '@recgraph/subgraph-kit';
 import type { Logger } from '@recgraph/telemetry';
 import { listModelVersions } from '@recgraph/training';
-import type { Recommendation } from './engine/ranking.ts';
-import type { Recommender, Strategy } from './engine/recommender.ts';
-import type { PopularityWindow } from './engine/popularity.ts';
+import { DEFAULT_RECOMMEND_REQUEST, type Recommendation, type Recommender, type Strategy } from '@recgraph/ranking';
+import { POPULARITY_WINDOWS as WINDOWS, type PopularityWindow } from '@recgraph/interactions';
+import type { OutboxNotifier } from '@recgraph/interactions';
 import { recordFeedback, type FeedbackKind } from './feedback.ts';
 import { MAX_RELATED, type RecommendLoaders } from './loaders.ts';
 import { modelVersionView, promoteAndServe, requireModelReader, rollbackAndServe } from './modelAdmin.ts';
@@ -19,6 +19,8 @@ export interface RecommendContext {
   loaders: RecommendLoaders;
   engine: Recommender;
   bus: EventBus | undefined;
+  /** Wakes this process's outbox relay after feedback is written. */
+  outbox: OutboxNotifier;
   logger: Logger;
 }
 
@@ -38,7 +40,6 @@ const callerUserId = (identity: Identity): string | null =>
   identity.role !== 'anonymous' && identity.sub && isUuid(identity.sub) ? identity.sub.toLowerCase() : null;
 
 const STRATEGIES = ['PERSONALIZED', 'MIXED', 'POPULAR'] as const;
-const WINDOWS = ['DAY', 'WEEK', 'MONTH', 'ALL'] as const;
 const MODEL_STATUSES = ['CANDIDATE', 'ACTIVE', 'RETIRED', 'FAILED'] as const;
 
 interface RecommendationsArgs {
@@ -54,10 +55,11 @@ interface RecommendationsArgs {
 export const resolvers = {
   Query: {
     recommendations: async (_: unknown, args: RecommendationsArgs, ctx: RecommendContext) => {
-      const first = requirePageSize(args.first, 10);
-      const strategy = requireEnum<Strategy>(args.strategy, STRATEGIES, 'MIXED', 'strategy');
-      const alpha = requireUnitInterval(args.alpha, 0.7, 'alpha');
-      const diversity = requireUnitInterval(args.diversity, 0, 'diversity');
+      const d = DEFAULT_RECOMMEND_REQUEST;
+      const first = requirePageSize(args.first, d.first);
+      const strategy = requireEnum<Strategy>(args.strategy, STRATEGIES, d.strategy, 'strategy');
+      const alpha = requireUnitInterval(args.alpha, d.alpha, 'alpha');
+      const diversity = requireUnitInterval(args.diversity, d.diversity, 'diversity');
       const categoryId = args.categoryId != null ? requireUuid(args.categoryId, 'categoryId') : null;
       let userId: string | null;
       if (args.userId != null) {
@@ -73,7 +75,7 @@ export const resolvers = {
         strategy,
         alpha,
         categoryId,
-        excludeSeen: args.excludeSeen ?? true,
+        excludeSeen: args.excludeSeen ?? d.excludeSeen,
         diversity,
       });
       return recs.map(view);
@@ -158,7 +160,7 @@ export const resolvers = {
       const productId = requireUuid(args.productId, 'productId');
       const kind = requireEnum<FeedbackKind>(args.kind, ['LIKE', 'DISLIKE'], 'LIKE', 'kind');
       if (!isUuid(me)) throw notFound('Your account has no user record to attach feedback to');
-      const recorded = await recordFeedback(ctx.prisma, me.toLowerCase(), productId, kind);
+      const recorded = await recordFeedback(ctx.prisma, ctx.outbox, me.toLowerCase(), productId, kind);
       return { product: ref(productId), kind, recorded };
     },
 

@@ -1,18 +1,14 @@
 import client from 'prom-client';
 import { config } from '@recgraph/config';
+import { processOutbox } from '@recgraph/interactions';
 import { createSubgraph, readyWhen, type Subgraph, type SubgraphDeps } from '@recgraph/subgraph-kit';
 import {
-  CompiledRules,
+  createRankingEngine,
   DEFAULT_SERVING_OPTIONS,
-  ModelHolder,
-  NO_RULES,
-  parseRules,
-  readRulesFile,
-  Recommender,
   retrievalTotal,
   servingOptionsFromConfig,
   type ServingOptions,
-} from './engine/index.ts';
+} from '@recgraph/ranking';
 import { createRecommendLoaders } from './loaders.ts';
 import { resolvers, type RecommendContext } from './resolvers.ts';
 
@@ -34,12 +30,9 @@ export function createRecommendSubgraph(
     ...(serving ? DEFAULT_SERVING_OPTIONS : servingOptionsFromConfig(config())),
     ...serving,
   };
-  // A broken rules file stops the start with its reason rather than serving unmerchandised lists silently.
-  const rules = new CompiledRules(
-    options.rules ? parseRules(options.rules) : options.rulesFile ? readRulesFile(options.rulesFile) : NO_RULES,
-  );
-  const models = new ModelHolder({ prisma }, logger);
-  const engine = new Recommender(prisma, models, rules, logger, options.popularityTtlS, options.annMinItems);
+  const ranking = createRankingEngine(prisma, logger, options);
+  const engine = ranking.recommender;
+  const outbox = processOutbox(prisma, logger);
   const subgraph = createSubgraph<RecommendContext>({
     name: 'recommend',
     registerMetrics: registerRetrievalMetric,
@@ -53,6 +46,7 @@ export function createRecommendSubgraph(
       loaders: createRecommendLoaders(prisma),
       engine,
       bus,
+      outbox: outbox.notifier,
       logger,
     }),
     ready: readyWhen({ database: () => prisma.$queryRaw`SELECT 1` }),
@@ -62,27 +56,21 @@ export function createRecommendSubgraph(
     sdl: subgraph.sdl,
     schema: subgraph.schema,
     async start(startOptions) {
-      await models
-        .sync()
-        .catch((err: unknown) => logger.error({ err }, 'loading the active model failed; serving popularity'));
-      if (bus)
-        await models
-          .subscribe(bus)
-          .catch((err: unknown) => logger.warn({ err }, 'cannot follow model events; relying on polling'));
-      models.startPolling(options.modelPollIntervalS);
+      await ranking.start(bus);
       let running;
       try {
         running = await subgraph.start(startOptions);
       } catch (err) {
-        await models.stop();
+        await ranking.stop();
         throw err;
       }
       const server = running;
+      outbox.start(bus);
       return {
         ...server,
         async close() {
           await server.close();
-          await models.stop();
+          await Promise.all([ranking.stop(), outbox.stop()]);
         },
       };
     },

@@ -5,3 +5,6 @@ export { CompiledRules, parseRules, readRulesFile, NO_RULES, type RankingRules }
 export { DEFAULT_SERVING_OPTIONS, servingOptionsFromConfig, type ServingOptions } from './servingOptions.ts';
 export type { Recommendation, RecommendationSource } from './ranking.ts';
 export { AnnRetrieval, retrievalTotal, type RetrievalPath } from './annRetrieval.ts';
+export { coVisitedNeighbours, MAX_RELATED, type Neighbour } from './coVisitation.ts';
+export { createRankingEngine, DEFAULT_RECOMMEND_REQUEST, type RankingEngine } from './engine.ts';
+export type { EngineLog } from './log.ts';

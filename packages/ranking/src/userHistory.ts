@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@recgraph/db';
-import { DEFAULT_CONFIDENCE, EventType, eventWeight, type EventTypeName } from '@recgraph/recsys';
+import { deploymentWeights, weightOf, type InteractionTypeName as EventTypeName } from '@recgraph/interactions';
 
 /** How strongly each kind of event says "I wanted this", for choosing the reason shown. */
 const STRENGTH: Record<EventTypeName, number> = {
@@ -14,7 +14,7 @@ const STRENGTH: Record<EventTypeName, number> = {
 
 export interface HistoryItem {
   productId: string;
-  /** Summed confidence, as training weighs the pair (DEFAULT_CONFIDENCE). */
+  /** Summed weight, as training weighs the pair (packages/interactions). */
   weight: number;
   /** The strongest thing the user did with it, for the reason text. */
   strongest: EventTypeName;
@@ -49,11 +49,11 @@ export async function loadUserHistory(prisma: PrismaClient, userId: string): Pro
   const disliked = new Set<string>();
   for (const r of rows) if (r.type === 'DISLIKE') disliked.add(r.product_id);
   const byProduct = new Map<string, HistoryItem>();
+  const weights = deploymentWeights();
   for (const r of rows) {
     if (disliked.has(r.product_id)) continue;
-    const code = EventType[r.type];
-    const w = code === undefined ? null : eventWeight(DEFAULT_CONFIDENCE, code, r.value);
-    if (w === null || !(w > 0)) continue;
+    const w = weightOf(weights, r.type, r.value);
+    if (w === null) continue;
     const h = byProduct.get(r.product_id);
     if (!h) byProduct.set(r.product_id, { productId: r.product_id, weight: w, strongest: r.type });
     else {

@@ -1,7 +1,8 @@
 import type { PrismaClient } from '@recgraph/db';
 import { parseVectorLiteral, nearestProducts } from '@recgraph/db';
+import { deploymentWeights, weightOf } from '@recgraph/interactions';
 import { notFound } from '@recgraph/subgraph-kit';
-import type { Logger } from '@recgraph/telemetry';
+import type { EngineLog as Logger } from './log.ts';
 import { AnnRetrieval } from './annRetrieval.ts';
 import { CategoryCache, type CategoryTree } from './categoryTree.ts';
 import type { ModelHolder } from './modelHolder.ts';
@@ -10,7 +11,7 @@ import { fetchProductFacts, isServable, type ProductFacts } from './productFacts
 import { rankCandidates, type Recommendation, type RecommendationSource } from './ranking.ts';
 import { reasonText, type ReasonSpec } from './reasons.ts';
 import type { CompiledRules } from './rules.ts';
-import { coVisitedNeighbours } from '../loaders.ts';
+import { coVisitedNeighbours } from './coVisitation.ts';
 import {
   EMPTY_HISTORY,
   loadDislikes,
@@ -48,8 +49,6 @@ export interface PreferencesRequest {
   alpha?: number;
 }
 
-/** A liked product weighs what a LIKE weighs in training (DEFAULT_CONFIDENCE). */
-const LIKE_WEIGHT = 6;
 /** Stated brands lift, but do not override, what the model and popularity say. */
 const PREFERRED_BRAND_BOOST = 1.25;
 const ONBOARDING_ALPHA = 0.7;
@@ -142,11 +141,11 @@ export class Recommender {
     const tree = await this.categories.current();
     const scope = new Set<string>();
     for (const c of req.categoryIds) for (const d of tree.descendantsOf(c)) scope.add(d);
-    const liked: HistoryItem[] = req.likedProductIds.map((productId) => ({
-      productId,
-      weight: LIKE_WEIGHT,
-      strongest: 'LIKE',
-    }));
+    // A stated like weighs what a LIKE event weighs everywhere else.
+    const likeWeight = weightOf(deploymentWeights(), 'LIKE', 1);
+    const liked: HistoryItem[] = likeWeight
+      ? req.likedProductIds.map((productId) => ({ productId, weight: likeWeight, strongest: 'LIKE' }))
+      : [];
     const exclude = new Set(req.exclude ?? []);
     for (const id of req.likedProductIds) exclude.add(id);
     if (req.userId && !req.exclude) for (const id of await loadDislikes(this.prisma, req.userId)) exclude.add(id);

@@ -1,5 +1,5 @@
 import { INDEXED_DIMS, nearestProducts, type PrismaClient } from '@recgraph/db';
-import type { Logger } from '@recgraph/telemetry';
+import type { EngineLog as Logger } from './log.ts';
 import type { ServingModel, UserQuery } from './servingModel.ts';
 
 export type RetrievalPath = 'exact' | 'hnsw';

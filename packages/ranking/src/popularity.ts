@@ -1,18 +1,14 @@
-import type { Logger } from '@recgraph/telemetry';
+import type { EngineLog as Logger } from './log.ts';
 import type { PrismaClient } from '@recgraph/db';
-import { Prisma } from '@recgraph/db';
-import { interactionWeight } from '../interactionWeights.ts';
+import {
+  deploymentWeights,
+  ONLINE_POPULARITY_WINDOW,
+  POPULARITY_HALF_LIFE_S,
+  weightSql,
+  type PopularityWindow,
+} from '@recgraph/interactions';
 
-export type PopularityWindow = 'DAY' | 'WEEK' | 'MONTH' | 'ALL';
-
-const DAY_S = 86_400;
-/** Window length and decay half-life in seconds; ALL has no window but still favours recent events. */
-const WINDOWS: Record<PopularityWindow, { windowS: number | null; halfLifeS: number }> = {
-  DAY: { windowS: DAY_S, halfLifeS: DAY_S / 2 },
-  WEEK: { windowS: 7 * DAY_S, halfLifeS: 3.5 * DAY_S },
-  MONTH: { windowS: 30 * DAY_S, halfLifeS: 15 * DAY_S },
-  ALL: { windowS: null, halfLifeS: 30 * DAY_S },
-};
+export type { PopularityWindow };
 
 /** Active products by decayed popularity, strongest first, with their category. */
 export interface PopularitySnapshot {
@@ -53,8 +49,8 @@ function snapshot(window: PopularityWindow, rows: Row[], source: PopularitySnaps
 /**
  * The streaming updater's table, when it has data: rank_key orders products by
  * decayed score at any moment, and 2^(rank_key - max rank_key) is each one's
- * decayed score relative to the top one, whatever the configured half-life.
- * Its half-life is the updater's (a week by default), so it serves WEEK only.
+ * decayed score relative to the top one. It holds the online window's decay
+ * (packages/interactions), so it serves that window only.
  */
 async function fromOnlineTable(prisma: PrismaClient): Promise<Row[] | null> {
   const exists = await prisma.$queryRaw<{ t: string | null }[]>`SELECT to_regclass('product_popularity')::text AS t`;
@@ -69,21 +65,20 @@ async function fromOnlineTable(prisma: PrismaClient): Promise<Row[] | null> {
 }
 
 /**
- * Decayed interaction weight per product from the log. The window ends at the
- * newest recorded interaction (never in the future), not at the wall clock, so
- * an imported history or the demo store, whose events stop at a past date,
- * still has a "last week".
+ * Decayed interaction weight per product from the log, the same sum the
+ * updater keeps online: Σ weight · 2^(−age / halfLife). Age is taken from the
+ * newest recorded interaction (never the future) — which does not change the
+ * order, only keeps scores readable for an imported history that stops in the past.
  */
 async function fromInteractions(prisma: PrismaClient, window: PopularityWindow): Promise<Row[]> {
-  const { windowS, halfLifeS } = WINDOWS[window];
-  const inWindow =
-    windowS === null ? Prisma.empty : Prisma.sql`AND i.occurred_at >= ref.t - make_interval(secs => ${windowS})`;
+  const halfLifeS = POPULARITY_HALF_LIFE_S[window];
+  const w = weightSql(deploymentWeights(), 'i');
   return prisma.$queryRaw<Row[]>`
     WITH ref AS (SELECT least(max(occurred_at), now()) AS t FROM interactions)
     SELECT p.id::text AS id, p.category_id::text AS category_id,
-           sum(${interactionWeight('i')} * exp(-ln(2) * extract(epoch FROM (ref.t - i.occurred_at)) / ${halfLifeS}))::float8 AS score
+           sum(${w} * exp(-ln(2) * extract(epoch FROM (ref.t - i.occurred_at)) / ${halfLifeS}))::float8 AS score
     FROM ref, interactions i JOIN products p ON p.id = i.product_id AND p.status = 'ACTIVE'
-    WHERE i.type <> 'DISLIKE' ${inWindow}
+    WHERE ${w} IS NOT NULL
     GROUP BY p.id
     ORDER BY score DESC, p.id
     LIMIT ${MAX_PRODUCTS}`;
@@ -117,7 +112,7 @@ export class PopularityCache {
     if (!p) {
       p = (async () => {
         try {
-          const online = window === 'WEEK' ? await fromOnlineTable(this.prisma) : null;
+          const online = window === ONLINE_POPULARITY_WINDOW ? await fromOnlineTable(this.prisma) : null;
           const s = online
             ? snapshot(window, online, 'product_popularity')
             : snapshot(window, await fromInteractions(this.prisma, window), 'interactions');

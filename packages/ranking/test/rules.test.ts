@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '@recgraph/db';
 import { createLogger } from '@recgraph/telemetry';
 import { seedFixture, type Fixture } from '../../../gateway/test/support/fixture.ts';
-import { CompiledRules, ModelHolder, parseRules, Recommender, type RankingRules } from '../src/engine/index.ts';
-import { categorySimilarity, mmrRerank } from '../src/engine/diversity.ts';
+import { CompiledRules, ModelHolder, parseRules, Recommender, type RankingRules } from '@recgraph/ranking';
+import { categorySimilarity, mmrRerank } from '@recgraph/ranking/diversity';
 
 // The engine on the fixture store (no trained model: popularity serves), with merchandising rules.
 let db: Database;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@recgraph/db';
 import { modelEvents, STREAMING_TOPIC, type EventBus, type Subscription } from '@recgraph/events';
-import type { Logger } from '@recgraph/telemetry';
+import type { EngineLog as Logger } from './log.ts';
 import { getActiveModelVersion, loadModelVersion } from '@recgraph/training';
 import { ServingModel } from './servingModel.ts';
 

@@ -1,0 +1,13 @@
+import { config } from '@recgraph/config';
+import { interactionWeights, type InteractionWeights } from './weights.ts';
+
+let cached: InteractionWeights | undefined;
+
+/**
+ * This deployment's weights: the defaults with INTERACTION_WEIGHTS applied
+ * (validated at start-up with the rest of the configuration). Every role of a
+ * deployment must be given the same value, as with any shared setting.
+ */
+export function deploymentWeights(): InteractionWeights {
+  return (cached ??= interactionWeights(config().INTERACTION_WEIGHTS));
+}
