@@ -13,3 +13,15 @@ export function realKafkaBrokers(): string[] | undefined {
         .filter(Boolean)
     : undefined;
 }
+
+/**
+ * A Python with confluent-kafka (librdkafka), for tests that need a producer other than
+ * kafkajs: TEST_KAFKA_PYTHON, which `npm run infra:up` installs and writes to .infra/env.
+ * Under CI it must be present wherever the broker is.
+ */
+export function realKafkaPython(): string | undefined {
+  const python = process.env.TEST_KAFKA_PYTHON;
+  if (!python && process.env.CI)
+    throw new Error('TEST_KAFKA_PYTHON is not set under CI: run `npm run infra:up` (scripts/test.sh does).');
+  return python || undefined;
+}
