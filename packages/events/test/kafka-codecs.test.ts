@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { KAFKA_CODECS, setKafkaCodecs } from '../src/compression.ts';
@@ -12,6 +10,7 @@ import {
   type InteractionEventV1,
   type UndecodableBatch,
 } from '../src/index.ts';
+import { librdkafkaProduce as librdkafkaProduceTo } from './librdkafka.ts';
 import { realKafkaBrokers, realKafkaPython } from './real-kafka.ts';
 
 const brokers = realKafkaBrokers();
@@ -19,7 +18,6 @@ const python = realKafkaPython();
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const prefix = `test.codecs.${run}.`;
 const tuning = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 300, rebalanceTimeoutMs: 6_000, maxWaitTimeMs: 100 };
-const PRODUCER = fileURLToPath(new URL('./fixtures/librdkafka-produce.py', import.meta.url));
 
 const logged: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
 const log: EventBusLogger = {
@@ -30,24 +28,8 @@ const log: EventBusLogger = {
 };
 
 type Codec = (typeof KAFKA_CODECS)[number];
-interface Placed {
-  codec: Codec;
-  partition: number;
-  offset: number;
-}
-
-/** Sends each group with librdkafka in its codec, one group after the other; returns where each message went. */
-function librdkafkaProduce(
-  topic: string,
-  groups: { codec: Codec; messages: { key: string; value: string }[] }[],
-): Promise<Placed[]> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(python!, [PRODUCER], { timeout: 60_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`librdkafka producer failed: ${stderr || err.message}`)) : resolve(JSON.parse(stdout)),
-    );
-    child.stdin!.end(JSON.stringify({ brokers: brokers!.join(','), topic: prefix + topic, groups }));
-  });
-}
+const librdkafkaProduce = (topic: string, groups: { codec: Codec; messages: { key: string; value: string }[] }[]) =>
+  librdkafkaProduceTo(python!, brokers!, prefix + topic, groups);
 
 const users = Array.from({ length: 12 }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
 function envelope(eventId: string, n: number): InteractionEventV1 {

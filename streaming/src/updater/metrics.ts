@@ -9,6 +9,8 @@ export interface UpdaterMetrics {
   /** outcome: inserted | duplicate | dead_lettered. */
   readonly events: client.Counter<'type' | 'outcome'>;
   readonly deadLetters: client.Counter<'code'>;
+  /** Kafka record batches that could not be decompressed: skipped (and dead-lettered) by the bus. */
+  readonly undecodableBatches: client.Counter<'codec'>;
   readonly batchDuration: client.Histogram<'outcome'>;
   readonly recommendationUpdates: client.Counter<'source'>;
   /** Age of the newest message of the last batch per partition: how far behind the consumer runs. */
@@ -30,6 +32,12 @@ export function createUpdaterMetrics(): UpdaterMetrics {
       name: 'recgraph_updater_dead_letters_total',
       help: 'Messages sent to the dead-letter topic, by rejection code.',
       labelNames: ['code'] as const,
+      registers,
+    }),
+    undecodableBatches: new client.Counter({
+      name: 'recgraph_updater_undecodable_batches_total',
+      help: 'Kafka record batches of the interactions topic that could not be decompressed, skipped and dead-lettered, by codec.',
+      labelNames: ['codec'] as const,
       registers,
     }),
     batchDuration: new client.Histogram({

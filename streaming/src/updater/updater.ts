@@ -10,6 +10,7 @@ import {
   type EventBusLogger,
   type RecommendationsUpdatedV1,
   type Subscription,
+  type UndecodableBatch,
 } from '@recgraph/events';
 import { DEFAULT_CO_VISITATION, updateCoVisitation, type CoVisitationOptions } from './co-visitation.ts';
 import { recordInteractions, type RecordResult } from './interaction-store.ts';
@@ -26,6 +27,9 @@ import {
   type ServingOptions,
 } from '@recgraph/ranking';
 import { validateBatch, type Rejection } from './validate-batch.ts';
+
+/** Larger undecodable batches are dead-lettered without their bytes (base64 must stay under Kafka's 1 MB message limit). */
+const MAX_DEAD_LETTER_RAW_BYTES = 512 * 1024;
 
 export interface OnlineFeatureUpdaterOptions {
   bus: EventBus;
@@ -100,6 +104,30 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   let subscription: Subscription | undefined;
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
+  /**
+   * A record batch of the interactions topic the bus could not decompress: one dead letter
+   * for the whole batch (its original bytes when they fit a Kafka message), counted; the bus
+   * has logged it and commits past it once this resolves.
+   */
+  async function deadLetterUndecodable(batch: UndecodableBatch): Promise<void> {
+    const letter = deadLetterFor(
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: batch.firstOffset,
+        key: '',
+        value: batch.raw.length <= MAX_DEAD_LETTER_RAW_BYTES ? batch.raw : Buffer.alloc(0),
+      },
+      {
+        code: 'UNDECODABLE_BATCH',
+        reason: `record batch at offsets ${batch.firstOffset}-${batch.lastOffset} (${batch.records} records, ${batch.codec}, ${batch.raw.length} bytes) skipped: ${batch.reason}`,
+      },
+    );
+    await o.bus.publish(STREAMING_TOPIC.deadLetter, [deadLetters.toMessage(letter)]);
+    metrics.undecodableBatches.inc({ codec: batch.codec });
+    metrics.deadLetters.inc({ code: 'UNDECODABLE_BATCH' });
+  }
+
   async function deadLetter(rejections: readonly Rejection[]): Promise<void> {
     if (rejections.length === 0) return;
     const at = new Date();
@@ -215,6 +243,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
           fromBeginning: o.fromBeginning ?? true,
           maxBatchSize: o.batchSize ?? 500,
           handleBatch,
+          onUndecodableBatch: deadLetterUndecodable,
         });
         log.info({ groupId }, 'online feature updater consuming interactions');
       })()),
