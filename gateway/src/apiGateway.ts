@@ -70,19 +70,22 @@ export function withSubscriptionsInApiSchema(gateway: ApolloGateway): ApiGateway
         (s): s is FieldNode => s.kind === gql.Kind.FIELD && INTROSPECTION.has(s.name.value),
       );
       if (!introspection.length) return inner(requestContext);
-      const local = () =>
-        gql.execute({
-          schema: requestContext.schema,
-          document: onlySelections(document, operation, introspection),
-          operationName: requestContext.operationName,
-          variableValues: request.variables ?? {},
-        }) as ReturnType<Executor>;
-      const onlyIntrospection = roots.every(
-        (s) => s.kind === gql.Kind.FIELD && (INTROSPECTION.has(s.name.value) || s.name.value === '__typename'),
-      );
-      if (onlyIntrospection) return local();
+      const local = (selections: readonly FieldNode[]) =>
+        Promise.resolve(
+          gql.execute({
+            schema: requestContext.schema,
+            document: onlySelections(document, operation, selections),
+            operationName: requestContext.operationName,
+            variableValues: request.variables ?? {},
+          }),
+        );
+      const fields = roots.filter((s): s is FieldNode => s.kind === gql.Kind.FIELD);
+      const onlyIntrospection =
+        fields.length === roots.length &&
+        fields.every((f) => INTROSPECTION.has(f.name.value) || f.name.value === '__typename');
+      if (onlyIntrospection) return local(fields);
       // Mixed with ordinary fields: the gateway answers those, the extended schema the introspection.
-      const [planned, introspected] = await Promise.all([inner(requestContext), local()]);
+      const [planned, introspected] = await Promise.all([inner(requestContext), local(introspection)]);
       return {
         ...planned,
         data: planned.data ? { ...planned.data, ...introspected.data } : planned.data,

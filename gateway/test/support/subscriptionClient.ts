@@ -7,7 +7,10 @@ import {
   type EventBus,
   type RecommendationsUpdatedV1,
 } from '@recgraph/events';
-import type { TestStack } from './testStack.ts';
+import type { RunningStack } from '../../src/stack.ts';
+
+/** A running stack, as the helpers need it (TestStack is one). */
+type WithStack = { stack: RunningStack };
 
 /** One client-side subscription: everything the server sent for it, in order. */
 export class Live<T = Record<string, unknown>> {
@@ -46,7 +49,7 @@ export class Live<T = Record<string, unknown>> {
 }
 
 /** Clients of one stack; closeAll() after every test. */
-export function clientsFor(getStack: () => TestStack) {
+export function clientsFor(getStack: () => WithStack) {
   const open: Client[] = [];
   const wsUrl = () => getStack().stack.gateway.url.replace(/^http/, 'ws');
   return {
@@ -67,13 +70,13 @@ export function clientsFor(getStack: () => TestStack) {
   };
 }
 
-export function subscriptionsOf(t: TestStack) {
+export function subscriptionsOf(t: WithStack) {
   const subs = t.stack.gateway.subscriptions;
   if (!subs) throw new Error('the gateway serves no subscriptions');
   return subs;
 }
 
-export async function routesBecome(t: TestStack, n: number, timeout = 10_000): Promise<void> {
+export async function routesBecome(t: WithStack, n: number, timeout = 10_000): Promise<void> {
   await vi.waitFor(() => expect(subscriptionsOf(t).routeCount()).toBe(n), { timeout, interval: 10 });
 }
 
