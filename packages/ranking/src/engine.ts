@@ -3,7 +3,10 @@ import type { EventBus } from '@recgraph/events';
 import type { EngineLog } from './log.ts';
 import { ModelHolder } from './modelHolder.ts';
 import { Recommender, type RecommendRequest } from './recommender.ts';
+import { ExperimentState } from './experiments.ts';
+import { ImpressionLog } from './impressions.ts';
 import { CompiledRules, NO_RULES, parseRules, readRulesFile } from './rules.ts';
+import { serveRecommendations, type ServedList, type ServeOptions } from './serving.ts';
 import type { ServingOptions } from './servingOptions.ts';
 
 /**
@@ -24,6 +27,9 @@ export const DEFAULT_RECOMMEND_REQUEST: Omit<RecommendRequest, 'userId'> = Objec
 export interface RankingEngine {
   readonly recommender: Recommender;
   readonly models: ModelHolder;
+  readonly experiments: ExperimentState;
+  /** `recommendations` with experiments and impressions (serving.ts). */
+  serve(req: RecommendRequest, options: ServeOptions): Promise<ServedList>;
   /** Loads the ACTIVE model (a failure leaves popularity serving), follows model events, polls the registry. */
   start(bus: EventBus | undefined): Promise<void>;
   stop(): Promise<void>;
@@ -42,9 +48,14 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
   );
   const models = new ModelHolder({ prisma }, logger);
   const recommender = new Recommender(prisma, models, rules, logger, options.popularityTtlS, options.annMinItems);
+  const experiments = new ExperimentState(prisma, logger);
+  const impressions = new ImpressionLog(prisma, logger);
   return {
     recommender,
     models,
+    experiments,
+    serve: (req, serveOptions) =>
+      serveRecommendations({ recommender, experiments, impressions, logger }, req, serveOptions),
     async start(bus) {
       await models
         .sync()
@@ -55,6 +66,8 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
           .catch((err: unknown) => logger.warn({ err }, 'cannot follow model events; relying on polling'));
       models.startPolling(options.modelPollIntervalS);
     },
-    stop: () => models.stop(),
+    async stop() {
+      await Promise.all([models.stop(), impressions.stop()]);
+    },
   };
 }

@@ -8,3 +8,6 @@ export { AnnRetrieval, retrievalTotal, type RetrievalPath } from './annRetrieval
 export { coVisitedNeighbours, MAX_RELATED, type Neighbour } from './coVisitation.ts';
 export { createRankingEngine, DEFAULT_RECOMMEND_REQUEST, type RankingEngine } from './engine.ts';
 export type { EngineLog } from './log.ts';
+export { assignVariant, ExperimentState, type ExperimentVariant, type RunningExperiment } from './experiments.ts';
+export { ImpressionLog, type Impression } from './impressions.ts';
+export type { ServedList, ServeOptions } from './serving.ts';

@@ -6,6 +6,7 @@ import type { EngineLog as Logger } from './log.ts';
 import { AnnRetrieval } from './annRetrieval.ts';
 import { CategoryCache, type CategoryTree } from './categoryTree.ts';
 import type { ModelHolder } from './modelHolder.ts';
+import type { ServingModel } from './servingModel.ts';
 import { PopularityCache, type PopularityWindow } from './popularity.ts';
 import { fetchProductFacts, isServable, type ProductFacts } from './productFacts.ts';
 import { rankCandidates, type Recommendation, type RecommendationSource } from './ranking.ts';
@@ -32,6 +33,8 @@ export interface RecommendRequest {
   categoryId: string | null;
   excludeSeen: boolean;
   diversity: number;
+  /** Rank with this model instead of the ACTIVE one (an experiment's challenger); null: no model. */
+  model?: ServingModel | null;
 }
 
 export interface PreferencesRequest {
@@ -47,6 +50,7 @@ export interface PreferencesRequest {
   categories?: ReadonlySet<string> | undefined;
   exclude?: ReadonlySet<string>;
   alpha?: number;
+  model?: ServingModel | null;
 }
 
 /** Stated brands lift, but do not override, what the model and popularity say. */
@@ -86,7 +90,7 @@ export class Recommender {
   }
 
   async recommend(req: RecommendRequest): Promise<Recommendation[]> {
-    const model = this.models.current;
+    const model = req.model === undefined ? this.models.current : req.model;
     const tree = await this.categoryTree(req.categoryId);
     const categories = req.categoryId ? tree.descendantsOf(req.categoryId) : undefined;
     const history = req.userId ? await loadUserHistory(this.prisma, req.userId) : EMPTY_HISTORY;
@@ -104,6 +108,7 @@ export class Recommender {
           categories,
           exclude,
           alpha: req.strategy === 'PERSONALIZED' ? 1 : req.alpha,
+          model,
         });
     }
 
@@ -137,7 +142,7 @@ export class Recommender {
    * liked products, blended with popularity inside the preferred categories.
    */
   async forPreferences(req: PreferencesRequest): Promise<Recommendation[]> {
-    const model = this.models.current;
+    const model = req.model === undefined ? this.models.current : req.model;
     const tree = await this.categories.current();
     const scope = new Set<string>();
     for (const c of req.categoryIds) for (const d of tree.descendantsOf(c)) scope.add(d);

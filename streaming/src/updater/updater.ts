@@ -163,8 +163,10 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
     await Promise.all(
       Array.from({ length: Math.min(rankingConcurrency, queue.length) }, async () => {
         for (let userId = queue.shift(); userId !== undefined; userId = queue.shift()) {
-          const ranked = await ranking.recommender.recommend({ ...DEFAULT_RECOMMEND_REQUEST, first: k, userId });
-          lists.set(userId, pushedList(ranked));
+          // serve(): a user in a running experiment is pushed their variant's list. Not an impression:
+          // a subscriber's copy is served (and recorded) by the gateway's own `recommendations` call.
+          const served = await ranking.serve({ ...DEFAULT_RECOMMEND_REQUEST, first: k, userId }, { record: false });
+          lists.set(userId, pushedList(served.items));
         }
       }),
     );

@@ -4,9 +4,23 @@ import type { EventBus } from '@recgraph/events';
 import { isUuid, notFound, requirePageSize, requireUuid, badUserInput } from '@recgraph/subgraph-kit';
 import type { Logger } from '@recgraph/telemetry';
 import { listModelVersions } from '@recgraph/training';
-import { DEFAULT_RECOMMEND_REQUEST, type Recommendation, type Recommender, type Strategy } from '@recgraph/ranking';
+import {
+  DEFAULT_RECOMMEND_REQUEST,
+  type RankingEngine,
+  type Recommendation,
+  type Recommender,
+  type Strategy,
+} from '@recgraph/ranking';
 import { POPULARITY_WINDOWS as WINDOWS, type PopularityWindow } from '@recgraph/interactions';
 import type { OutboxNotifier } from '@recgraph/interactions';
+import {
+  createExperiment,
+  experimentResults,
+  experimentView,
+  startExperiment,
+  stopExperiment,
+  type CreateExperimentInput,
+} from './experimentAdmin.ts';
 import { recordFeedback, type FeedbackKind } from './feedback.ts';
 import { MAX_RELATED, type RecommendLoaders } from './loaders.ts';
 import { modelVersionView, promoteAndServe, requireModelReader, rollbackAndServe } from './modelAdmin.ts';
@@ -18,6 +32,8 @@ export interface RecommendContext {
   prisma: PrismaClient;
   loaders: RecommendLoaders;
   engine: Recommender;
+  /** The engine with experiments and impressions (engine is its recommender). */
+  ranking: RankingEngine;
   bus: EventBus | undefined;
   /** Wakes this process's outbox relay after feedback is written. */
   outbox: OutboxNotifier;
@@ -41,6 +57,7 @@ const callerUserId = (identity: Identity): string | null =>
 
 const STRATEGIES = ['PERSONALIZED', 'MIXED', 'POPULAR'] as const;
 const MODEL_STATUSES = ['CANDIDATE', 'ACTIVE', 'RETIRED', 'FAILED'] as const;
+const EXPERIMENT_STATUSES = ['DRAFT', 'RUNNING', 'STOPPED'] as const;
 
 interface RecommendationsArgs {
   userId?: string | null;
@@ -69,16 +86,11 @@ export const resolvers = {
         // A partner's subject is the partner, not a shopper: it must say whose list it wants.
         throw badUserInput('partners must pass userId', 'userId');
       } else userId = callerUserId(ctx.identity);
-      const recs = await ctx.engine.recommend({
-        userId,
-        first,
-        strategy,
-        alpha,
-        categoryId,
-        excludeSeen: args.excludeSeen ?? d.excludeSeen,
-        diversity,
-      });
-      return recs.map(view);
+      const served = await ctx.ranking.serve(
+        { userId, first, strategy, alpha, categoryId, excludeSeen: args.excludeSeen ?? d.excludeSeen, diversity },
+        { record: true },
+      );
+      return served.items.map((r) => ({ ...view(r), listId: served.listId, experimentVariant: served.variant }));
     },
 
     similarProducts: async (_: unknown, args: { productId: string; first?: number | null }, ctx: RecommendContext) => {
@@ -126,6 +138,30 @@ export const resolvers = {
       return recs.map(view);
     },
 
+    experiments: async (_: unknown, args: { status?: string | null; first?: number | null }, ctx: RecommendContext) => {
+      requireModelReader(ctx.identity);
+      const first = requirePageSize(args.first, 20);
+      const status =
+        args.status != null ? requireEnum(args.status, EXPERIMENT_STATUSES, 'RUNNING', 'status') : undefined;
+      const rows = await ctx.prisma.experiment.findMany({
+        where: status ? { status } : {},
+        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+        take: first,
+      });
+      return rows.map(experimentView);
+    },
+
+    experiment: async (_: unknown, args: { id: string }, ctx: RecommendContext) => {
+      requireModelReader(ctx.identity);
+      const row = await ctx.prisma.experiment.findUnique({ where: { id: requireUuid(args.id, 'id') } });
+      return row ? experimentView(row) : null;
+    },
+
+    experimentResults: async (_: unknown, args: { id: string }, ctx: RecommendContext) => {
+      requireModelReader(ctx.identity);
+      return experimentResults(ctx.prisma, args.id);
+    },
+
     modelVersions: async (
       _: unknown,
       args: { status?: string | null; first?: number | null },
@@ -162,6 +198,21 @@ export const resolvers = {
       if (!isUuid(me)) throw notFound('Your account has no user record to attach feedback to');
       const recorded = await recordFeedback(ctx.prisma, ctx.outbox, me.toLowerCase(), productId, kind);
       return { product: ref(productId), kind, recorded };
+    },
+
+    createExperiment: async (_: unknown, args: { input: CreateExperimentInput }, ctx: RecommendContext) => {
+      requireRole(ctx.identity, 'admin');
+      return experimentView(await createExperiment(ctx.prisma, args.input));
+    },
+
+    startExperiment: async (_: unknown, args: { id: string }, ctx: RecommendContext) => {
+      requireRole(ctx.identity, 'admin');
+      return experimentView(await startExperiment(ctx.prisma, ctx.ranking.experiments, args.id));
+    },
+
+    stopExperiment: async (_: unknown, args: { id: string }, ctx: RecommendContext) => {
+      requireRole(ctx.identity, 'admin');
+      return experimentView(await stopExperiment(ctx.prisma, ctx.ranking.experiments, args.id));
     },
 
     promoteModel: async (_: unknown, args: { id: string }, ctx: RecommendContext) => {

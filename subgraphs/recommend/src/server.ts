@@ -45,6 +45,7 @@ export function createRecommendSubgraph(
       prisma,
       loaders: createRecommendLoaders(prisma),
       engine,
+      ranking,
       bus,
       outbox: outbox.notifier,
       logger,
