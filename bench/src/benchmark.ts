@@ -6,6 +6,16 @@ export interface BenchContext {
   /** ../shared/data when present (the project never needs it to run). */
   sharedDataDir: string | undefined;
   log: (msg: string) => void;
+  /** Options some benchmarks read (`--size`, `--rates`, `--seconds`, `--layouts`, `--fresh`); others ignore them. */
+  options: BenchOptions;
+}
+
+export interface BenchOptions {
+  size?: string | undefined;
+  rates?: string | undefined;
+  seconds?: string | undefined;
+  layouts?: string | undefined;
+  fresh?: boolean | undefined;
 }
 
 /** One benchmark: registered in ./registry.ts, run by `npm run bench -- <name>`. */

@@ -8,6 +8,7 @@ import { benchmark as recommendLatency } from './benchmarks/recommend-latency.ts
 import { benchmark as gatewayOverhead } from './benchmarks/gateway-overhead.ts';
 import { benchmark as trainer } from './benchmarks/trainer.ts';
 import { benchmark as eventToSubscription } from './benchmarks/event-to-subscription.ts';
+import { benchmark as servingOpenLoop } from './benchmarks/serving-open-loop.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
 export const benchmarks: Benchmark[] = [
@@ -20,4 +21,5 @@ export const benchmarks: Benchmark[] = [
   recommendLatency,
   trainer,
   eventToSubscription,
+  servingOpenLoop,
 ];

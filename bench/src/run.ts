@@ -1,4 +1,5 @@
-// `npm run bench -- [name ...] [--quick]`: runs benchmarks, prints tables and
+// `npm run bench -- [name ...] [--quick] [--size …] [--rates …] [--seconds …] [--layouts …] [--fresh]`:
+// runs benchmarks, prints tables and
 // writes bench/results/<name>.json plus bench/results/summary.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -12,7 +13,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = resolve(here, '../results');
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { quick: { type: 'boolean', default: false }, list: { type: 'boolean', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+    // Read by serving-open-loop (see its description); other benchmarks ignore them.
+    size: { type: 'string' },
+    rates: { type: 'string' },
+    seconds: { type: 'string' },
+    layouts: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+  },
 });
 
 if (values.list) {
@@ -38,6 +48,13 @@ for (const b of selected) {
       quick: values.quick!,
       sharedDataDir: existsSync(shared) ? shared : undefined,
       log: (m) => console.error(`  ${m}`),
+      options: {
+        size: values.size,
+        rates: values.rates,
+        seconds: values.seconds,
+        layouts: values.layouts,
+        fresh: values.fresh,
+      },
     });
     const text = tables.map(renderTable).join('\n\n');
     console.log('\n' + text);
