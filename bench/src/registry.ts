@@ -7,6 +7,7 @@ import { benchmark as streamingIngest } from './benchmarks/streaming-ingest.ts';
 import { benchmark as recommendLatency } from './benchmarks/recommend-latency.ts';
 import { benchmark as gatewayOverhead } from './benchmarks/gateway-overhead.ts';
 import { benchmark as trainer } from './benchmarks/trainer.ts';
+import { benchmark as topk } from './benchmarks/topk.ts';
 import { benchmark as eventToSubscription } from './benchmarks/event-to-subscription.ts';
 import { benchmark as servingOpenLoop } from './benchmarks/serving-open-loop.ts';
 
@@ -16,6 +17,7 @@ export const benchmarks: Benchmark[] = [
   importBenchmark,
   recsysMovielens,
   recsysAls,
+  topk,
   streamingIngest,
   gatewayOverhead,
   recommendLatency,

@@ -12,6 +12,7 @@ import {
 import { choleskyInPlace, choleskySolveInPlace, gram } from './linalg.ts';
 import { Rng } from './rng.ts';
 import { topKDot, topKDotBatch, checkIndex, type TopK, type Exclusion } from './topk.ts';
+import { itemFactorStorage } from './topk-wasm.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
 import type { FitOptions, RecommendOptions, Recommender } from './model.ts';
 import { cosineSimilarItems, normalizeRows } from './similarity.ts';
@@ -406,9 +407,10 @@ export class AlsModel implements Recommender {
     } finally {
       await pool?.close();
     }
-    // Copy out of shared memory so the model owns ordinary buffers.
+    // Copy out of shared memory so the model owns its buffers; item factors go to WebAssembly
+    // memory (large catalogs) so recommend/topKDot runs the SIMD scan.
     this.userFactors = Float32Array.from(X);
-    this.itemFactors = Float32Array.from(Y);
+    this.itemFactors = itemFactorStorage(Y);
     this.nUsers = nUsers;
     this.nItems = nItems;
     this.foldInCache = undefined;
@@ -525,7 +527,7 @@ export class AlsModel implements Recommender {
     const meta = a.meta as { options: AlsOptions; nUsers: number; nItems: number; losses: number[] };
     const m = new AlsModel(meta.options);
     m.userFactors = a.arrays.userFactors as Float32Array;
-    m.itemFactors = a.arrays.itemFactors as Float32Array;
+    m.itemFactors = itemFactorStorage(a.arrays.itemFactors as Float32Array);
     m.nUsers = meta.nUsers;
     m.nItems = meta.nItems;
     m.losses.push(...meta.losses);

@@ -4,6 +4,7 @@ export * from './csr.ts';
 export * from './interactions.ts';
 export * from './linalg.ts';
 export * from './topk.ts';
+export { inTopKMemory, itemFactorStorage, toTopKMemory, topKFloat32Array, topKKernelAvailable } from './topk-wasm.ts';
 export * from './artifact.ts';
 export * from './model.ts';
 export * from './als.ts';

@@ -1,4 +1,5 @@
 import { IndexOutOfRangeError, DimensionMismatchError } from './errors.ts';
+import { scanContext, stageQuery, TOPK_KERNEL_BLOCK, TOPK_KERNEL_MAX_FACTORS, type ScanContext } from './topk-wasm.ts';
 
 /** A ranked list, best first. */
 export interface TopK {
@@ -145,12 +146,19 @@ export interface TopKDotOptions {
  * Exact top-k of q·y_i over all items: one pass over the row-major item factors with a bounded
  * heap; exclusion is only checked for candidates that would enter the heap, so it costs
  * O(|heap entries|·log|exclude|), not a mask over the catalog. O(n·f + n_accepted·log k).
+ *
+ * When Y lives in WebAssembly memory (topKFloat32Array / toTopKMemory; AlsModel puts its item
+ * factors there) a SIMD float32 prefilter skips the rows that provably cannot enter the heap and
+ * only the rest are scored with factorDot, so the result (items, order, scores) is identical to
+ * the JavaScript loop below, which is used for every other array.
  */
 export function topKDot(q: Float32Array, Y: Float32Array, f: number, k: number, options: TopKDotOptions = {}): TopK {
   if (q.length !== f) throw new DimensionMismatchError(`query has ${q.length} factors, expected ${f}`);
   const n = options.nItems ?? Math.floor(Y.length / f);
   const heap = new TopKHeap(Math.min(k, n));
   const isEx = excluder(options.exclude);
+  const ctx = f > 0 && f <= TOPK_KERNEL_MAX_FACTORS && n * f <= Y.length ? scanContext(Y) : undefined;
+  if (ctx !== undefined && heap.k > 0) return topKDotKernel(ctx, q, Y, f, n, heap, isEx);
   let thr = heap.threshold;
   for (let i = 0, yo = 0; i < n; i++, yo += f) {
     let s0 = 0;
@@ -171,6 +179,45 @@ export function topKDot(q: Float32Array, Y: Float32Array, f: number, k: number, 
     if (isEx !== null && isEx(i)) continue;
     heap.push(s, i);
     thr = heap.threshold;
+  }
+  return heap.result();
+}
+
+/**
+ * topKDot over kernel memory: the kernel emits, block by block, the rows whose float32 score plus
+ * its error bound reaches the heap's threshold at the start of the block; each is rescored with
+ * factorDot and goes through exactly the reference's checks. A skipped row has reference score
+ * < that threshold ≤ the reference's threshold when it reaches the row, so the reference skips it
+ * too: the heap sees the same pushes in the same order.
+ */
+function topKDotKernel(
+  ctx: ScanContext,
+  q: Float32Array,
+  Y: Float32Array,
+  f: number,
+  n: number,
+  heap: TopKHeap,
+  isEx: Excluder,
+): TopK {
+  const { c, e, d } = stageQuery(ctx, q, f);
+  const yOff = Y.byteOffset;
+  const outBase = ctx.outOff >> 2;
+  const i32 = ctx.i32;
+  let thr = heap.threshold;
+  // Blocks start short and double: the threshold tightens early, so few rows are rescored.
+  let block = Math.min(TOPK_KERNEL_BLOCK, Math.max(256, 2 * heap.k));
+  for (let i0 = 0, i1 = 0; i0 < n; i0 = i1, block = Math.min(TOPK_KERNEL_BLOCK, 2 * block)) {
+    i1 = Math.min(n, i0 + block);
+    const m = ctx.scan(ctx.qOff, yOff, f, i0, i1, thr, c, e, d, ctx.outOff);
+    for (let j = 0; j < m; j++) {
+      const i = i32[outBase + j]!;
+      const s = factorDot(q, Y, i * f, f);
+      if (s < thr) continue;
+      if (!heap.accepts(s, i)) continue;
+      if (isEx !== null && isEx(i)) continue;
+      heap.push(s, i);
+      thr = heap.threshold;
+    }
   }
   return heap.result();
 }
