@@ -13,13 +13,7 @@ import { authenticateConnection, CloseCodes, ConnectionCounter, type ConnectionS
 import { subscriptionLimits, type SubscriptionLimits } from './limits.ts';
 import { executionIdentity, prepareSubscription } from './operation.ts';
 import type { RecommendationsQuery } from './recommendationsQuery.ts';
-import {
-  fieldResolver,
-  queryFailure,
-  subscribeFieldResolver,
-  type ExecutedQuery,
-  type SubscriptionContext,
-} from './resolvers.ts';
+import { fieldResolver, subscribeFieldResolver, type ExecutedQuery, type SubscriptionContext } from './resolvers.ts';
 import { SubscriptionRouter } from './router.ts';
 import { subscriptionSchema } from './schema.ts';
 import { gql } from './graphqlRuntime.ts';
@@ -156,7 +150,7 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
         open++;
         return true;
       },
-      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
+      onSubscribe: (ctx, _id, payload): ExecutionArgs | GraphQLError[] => {
         const state = states.get(ctx);
         if (!state)
           return [
@@ -192,18 +186,10 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
         if (Array.isArray(prepared)) return prepared;
         const { recommendations, userId } = prepared;
         const identity = userId ? executionIdentity(state.identity, userId) : state.identity;
+        // Nothing runs at subscribe time: every execution serves a list (an impression with
+        // its own listId), so only pushes do; arguments the query refuses (first: 0, an
+        // unknown categoryId) come back as each push's errors, as the query answers them.
         const runRecommendations = (query: RecommendationsQuery) => execute(query, identity);
-        if (recommendations) {
-          // Run once now, so arguments the query refuses (first: 0, an unknown
-          // categoryId, ...) refuse the subscription with the query's own errors.
-          const failure = queryFailure(
-            await runRecommendations(recommendations).catch((err: unknown): ExecutedQuery => {
-              logger.error({ err }, 'subscription: the recommendations query failed');
-              return {};
-            }),
-          );
-          if (failure) return [failure];
-        }
         const contextValue: SubscriptionContext = {
           connection: state,
           router,

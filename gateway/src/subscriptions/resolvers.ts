@@ -69,13 +69,6 @@ export function recommendationsEvent(envelope: RecommendationsUpdatedV1, result:
   return { envelope, items: null, errors, failure: failure ?? internalError() };
 }
 
-/** Why the query returned no list, if it did not. */
-export function queryFailure(result: ExecutedQuery): GraphQLError | undefined {
-  if (Array.isArray(result.data?.[QUERY_ROOT_FIELD])) return undefined;
-  const e = result.errors?.find((e) => !e.path || e.path.length <= 1) ?? result.errors?.[0];
-  return e ? toGraphQLError(e) : internalError();
-}
-
 /**
  * Turns "this user's recommendations changed" into pushes of the query's
  * answer. Envelopes arriving while an execution is in flight coalesce: one
