@@ -10,11 +10,13 @@ import {
   type InteractionEventV1,
   type UndecodableBatch,
 } from '../src/index.ts';
+import { javaProduce, type JavaCodec } from './java-producer.ts';
 import { librdkafkaProduce as librdkafkaProduceTo } from './librdkafka.ts';
-import { realKafkaBrokers, realKafkaPython } from './real-kafka.ts';
+import { realKafkaBrokers, realKafkaJavaClasspath, realKafkaPython } from './real-kafka.ts';
 
 const brokers = realKafkaBrokers();
 const python = realKafkaPython();
+const javaClasspath = realKafkaJavaClasspath();
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const prefix = `test.codecs.${run}.`;
 const tuning = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 300, rebalanceTimeoutMs: 6_000, maxWaitTimeMs: 100 };
@@ -197,3 +199,90 @@ describe.skipIf(!brokers || !python)('Kafka bus and batches compressed by librdk
     }
   });
 });
+
+/** The first bytes of every payload the codecs decompress, and how large it came out: which formats really went by. */
+function spyOnDecompression() {
+  const codecs = kafkajs.CompressionCodecs as unknown as Record<
+    number,
+    () => { decompress(b: Buffer): Promise<Buffer>; compress(e: unknown): Promise<Buffer> }
+  >;
+  const seen: { type: number; head: Buffer; bytes: number }[] = [];
+  const originals = new Map<number, (typeof codecs)[number]>();
+  for (const type of [kafkajs.CompressionTypes.Snappy, kafkajs.CompressionTypes.LZ4, kafkajs.CompressionTypes.ZSTD]) {
+    const registered = codecs[type]!;
+    originals.set(type, registered);
+    codecs[type] = () => {
+      const codec = registered();
+      return {
+        ...codec,
+        decompress: async (b: Buffer) => {
+          const out = await codec.decompress(b);
+          seen.push({ type, head: Buffer.from(b.subarray(0, 16)), bytes: out.length });
+          return out;
+        },
+      };
+    };
+  }
+  return { seen, restore: () => originals.forEach((c, type) => (codecs[type] = c)) };
+}
+
+describe.skipIf(!brokers || !javaClasspath)(
+  'Kafka bus and batches compressed by the Java client (kafka-clients)',
+  () => {
+    const bus = brokers
+      ? createEventBus({ brokers, clientId: `recgraph-test-${run}`, topicPrefix: `${prefix}java.`, log, kafka: tuning })
+      : undefined;
+    afterAll(async () => {
+      await bus?.close();
+    });
+
+    it('consumes snappy in xerial framing, lz4 frames and zstd frames without a content size (over 1 MiB)', async () => {
+      const loggedBefore = logged.length;
+      await bus!.ensureTopics([{ name: 'interactions', partitions: 1 }]);
+      const plan: [JavaCodec, number][] = [
+        ['gzip', 300],
+        ['snappy', 300],
+        ['lz4', 300],
+        ['zstd', 6000],
+      ];
+      const sent = plan.flatMap(([codec, n]) =>
+        Array.from({ length: n }, (_, i) => ({ codec, event: envelope(`java-${codec}-${i}`, i) })),
+      );
+      const placed = await javaProduce(
+        javaClasspath!,
+        brokers!,
+        `${prefix}java.interactions`,
+        sent.map(({ codec, event }) => ({ codec, ...asMessage(event) })),
+      );
+      expect(placed.map((p) => p.offset)).toEqual(sent.map((_, i) => i));
+
+      const spy = spyOnDecompression();
+      try {
+        const got: ConsumedMessage[] = [];
+        const sub = await bus!.subscribe({
+          groupId: `java-${run}`,
+          topics: ['interactions'],
+          fromBeginning: true,
+          maxBatchSize: 1_000,
+          handleBatch: async (batch) => void got.push(...batch),
+        });
+        await vi.waitFor(() => expect(got).toHaveLength(sent.length), { timeout: 60_000, interval: 50 });
+        await sub.stop();
+        // One partition: everything in production order, intact.
+        expect(got.map(eventIdOf)).toEqual(sent.map((s) => s.event.eventId));
+
+        const { Snappy, LZ4, ZSTD } = kafkajs.CompressionTypes;
+        const xerial = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+        expect(spy.seen.some((s) => s.type === Snappy && s.head.subarray(0, 8).equals(xerial))).toBe(true);
+        expect(spy.seen.some((s) => s.type === LZ4 && s.head.readUInt32LE(0) === 0x184d2204)).toBe(true);
+        // Frame header descriptor: no Frame_Content_Size field (size flag 0, not single-segment).
+        const sizeless = spy.seen.filter((s) => s.type === ZSTD && (s.head[4]! & 0xe0) === 0);
+        expect(sizeless.length).toBeGreaterThan(0);
+        expect(Math.max(...sizeless.map((s) => s.bytes))).toBeGreaterThan(1 << 20);
+      } finally {
+        spy.restore();
+      }
+      expect(logged.slice(loggedBefore).filter((l) => l.level === 'error')).toEqual([]);
+    });
+  },
+);

@@ -25,3 +25,14 @@ export function realKafkaPython(): string | undefined {
     throw new Error('TEST_KAFKA_PYTHON is not set under CI: run `npm run infra:up` (scripts/test.sh does).');
   return python || undefined;
 }
+
+/**
+ * The classpath of the Apache Kafka Java client (the local broker's jars), for tests that
+ * produce with the Java client: TEST_KAFKA_JAVA_CLASSPATH from .infra/env. Required under CI.
+ */
+export function realKafkaJavaClasspath(): string | undefined {
+  const classpath = process.env.TEST_KAFKA_JAVA_CLASSPATH;
+  if (!classpath && process.env.CI)
+    throw new Error('TEST_KAFKA_JAVA_CLASSPATH is not set under CI: run `npm run infra:up` (scripts/test.sh does).');
+  return classpath || undefined;
+}

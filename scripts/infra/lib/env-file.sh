@@ -14,6 +14,8 @@ write_env_file() {
     kafka_running && echo "TEST_KAFKA_BROKERS=$KAFKA_HOST:$KAFKA_PORT"
     # A librdkafka producer for the event-bus codec tests (scripts/infra/lib/kafka-client.sh).
     kafka_running && kafka_client_installed && echo "TEST_KAFKA_PYTHON=$(kafka_client_python)"
+    # The broker's own jars hold the Java client (kafka-clients) for the Java-producer codec tests.
+    kafka_running && echo "TEST_KAFKA_JAVA_CLASSPATH=$KAFKA_LIBS/*"
     true
   } >"$tmp"
   chmod 644 "$tmp"
