@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { generateStore, seedStore } from '@recgraph/data';
-import { rebuildOnlineFeatures } from '@recgraph/streaming';
-import { openDatabase, type Database } from '@recgraph/db';
-import { startStack, type RunningStack } from '@recgraph/gateway/stack';
+import { openDatabase } from '@recgraph/db';
 import { GATEWAY_SECRET_HEADER } from '@recgraph/subgraph-kit';
 import type { Benchmark } from '../benchmark.ts';
+import { startSplitRoles, type RunningRoles } from '../serving/roles.ts';
+import { prepareStore, resolveStoreSize, serverUrlForLoad } from '../serving/store.ts';
 
 const SECRET = 'bench-subgraph-secret-0123456789';
 const CONNECTIONS = 10;
@@ -90,59 +91,47 @@ async function checkAnswers(target: Target, variables: Record<string, unknown>, 
     );
 }
 
-async function openTarget(): Promise<{ db: Database; label: string }> {
-  const serverUrl = process.env.TEST_DATABASE_URL;
-  if (serverUrl) {
-    const { createTestDatabase } = await import('../../../packages/db/test/real-postgres.ts');
-    return {
-      db: await openDatabase({ url: await createTestDatabase(serverUrl) }),
-      label: 'real Postgres (TEST_DATABASE_URL)',
-    };
-  }
-  return { db: await openDatabase(), label: 'embedded PGlite (in memory)' };
-}
-
 /** The cost of federation: the same product page through the gateway and straight from the catalog subgraph. */
 export const benchmark: Benchmark = {
   name: 'gateway-overhead',
-  description: 'Federated product query through the gateway vs the catalog subgraph directly (p50/p99 latency, req/s)',
+  description:
+    'Federated product query through the gateway vs the catalog subgraph directly (p50/p99 latency, req/s), closed loop (autocannon, 10 connections, own process), every role in its own process on real Postgres',
   async run(ctx) {
     const seconds = ctx.quick ? 3 : 12;
-    const { db, label: database } = await openTarget();
-    let stack: RunningStack | undefined;
+    const size = resolveStoreSize(String(PRODUCTS), false);
+    const store = await prepareStore(serverUrlForLoad(), size, { fresh: false, log: ctx.log });
+    const database = `real Postgres (${store.database})`;
+    const work = mkdtempSync(join(tmpdir(), 'recgraph-bench-gateway-'));
+    let stack: RunningRoles | undefined;
     try {
-      const t = performance.now();
-      const report = await seedStore(db, generateStore({ seed: 42, products: PRODUCTS }));
-      // As `npm start` does after seeding: co-visitation for recommendedWith, popularity.
-      await rebuildOnlineFeatures(db);
-      ctx.log(
-        `${database}: seeded ${report.products.inserted} products, ${report.interactions.inserted} interactions in ${((performance.now() - t) / 1000).toFixed(1)} s`,
-      );
       // A typical product: the median by interaction count among those with any,
       // so recommendedWith has co-interactions to rank but is not the store's hottest item.
+      const db = await openDatabase({ url: store.url, migrate: false, poolSize: 1 });
       const [row] = await db.prisma.$queryRaw<{ id: string }[]>`
         WITH counts AS (
           SELECT i.product_id, count(*) AS n FROM interactions i JOIN products p ON p.id = i.product_id
           WHERE p.status = 'ACTIVE' GROUP BY i.product_id
         )
         SELECT product_id::text AS id FROM counts ORDER BY n DESC, product_id
-        OFFSET (SELECT count(*) / 2 FROM counts) LIMIT 1`;
+        OFFSET (SELECT count(*) / 2 FROM counts) LIMIT 1`.finally(() => db.close());
       if (!row) throw new Error('the seeded store has no interactions');
       const variables = { id: row.id };
 
-      // The rate limit would throttle a load generator; everything else is as deployed.
-      stack = await startStack({
-        prisma: db.prisma,
-        secret: SECRET,
-        logLevel: 'silent',
-        protection: { rateLimit: false },
+      // Each role in its own process as deployed; the rate limit would throttle a load generator.
+      stack = await startSplitRoles({
+        databaseUrl: store.url,
+        modelDir: store.modelDir,
+        subgraphSecret: SECRET,
+        jwtSecret: 'bench-gateway-overhead-jwt-secret-0123456789',
+        logDir: join(work, 'logs'),
+        log: ctx.log,
       });
       const targets: Target[] = [
-        { label: 'gateway: catalog + recommend (federated)', url: stack.gateway.url, query: FEDERATED, headers: {} },
-        { label: 'gateway: catalog fields only', url: stack.gateway.url, query: CATALOG_ONLY, headers: {} },
+        { label: 'gateway: catalog + recommend (federated)', url: stack.gatewayUrl, query: FEDERATED, headers: {} },
+        { label: 'gateway: catalog fields only', url: stack.gatewayUrl, query: CATALOG_ONLY, headers: {} },
         {
           label: 'catalog subgraph directly',
-          url: stack.subgraphs.catalog.url,
+          url: stack.subgraphUrls.catalog,
           query: CATALOG_ONLY,
           headers: { [GATEWAY_SECRET_HEADER]: SECRET },
         },
@@ -196,15 +185,16 @@ export const benchmark: Benchmark = {
           }),
           notes: [
             `autocannon in a child process, ${CONNECTIONS} connections, ${seconds} s per target in ${ROUNDS(ctx.quick)} interleaved round(s) after a 1 s warm-up (p50/p99: median of rounds; req/s: mean); one product (the median by interaction count) every request.`,
-            'All four subgraphs, the gateway and (embedded case) the database share one Node process, as in `npm start`; tracing is not initialised (no exporter), metrics are on, the rate limit is off.',
+            'The four subgraphs and the gateway each run in their own process (standalone entries, NODE_ENV=production, RATE_LIMIT_POINTS=0), as docker-compose runs them; no trace exporter, metrics on. autocannon is a closed loop: for fixed-rate latency see serving-open-loop.',
             'Federated = catalog fields + recommendedWith(first: 5) { id title }: gateway → catalog, recommend, then catalog again for the recommended products.',
-            'Reproduce: npm run bench -- gateway-overhead [--quick]   (real Postgres: npm run infra:up && set -a && . .infra/env && npm run bench -- gateway-overhead)',
+            `Store: generateStore({ seed: 42, products: ${size.products}, users: ${size.users} }), ${store.interactions.toLocaleString('en-US')} interactions, popularity and co-visitation rebuilt.`,
+            'Reproduce: npm run infra:up && set -a && . .infra/env && set +a && npm run bench -- gateway-overhead [--quick]',
           ],
         },
       ];
     } finally {
       await stack?.stop();
-      await db.close();
+      rmSync(work, { recursive: true, force: true });
     }
   },
 };

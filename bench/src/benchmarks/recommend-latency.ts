@@ -1,20 +1,22 @@
-// Recommendation serving latency through the gateway.
+// Recommendation serving capacity through the gateway, closed loop: the roles
+// run as separate processes (the serving-open-loop harness: one process per
+// subgraph and the gateway, real Postgres), and vegeta, in its own process,
+// keeps a fixed number of requests in flight. Latency at a fixed arrival rate
+// (what users see) is serving-open-loop's job; this one gives the throughput
+// ceiling at that concurrency.
 // Run: npm run bench -- recommend-latency   (quick mode: 2,000 products)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { signDevToken } from '@recgraph/auth';
-import { DEV_JWT_SECRET } from '@recgraph/config';
-import { generateStore, seedStore } from '@recgraph/data';
-import { rebuildOnlineFeatures } from '@recgraph/streaming';
-import { openDatabase } from '@recgraph/db';
-import { promote, runTraining } from '@recgraph/training';
-import { startStack } from '../../../gateway/src/stack.ts';
 import type { Benchmark } from '../benchmark.ts';
 import type { BenchTable } from '../table.ts';
+import { findVegeta, openLoopStep, vegetaVersion } from '../serving/load.ts';
+import { startSplitRoles, type RunningRoles } from '../serving/roles.ts';
+import { prepareStore, resolveStoreSize, sampleUsers, serverUrlForLoad } from '../serving/store.ts';
 
-const SECRET = 'bench-subgraph-secret-0123456789';
+const SUBGRAPH_SECRET = 'bench-subgraph-secret-0123456789';
+const JWT_SECRET = 'bench-recommend-latency-jwt-secret-0123456789';
 const machine = () => `${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()} cores, Node ${process.version}`;
 
 /** The queries measured: the full federated shape a storefront asks for, and the recommend subgraph alone. */
@@ -37,109 +39,61 @@ const QUERIES = [
 export const benchmark: Benchmark = {
   name: 'recommend-latency',
   description:
-    'recommendations p50/p99 and requests/s through the gateway on a 10k-product generated store with a trained ALS model',
+    'recommendations p50/p99 and requests/s through the gateway, closed loop (16 requests in flight, vegeta in its own process), every role in its own process on real Postgres, 10k-product store with a trained ALS model; fixed-rate latency: serving-open-loop',
   async run({ quick, log }) {
-    const size = quick ? { products: 2_000, users: 800 } : { products: 10_000, users: 4_000 };
+    const size = resolveStoreSize(quick ? 'quick' : '10000', quick);
     const durationS = quick ? 5 : 20;
-    const connections = 16;
-    const serverUrl = process.env.TEST_DATABASE_URL;
-    let url: string | undefined;
-    if (serverUrl) {
-      const { createTestDatabase } = await import('../../../packages/db/test/real-postgres.ts');
-      url = await createTestDatabase(serverUrl);
-    }
-    const database = url ? 'real Postgres (TEST_DATABASE_URL)' : 'embedded PGlite (in memory, one connection)';
-    const db = await openDatabase({ url });
-    const modelDir = mkdtempSync(join(tmpdir(), 'recgraph-bench-models-'));
+    const workers = 16;
+    const vegeta = await findVegeta();
+    const store = await prepareStore(serverUrlForLoad(), size, { fresh: false, log });
+    const users = await sampleUsers(store.url, 1000);
+    const tokens = await Promise.all(
+      users.ids.map((sub) => signDevToken(JWT_SECRET, { sub, role: 'customer', expiresIn: '2h' })),
+    );
+    const work = mkdtempSync(join(tmpdir(), 'recgraph-bench-recommend-'));
+    let roles: RunningRoles | undefined;
     try {
-      log(`seeding ${size.products} products, ${size.users} users into ${database}`);
-      const seeded = await seedStore(db, generateStore({ seed: 42, ...size }));
-      await rebuildOnlineFeatures(db); // as `npm start` does: popularity and co-visitation from the history
-      log(`seeded ${seeded.interactions.inserted} interactions in ${seeded.seconds} s; training ALS`);
-      const t0 = performance.now();
-      const trained = await runTraining(db, { algorithm: 'als', modelDir, margin: 0 });
-      if (!trained.decision?.promoted) await promote(db, trained.version.id);
-      const trainS = (performance.now() - t0) / 1000;
-      log(`trained ${trained.version.id} in ${trainS.toFixed(1)} s`);
-
-      // The rate limiter would measure itself, not serving: off, as the protection options allow for benchmarks.
-      const stack = await startStack({
-        prisma: db.prisma,
-        secret: SECRET,
-        logLevel: 'error',
-        protection: { rateLimit: false },
+      roles = await startSplitRoles({
+        databaseUrl: store.url,
+        modelDir: store.modelDir,
+        subgraphSecret: SUBGRAPH_SECRET,
+        jwtSecret: JWT_SECRET,
+        logDir: join(work, 'logs'),
+        log,
       });
-      try {
-        const users = await db.prisma.user.findMany({ select: { id: true }, take: 1000, orderBy: { id: 'asc' } });
-        const tokens = await Promise.all(
-          users.map((u) => signDevToken(DEV_JWT_SECRET, { sub: u.id, role: 'customer' })),
-        );
-        const rows: (string | number)[][] = [];
-        for (const q of QUERIES) {
-          const body = JSON.stringify({ query: q.query });
-          // Warm-up: the popularity snapshots and JIT, so the run measures steady state.
-          for (const token of tokens.slice(0, 20)) {
-            const res = await fetch(stack.gateway.url, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-              body,
-            });
-            const json = (await res.json()) as { errors?: unknown[] };
-            if (json.errors) throw new Error(`warm-up failed: ${JSON.stringify(json.errors)}`);
-          }
-          let next = 0;
-          let failures = 0;
-          log(`autocannon: ${q.label}, ${connections} connections, ${durationS} s`);
-          const result = await autocannon({
-            url: stack.gateway.url,
-            connections,
-            duration: durationS,
-            requests: [
-              {
-                method: 'POST',
-                // A different customer on every request, so caches of one user's list cannot flatter the numbers.
-                setupRequest: (req) => ({
-                  ...req,
-                  headers: {
-                    'content-type': 'application/json',
-                    authorization: `Bearer ${tokens[next++ % tokens.length]}`,
-                  },
-                  body,
-                }),
-                onResponse: (status, resBody) => {
-                  if (status !== 200 || resBody.includes('"errors"')) failures++;
-                },
-              },
-            ],
-          });
-          rows.push([
-            q.label,
-            result.latency.p50,
-            result.latency.p99,
-            Math.round(result.requests.average),
-            result.requests.total,
-            result.non2xx + failures,
-          ]);
-        }
-        const table: BenchTable = {
-          title: `Recommendation serving through the gateway (${size.products.toLocaleString('en-US')} products, ${size.users.toLocaleString('en-US')} users)`,
-          columns: ['query', 'p50 ms', 'p99 ms', 'requests/s', 'requests', 'errors'],
-          rows,
-          notes: [
-            `Database: ${database}. Store: generateStore({ seed: 42, products: ${size.products}, users: ${size.users} }), ${seeded.interactions.inserted.toLocaleString('en-US')} interactions.`,
-            `Model: ALS (defaults: 64 factors), trained in ${trainS.toFixed(1)} s; served from memory with exact top-k.`,
-            `Load: autocannon, ${connections} connections, ${durationS} s per query, customer tokens rotated over ${tokens.length} users; all services in one process.`,
-            `Machine: ${machine()}.`,
-            'Reproduce: npm run bench -- recommend-latency',
-          ],
-        };
-        return [table];
-      } finally {
-        await stack.stop();
+      const rows: (string | number)[][] = [];
+      for (const q of QUERIES) {
+        const body = JSON.stringify({ query: q.query });
+        // A different customer on every request, so caches of one user's list cannot flatter the numbers.
+        const requests = tokens.map((t) => ({
+          url: roles!.gatewayUrl,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${t}` },
+          body,
+        }));
+        const common = { vegeta, requests, rate: 0, timeoutS: 10, workDir: work, closedLoopWorkers: workers };
+        // Warm-up: JIT, pools, popularity snapshots, so the run measures steady state.
+        const warm = await openLoopStep({ ...common, seconds: 2, name: 'warmup' });
+        if (warm.ok === 0) throw new Error(`${q.label}: warm-up failed: ${warm.errorSamples.join('; ')}`);
+        log(`vegeta closed loop: ${q.label}, ${workers} in flight, ${durationS} s`);
+        const r = await openLoopStep({ ...common, seconds: durationS, name: 'run' });
+        rows.push([q.label, r.p50, r.p99, Math.round(r.achieved), r.requests, r.errors + r.timeouts]);
       }
+      const table: BenchTable = {
+        title: `Recommendation serving through the gateway, closed loop (${size.products.toLocaleString('en-US')} products, ${size.users.toLocaleString('en-US')} users)`,
+        columns: ['query', 'p50 ms', 'p99 ms', 'requests/s', 'requests', 'errors'],
+        rows,
+        notes: [
+          `Database: real Postgres, ${store.database}. Store: generateStore({ seed: 42, products: ${size.products}, users: ${size.users} }), ${store.interactions.toLocaleString('en-US')} interactions; active ALS model ${store.modelId}.`,
+          `Roles: the four subgraphs and the gateway each in its own process (standalone entries, NODE_ENV=production, RATE_LIMIT_POINTS=0), as docker-compose runs them.`,
+          `Load: vegeta ${await vegetaVersion(vegeta)} in its own process, closed loop with ${workers} requests in flight, ${durationS} s per query after a 2 s warm-up, customer tokens rotated over ${tokens.length} users. A closed loop slows its senders when the server slows, so its latency understates what users see at a given rate: see serving-open-loop for fixed-rate (open-loop) latency.`,
+          `Machine: ${machine()}; load generator, services and Postgres share it.`,
+          'Reproduce: npm run infra:up && set -a && . .infra/env && set +a && npm run bench -- recommend-latency',
+        ],
+      };
+      return [table];
     } finally {
-      await db.close();
-      rmSync(modelDir, { recursive: true, force: true });
+      await roles?.stop();
+      rmSync(work, { recursive: true, force: true });
     }
   },
 };

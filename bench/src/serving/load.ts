@@ -102,6 +102,11 @@ export async function openLoopStep(o: {
   timeoutS: number;
   workDir: string;
   name: string;
+  /**
+   * Closed loop instead: `workers` requests in flight, each sent when the previous answer
+   * arrives (vegeta -rate=0), for maximum throughput at that concurrency; `rate` is ignored.
+   */
+  closedLoopWorkers?: number;
 }): Promise<StepResult> {
   const targets = join(o.workDir, `${o.name}.targets.jsonl`);
   const results = join(o.workDir, `${o.name}.results.bin`);
@@ -124,7 +129,9 @@ export async function openLoopStep(o: {
       'attack',
       '-format=json',
       `-targets=${targets}`,
-      `-rate=${o.rate}/1s`,
+      ...(o.closedLoopWorkers
+        ? ['-rate=0', `-workers=${o.closedLoopWorkers}`, `-max-workers=${o.closedLoopWorkers}`]
+        : [`-rate=${o.rate}/1s`]),
       `-duration=${o.seconds}s`,
       `-timeout=${o.timeoutS}s`,
       '-max-body=-1',
