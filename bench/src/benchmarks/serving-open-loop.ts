@@ -6,6 +6,7 @@
 // Run:  npm run infra:up && set -a && . .infra/env && set +a
 //       npm run bench -- serving-open-loop [--quick] [--size quick|default|target|<products>]
 //                        [--rates 50,100,200,300,500] [--seconds 15] [--layouts split,all-in-one] [--fresh]
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -443,8 +444,20 @@ function report(o: {
     `${machineNote()}; vegeta ${o.vegetaVersion}; ${o.seconds} s per rate`,
   );
   writeFileSync(join(resultsDir, 'serving-open-loop.svg'), svg);
+  // A PNG too where librsvg's converter is installed (apt-get install librsvg2-bin); the SVG is the chart.
+  try {
+    execFileSync(
+      'rsvg-convert',
+      [join(resultsDir, 'serving-open-loop.svg'), '-o', join(resultsDir, 'serving-open-loop.png')],
+      {
+        stdio: 'ignore',
+      },
+    );
+  } catch {
+    // no converter: SVG only
+  }
   tables[tables.length - 1]!.notes!.push(
-    'Chart: bench/results/serving-open-loop.svg (p99 vs offered rate per query); every step: bench/results/serving-open-loop.steps.json.',
+    'Chart: bench/results/serving-open-loop.svg (and .png where rsvg-convert exists; p99 vs offered rate per query); every step: bench/results/serving-open-loop.steps.json.',
   );
   return tables;
 }

@@ -17,9 +17,9 @@ export interface ChartPanel {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function p99Chart(title: string, panels: ChartPanel[], note: string): string {
-  const W = 560;
+  const W = 680;
   const H = 360;
-  const m = { l: 60, r: 20, t: 40, b: 130 };
+  const m = { l: 60, r: 20, t: 52, b: 130 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const all = panels.flatMap((p) => p.series.flatMap((s) => s.points));
