@@ -10,6 +10,7 @@ import { benchmark as trainer } from './benchmarks/trainer.ts';
 import { benchmark as topk } from './benchmarks/topk.ts';
 import { benchmark as eventToSubscription } from './benchmarks/event-to-subscription.ts';
 import { benchmark as servingOpenLoop } from './benchmarks/serving-open-loop.ts';
+import { benchmark as servingMemory } from './benchmarks/serving-memory.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
 export const benchmarks: Benchmark[] = [
@@ -24,4 +25,5 @@ export const benchmarks: Benchmark[] = [
   trainer,
   eventToSubscription,
   servingOpenLoop,
+  servingMemory,
 ];

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signDevToken } from '@recgraph/auth';
 import { DEV_JWT_SECRET } from '@recgraph/config';
 import { generateStore, seedStore } from '@recgraph/data';
@@ -26,11 +25,11 @@ let users: string[];
 
 const USERS = 20;
 
-async function gql<T>(query: string, token: string): Promise<GraphQLResponse<T>> {
+async function gql<T>(query: string, token: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
   const res = await fetch(stack.gateway.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
+    body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as GraphQLResponse<T>;
 }
@@ -143,19 +142,43 @@ describe('HNSW candidate retrieval (RECOMMEND_ANN_MIN_ITEMS=0)', () => {
   it('still leaves out disliked and out-of-stock products', async () => {
     const user = users[0]!;
     const [disliked, outOfStock] = await personal(user, 10);
-    await db.prisma.$executeRaw`
-      INSERT INTO interactions (event_id, user_id, product_id, type, value, occurred_at)
-      VALUES (${randomUUID()}, ${user}::uuid, ${disliked}::uuid, 'DISLIKE', 1, now())`;
-    await db.prisma.product.update({ where: { id: outOfStock! }, data: { availability: 'OUT_OF_STOCK' } });
+    // Through the API, as the platform's writers do: the writes announce themselves to the serving caches.
+    const customer = await signDevToken(DEV_JWT_SECRET, { sub: user, role: 'customer' });
+    const admin = await signDevToken(DEV_JWT_SECRET, { sub: 'admin-1', role: 'admin' });
+    const setAvailability = (availability: string) =>
+      gql(
+        `mutation ($id: ID!, $a: Availability!) { updateProduct(id: $id, input: { availability: $a }) { id } }`,
+        admin,
+        {
+          id: outOfStock,
+          a: availability,
+        },
+      );
+    expect(
+      (
+        await gql(`mutation ($p: ID!) { feedback(productId: $p, kind: DISLIKE) { recorded } }`, customer, {
+          p: disliked,
+        })
+      ).errors,
+    ).toBeUndefined();
+    expect((await setAvailability('OUT_OF_STOCK')).errors).toBeUndefined();
     try {
       const before = retrievalTotal.hnsw;
-      const after = await personal(user, 10);
+      // The stock change reaches the recommend engine's product table over the bus, within moments.
+      let after: string[] = [];
+      await vi.waitFor(
+        async () => {
+          after = await personal(user, 10);
+          expect(after).not.toContain(outOfStock);
+        },
+        { timeout: 5_000, interval: 100 },
+      );
       expect(retrievalTotal.hnsw).toBeGreaterThan(before);
       expect(after).toHaveLength(10);
       expect(after).not.toContain(disliked);
       expect(after).not.toContain(outOfStock);
     } finally {
-      await db.prisma.product.update({ where: { id: outOfStock! }, data: { availability: 'IN_STOCK' } });
+      await setAvailability('IN_STOCK');
     }
   });
 

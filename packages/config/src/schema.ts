@@ -203,6 +203,11 @@ export const recommendSchema = z.object({
    * for the active model) instead of the exact in-memory scan; 0: always.
    */
   RECOMMEND_ANN_MIN_ITEMS: z.coerce.number().int().min(0).default(200_000),
+  /**
+   * Users whose history and model query the recommend subgraph keeps in memory
+   * (LRU; dropped on the user's next interaction, a model change, or after 5 min); 0: none.
+   */
+  RECOMMEND_USER_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
 });
 
 export const securitySchema = z.object({

@@ -18,6 +18,8 @@ export const STREAMING_TOPIC = {
   modelEvents: 'model-events',
   /** DeadLetterV1, keyed by the original message's key. */
   deadLetter: 'dead-letter',
+  /** CatalogChangedV1: products or users whose serving facts changed (keyed by the first id). */
+  catalogChanges: 'catalog-changes',
 } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -33,6 +35,8 @@ export const STREAMING_TOPICS: TopicSpec[] = [
   { name: STREAMING_TOPIC.recommendationUpdates, partitions: 6, retentionMs: 1 * DAY_MS, cleanupPolicy: 'delete' },
   { name: STREAMING_TOPIC.modelEvents, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
   { name: STREAMING_TOPIC.deadLetter, partitions: 3, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
+  // Cache invalidations only: a reader that missed them re-reads changed rows anyway.
+  { name: STREAMING_TOPIC.catalogChanges, partitions: 1, retentionMs: 1 * DAY_MS, cleanupPolicy: 'delete' },
 ];
 
 export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATE', 'LIKE', 'DISLIKE'] as const;
@@ -43,6 +47,7 @@ export const SCHEMA_IDS = {
   recommendationsUpdated: 'recgraph.recommendations-updated.v1',
   modelEvent: 'recgraph.model-event.v1',
   deadLetter: 'recgraph.dead-letter.v1',
+  catalogChanged: 'recgraph.catalog-changed.v1',
 } as const;
 
 // W3C trace-context header value: version-traceid-parentid-flags.
@@ -87,6 +92,18 @@ export const recommendationsUpdatedV1Schema = z.object({
     .max(1000),
   at: isoTime,
 });
+
+/**
+ * Serving caches to refresh: products whose price, stock, status or category
+ * changed, users whose stated preferences changed. Published after the commit.
+ */
+export const catalogChangedV1Schema = z.object({
+  schema: z.literal(SCHEMA_IDS.catalogChanged),
+  productIds: z.array(uuid).max(10_000).default([]),
+  userIds: z.array(uuid).max(10_000).default([]),
+  at: isoTime,
+});
+export type CatalogChangedV1 = z.infer<typeof catalogChangedV1Schema>;
 
 export const MODEL_EVENT_KINDS = ['promoted', 'rolled_back', 'training_failed'] as const;
 
@@ -212,6 +229,11 @@ export const recommendationsUpdatedEvents = codec<RecommendationsUpdatedV1>(
 );
 export const modelEvents = codec<ModelEventV1>(SCHEMA_IDS.modelEvent, modelEventV1Schema, (e) => e.modelVersionId);
 export const deadLetters = codec<DeadLetterV1>(SCHEMA_IDS.deadLetter, deadLetterV1Schema, (e) => e.key);
+export const catalogChangedEvents = codec<CatalogChangedV1>(
+  SCHEMA_IDS.catalogChanged,
+  catalogChangedV1Schema,
+  (e) => e.productIds[0] ?? e.userIds[0] ?? 'none',
+);
 
 /** The payload as text when it round-trips through UTF-8 unchanged, otherwise base64. */
 function preservePayload(bytes: Buffer): Pick<DeadLetterV1, 'payload' | 'payloadEncoding'> {

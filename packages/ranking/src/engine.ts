@@ -1,8 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@recgraph/db';
-import type { EventBus } from '@recgraph/events';
+import {
+  catalogChangedEvents,
+  STREAMING_TOPIC,
+  type ConsumedMessage,
+  type EventBus,
+  type Subscription,
+} from '@recgraph/events';
 import type { EngineLog } from './log.ts';
 import { ModelHolder } from './modelHolder.ts';
+import { databaseFacts, ProductFactsTable } from './productFactsTable.ts';
 import { Recommender, type RecommendRequest } from './recommender.ts';
+import { UserStateCache } from './userStateCache.ts';
 import { ExperimentState } from './experiments.ts';
 import { ImpressionLog } from './impressions.ts';
 import { CompiledRules, NO_RULES, parseRules, readRulesFile } from './rules.ts';
@@ -28,6 +37,8 @@ export interface RankingEngine {
   readonly recommender: Recommender;
   readonly models: ModelHolder;
   readonly experiments: ExperimentState;
+  /** The in-memory product facts (absent when facts are read per request). */
+  readonly productFacts: ProductFactsTable | undefined;
   /** `recommendations` with experiments and impressions (serving.ts). */
   serve(req: RecommendRequest, options: ServeOptions): Promise<ServedList>;
   /** Loads the ACTIVE model (a failure leaves popularity serving), follows model events, polls the registry. */
@@ -47,16 +58,71 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
     options.rules ? parseRules(options.rules) : options.rulesFile ? readRulesFile(options.rulesFile) : NO_RULES,
   );
   const models = new ModelHolder({ prisma }, logger);
-  const recommender = new Recommender(prisma, models, rules, logger, options.popularityTtlS, options.annMinItems);
+  const table = options.factsInMemory
+    ? new ProductFactsTable(prisma, logger, { refreshS: options.factsRefreshS })
+    : undefined;
+  const users = new UserStateCache(options.userCacheSize, options.userCacheTtlS * 1000);
+  const recommender = new Recommender(prisma, models, rules, logger, options.popularityTtlS, options.annMinItems, {
+    facts: table ? table.get : databaseFacts(prisma),
+    users,
+  });
   const experiments = new ExperimentState(prisma, logger);
   const impressions = new ImpressionLog(prisma, logger);
+  let changes: Subscription | undefined;
+
+  /**
+   * Keeps the caches true: a user's interaction or new list drops their cached
+   * state; a catalog change re-reads the named products and drops the named
+   * users. Every replica hears everything (a group of its own, from now on).
+   */
+  async function followChanges(bus: EventBus): Promise<void> {
+    if (!table && options.userCacheSize <= 0) return;
+    const topics: string[] = [STREAMING_TOPIC.catalogChanges];
+    if (options.userCacheSize > 0) topics.push(STREAMING_TOPIC.interactions, STREAMING_TOPIC.recommendationUpdates);
+    changes = await bus.subscribe({
+      groupId: `recommend-caches-${randomUUID()}`,
+      topics,
+      fromBeginning: false,
+      handleBatch: async (messages: ConsumedMessage[]) => {
+        const products = new Set<string>();
+        for (const m of messages) {
+          if (m.topic !== STREAMING_TOPIC.catalogChanges) {
+            // Interactions and list updates are both keyed by user id.
+            users.forget(m.key);
+            continue;
+          }
+          const decoded = catalogChangedEvents.decode(m.value);
+          if (!decoded.ok) {
+            logger.warn({ code: decoded.error.code, offset: m.offset }, 'ignoring an unreadable catalog change');
+            continue;
+          }
+          for (const p of decoded.value.productIds) products.add(p);
+          for (const u of decoded.value.userIds) users.forget(u);
+        }
+        // A failed re-read is not retried here: the table's periodic pass picks the rows up.
+        if (table && products.size)
+          await table
+            .refresh([...products])
+            .catch((err: unknown) => logger.warn({ err }, 'refreshing changed products failed'));
+      },
+    });
+  }
+
   return {
     recommender,
     models,
     experiments,
+    productFacts: table,
     serve: (req, serveOptions) =>
       serveRecommendations({ recommender, experiments, impressions, logger }, req, serveOptions),
     async start(bus) {
+      await table
+        ?.start()
+        .catch((err: unknown) => logger.error({ err }, 'loading product facts failed; reading them on demand'));
+      if (bus)
+        await followChanges(bus).catch((err: unknown) =>
+          logger.warn({ err }, 'cannot follow catalog and user changes; caches rely on refresh and expiry'),
+        );
       await models
         .sync()
         .catch((err: unknown) => logger.error({ err }, 'loading the active model failed; serving popularity'));
@@ -67,7 +133,8 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
       models.startPolling(options.modelPollIntervalS);
     },
     async stop() {
-      await Promise.all([models.stop(), impressions.stop()]);
+      table?.stop();
+      await Promise.all([models.stop(), impressions.stop(), changes?.stop()]);
     },
   };
 }

@@ -11,3 +11,6 @@ export type { EngineLog } from './log.ts';
 export { assignVariant, ExperimentState, type ExperimentVariant, type RunningExperiment } from './experiments.ts';
 export { ImpressionLog, type Impression } from './impressions.ts';
 export type { ServedList, ServeOptions } from './serving.ts';
+export { isServable, type ProductFacts } from './productFacts.ts';
+export { ProductFactsTable, databaseFacts, type FactsSource } from './productFactsTable.ts';
+export { UserStateCache, type UserState } from './userStateCache.ts';

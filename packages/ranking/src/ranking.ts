@@ -3,6 +3,7 @@ import type { CandidateRetriever } from './annRetrieval.ts';
 import type { CategoryTree } from './categoryTree.ts';
 import { mmrRerank } from './diversity.ts';
 import type { PopularitySnapshot } from './popularity.ts';
+import type { FactsSource } from './productFactsTable.ts';
 import { fetchProductFacts, isServable, type ProductFacts } from './productFacts.ts';
 import { reasonText, type ReasonSpec } from './reasons.ts';
 import type { CompiledRules } from './rules.ts';
@@ -51,6 +52,8 @@ export interface RankInput {
   accept?: ((p: ProductFacts) => boolean) | undefined;
   /** Where the model's candidates come from (HNSW or exact); absent: the exact in-memory top-k. */
   retrieve?: CandidateRetriever | undefined;
+  /** Where catalog facts come from (the in-memory table when serving); absent: one statement per round. */
+  facts?: FactsSource | undefined;
 }
 
 interface Candidate {
@@ -133,7 +136,7 @@ export async function rankCandidates(prisma: PrismaClient, o: RankInput): Promis
 
     const pinIds = o.applyPins ? o.rules.pins.map((p) => p.productId) : [];
     const anchors = o.anchors.slice(0, MAX_ANCHORS);
-    const facts = await fetchProductFacts(prisma, [
+    const facts = await (o.facts ?? ((ids: string[]) => fetchProductFacts(prisma, ids)))([
       ...candidates.keys(),
       ...pinIds,
       ...anchors.map((a) => a.productId),

@@ -6,9 +6,12 @@ import type { EngineLog as Logger } from './log.ts';
 import { AnnRetrieval } from './annRetrieval.ts';
 import { CategoryCache, type CategoryTree } from './categoryTree.ts';
 import type { ModelHolder } from './modelHolder.ts';
-import type { ServingModel } from './servingModel.ts';
+import type { ServingModel, UserQuery } from './servingModel.ts';
 import { PopularityCache, type PopularityWindow } from './popularity.ts';
-import { fetchProductFacts, isServable, type ProductFacts } from './productFacts.ts';
+import { isServable, type ProductFacts } from './productFacts.ts';
+import { databaseFacts, type FactsSource } from './productFactsTable.ts';
+import { UserStateCache, type UserState } from './userStateCache.ts';
+import type { CandidateRetriever } from './annRetrieval.ts';
 import { rankCandidates, type Recommendation, type RecommendationSource } from './ranking.ts';
 import { reasonText, type ReasonSpec } from './reasons.ts';
 import type { CompiledRules } from './rules.ts';
@@ -54,6 +57,18 @@ export interface PreferencesRequest {
 }
 
 /** Stated brands lift, but do not override, what the model and popularity say. */
+/**
+ * Personal candidates kept per cached user: covers first ≤ 95 (first ≤ 47 with
+ * diversity's 4× pool); larger asks scan. 200 × 16 bytes ≈ 3 KB per user.
+ */
+const POOL_SIZE = 200;
+
+/** Optional serving caches; without them every request reads the database (tests, tools). */
+export interface RecommenderCaches {
+  facts?: FactsSource;
+  users?: UserStateCache;
+}
+
 const PREFERRED_BRAND_BOOST = 1.25;
 const ONBOARDING_ALPHA = 0.7;
 
@@ -68,6 +83,10 @@ export class Recommender {
   readonly categories: CategoryCache;
   /** Personal candidate retrieval: exact in memory, or pgvector HNSW for catalogs of annMinItems and more. */
   readonly retrieval: AnnRetrieval;
+  /** Catalog facts: the in-memory table when serving, the database otherwise. */
+  readonly facts: FactsSource;
+  /** Recently served users' history and model query (size 0: none, every request reads history). */
+  readonly users: UserStateCache;
   constructor(
     private readonly prisma: PrismaClient,
     readonly models: ModelHolder,
@@ -75,10 +94,13 @@ export class Recommender {
     logger: Logger,
     popularityTtlS: number,
     annMinItems = Infinity,
+    serving: RecommenderCaches = {},
   ) {
     this.popularity = new PopularityCache(prisma, logger, popularityTtlS * 1000);
     this.categories = new CategoryCache(prisma);
     this.retrieval = new AnnRetrieval(prisma, logger, { minItems: annMinItems });
+    this.facts = serving.facts ?? databaseFacts(prisma);
+    this.users = serving.users ?? new UserStateCache(0, 0);
   }
 
   /** The tree with `categoryId` in it, or NOT_FOUND. */
@@ -93,12 +115,13 @@ export class Recommender {
     const model = req.model === undefined ? this.models.current : req.model;
     const tree = await this.categoryTree(req.categoryId);
     const categories = req.categoryId ? tree.descendantsOf(req.categoryId) : undefined;
-    const history = req.userId ? await loadUserHistory(this.prisma, req.userId) : EMPTY_HISTORY;
+    const state = req.userId ? await this.userState(req.userId, model) : undefined;
+    const history = state?.history ?? EMPTY_HISTORY;
     const exclude = new Set(history.disliked);
     if (req.excludeSeen) for (const id of history.seen) exclude.add(id);
 
     if (req.userId && !history.positives.length && req.strategy !== 'POPULAR') {
-      const prefs = await loadPreferences(this.prisma, req.userId);
+      const prefs = state?.prefs;
       if (prefs && (prefs.categoryIds.length || prefs.likedProductIds.length || prefs.brands.length))
         return this.forPreferences({
           ...prefs,
@@ -112,13 +135,7 @@ export class Recommender {
         });
     }
 
-    let query;
-    if (model && req.userId && req.strategy !== 'POPULAR') {
-      // A user active since the model's data ended is folded in, so today's clicks count today.
-      const upToDate = !history.latestAt || !model.trainedUntil || history.latestAt <= model.trainedUntil;
-      if (upToDate) query = model.trainedUser(req.userId);
-      query ??= model.foldIn(history.positives);
-    }
+    const query = req.strategy !== 'POPULAR' ? state?.query : undefined;
     return rankCandidates(this.prisma, {
       model,
       query,
@@ -133,8 +150,59 @@ export class Recommender {
       anchors: history.positives,
       popularReason: 'popular',
       applyPins: true,
-      retrieve: this.retrieval.retrieve,
+      retrieve: state ? this.retrieveFor(state) : this.retrieval.retrieve,
+      facts: this.facts,
     });
+  }
+
+  /** Forget what is cached about these users (their history changed). */
+  forgetUsers(userIds: Iterable<string>): void {
+    for (const id of userIds) this.users.forget(id);
+  }
+
+  /**
+   * The user's history and model query: from the cache, else one history query
+   * (plus the stated preferences of a user with no history) and a fold-in.
+   */
+  private async userState(userId: string, model: ServingModel | null): Promise<UserState> {
+    const modelVersionId = model?.version.id ?? null;
+    const cached = this.users.get(userId, modelVersionId);
+    if (cached) return cached;
+    const history = await loadUserHistory(this.prisma, userId);
+    let query: UserQuery | undefined;
+    if (model) {
+      // A user active since the model's data ended is folded in, so today's clicks count today.
+      const upToDate = !history.latestAt || !model.trainedUntil || history.latestAt <= model.trainedUntil;
+      if (upToDate) query = model.trainedUser(userId);
+      query ??= model.foldIn(history.positives);
+    }
+    const prefs = history.positives.length ? null : await loadPreferences(this.prisma, userId);
+    const state: UserState = { modelVersionId, history, query, prefs };
+    this.users.set(userId, state);
+    return state;
+  }
+
+  /**
+   * Personal candidates from the user's cached pool: the exact top POOL_SIZE of
+   * the model minus dislikes, so filtering it by this request's exclusions gives
+   * the same items a scan would, without the scan. Category-filtered requests,
+   * larger asks and a pool filtered below the ask go to the retriever.
+   */
+  private retrieveFor(state: UserState): CandidateRetriever {
+    return async (model, q, k, exclude, categories) => {
+      if (categories || q !== state.query || k > POOL_SIZE || this.users.maxUsers <= 0)
+        return this.retrieval.retrieve(model, q, k, exclude, categories);
+      if (!state.pool) {
+        const top = await this.retrieval.retrieve(model, q, POOL_SIZE, state.history.disliked, undefined);
+        state.pool = { ids: top.map((c) => c.id), scores: Float64Array.from(top, (c) => c.score) };
+      }
+      const { ids, scores } = state.pool;
+      const out: { id: string; score: number }[] = [];
+      for (let i = 0; i < ids.length && out.length < k; i++)
+        if (!exclude.has(ids[i]!)) out.push({ id: ids[i]!, score: scores[i]! });
+      if (out.length < k && ids.length >= POOL_SIZE) return this.retrieval.retrieve(model, q, k, exclude, categories);
+      return out;
+    };
   }
 
   /**
@@ -180,6 +248,7 @@ export class Recommender {
     const attempt = (withScope: boolean, withPrice: boolean) =>
       rankCandidates(this.prisma, {
         ...common,
+        facts: this.facts,
         popularity,
         popularityScope: withScope && scope.size ? scope : undefined,
         popularReason: withScope && scope.size ? 'preferredCategory' : 'popular',
@@ -204,7 +273,7 @@ export class Recommender {
       if (allowed && (!c || !allowed.has(c))) continue;
       candidates.push(snap.ids[r]!);
     }
-    const facts = blockedCheck ? await fetchProductFacts(this.prisma, candidates) : undefined;
+    const facts = blockedCheck ? await this.facts(candidates) : undefined;
     for (const id of candidates) {
       if (out.length >= first) break;
       const f = facts?.get(id);
@@ -222,7 +291,7 @@ export class Recommender {
    */
   async similar(productId: string, first: number, callerId: string | null): Promise<Recommendation[]> {
     const [facts0, tree, dislikes] = await Promise.all([
-      fetchProductFacts(this.prisma, [productId]),
+      this.facts([productId]),
       this.categories.current(),
       callerId ? loadDislikes(this.prisma, callerId) : Promise.resolve(new Set<string>()),
     ]);
@@ -241,10 +310,7 @@ export class Recommender {
     ) => {
       const fresh = list.filter((c) => !taken.has(c.id));
       if (!fresh.length) return;
-      const facts = await fetchProductFacts(
-        this.prisma,
-        fresh.map((c) => c.id),
-      );
+      const facts = await this.facts(fresh.map((c) => c.id));
       facts.set(seed.id, seed);
       for (const c of fresh) {
         if (out.length >= first) return;

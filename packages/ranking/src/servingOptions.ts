@@ -22,12 +22,27 @@ export interface ServingOptions {
    * 0: always HNSW when possible; Infinity: never.
    */
   annMinItems: number;
+  /**
+   * Users whose history and model query stay in memory between requests (LRU);
+   * 0 reads them per request. Entries are dropped on the user's next interaction
+   * or list change (bus), on a model change, and after userCacheTtlS.
+   */
+  userCacheSize: number;
+  userCacheTtlS: number;
+  /** Product facts from an in-memory table (true) or one statement per ranking round (false). */
+  factsInMemory: boolean;
+  /** Seconds between the in-memory table's incremental refreshes (the backstop for change events). */
+  factsRefreshS: number;
 }
 
 export const DEFAULT_SERVING_OPTIONS: ServingOptions = {
   modelPollIntervalS: 30,
   popularityTtlS: 60,
   annMinItems: 200_000,
+  userCacheSize: 20_000,
+  userCacheTtlS: 300,
+  factsInMemory: true,
+  factsRefreshS: 2,
 };
 
 /** Serving settings from the typed configuration (MODEL_POLL_INTERVAL_S, RECOMMEND_RULES_FILE, RECOMMEND_ANN_MIN_ITEMS). */
@@ -36,6 +51,7 @@ export function servingOptionsFromConfig(cfg: Config): ServingOptions {
     ...DEFAULT_SERVING_OPTIONS,
     modelPollIntervalS: cfg.MODEL_POLL_INTERVAL_S,
     annMinItems: cfg.RECOMMEND_ANN_MIN_ITEMS,
+    userCacheSize: cfg.RECOMMEND_USER_CACHE_SIZE,
     ...(cfg.RECOMMEND_RULES_FILE ? { rulesFile: cfg.RECOMMEND_RULES_FILE } : {}),
   };
 }

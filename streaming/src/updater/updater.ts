@@ -96,7 +96,15 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   const k = o.k ?? 20;
   const maxFutureMs = o.maxFutureMs ?? 5 * 60_000;
   const ownsRanking = o.ranking === undefined;
-  const ranking = o.ranking ?? createRankingEngine(o.db.prisma, log, { ...DEFAULT_SERVING_OPTIONS, ...o.serving });
+  // No serving caches: the updater ranks right after its own writes, so it reads them fresh.
+  const ranking =
+    o.ranking ??
+    createRankingEngine(o.db.prisma, log, {
+      ...DEFAULT_SERVING_OPTIONS,
+      ...o.serving,
+      userCacheSize: 0,
+      factsInMemory: false,
+    });
   const rankingConcurrency = Math.max(1, o.rankingConcurrency ?? 4);
   const coVisitation = o.coVisitation ?? DEFAULT_CO_VISITATION;
   const { pool } = o.db;

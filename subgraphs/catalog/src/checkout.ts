@@ -1,3 +1,4 @@
+import type { CatalogChanges } from './catalogChanges.ts';
 import type { Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import type { Availability, ProductStatus } from '@recgraph/db/generated/prisma/client';
@@ -10,6 +11,7 @@ interface CheckoutContext {
   identity: Identity;
   prisma: PrismaClient;
   outbox: OutboxNotifier;
+  changes: CatalogChanges;
   caller?: Promise<string>;
 }
 
@@ -87,5 +89,7 @@ export async function checkout(_: unknown, __: unknown, ctx: CheckoutContext): P
     };
   }, TX_OPTIONS);
   ctx.outbox.kick();
+  // Stock moved (and may have run out): recommendation caches re-read these products.
+  ctx.changes.products(order.lines.map((l) => l.productId));
   return order;
 }

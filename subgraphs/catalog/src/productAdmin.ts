@@ -1,3 +1,4 @@
+import type { CatalogChanges } from './catalogChanges.ts';
 import { requireRole, type Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import { badUserInput, notFound, requireUuid } from '@recgraph/subgraph-kit';
@@ -10,6 +11,7 @@ import { parseInput, text, uuid } from './validation.ts';
 interface AdminContext {
   identity: Identity;
   prisma: PrismaClient;
+  changes: CatalogChanges;
 }
 
 const AVAILABILITY = ['IN_STOCK', 'LOW_STOCK', 'OUT_OF_STOCK', 'PREORDER', 'DISCONTINUED'] as const;
@@ -106,7 +108,8 @@ export const productAdminMutations = {
         await requireCategory(tx, input.categoryId);
         return tx.product.create({ data: { ...input, attributes: specsToAttributes(specs), source: 'admin' } });
       }, TX_OPTIONS)
-      .catch(skuClash);
+      .catch(skuClash)
+      .then((p) => (ctx.changes.products([p.id]), p));
   },
 
   updateProduct: async (_: unknown, args: { id: string; input: unknown }, ctx: AdminContext) => {
@@ -124,7 +127,8 @@ export const productAdminMutations = {
           data: { ...input, ...(specs ? { attributes: specsToAttributes(specs) } : {}) },
         });
       }, TX_OPTIONS)
-      .catch(skuClash);
+      .catch(skuClash)
+      .then((p) => (ctx.changes.products([p.id]), p));
   },
 
   archiveProduct: async (_: unknown, args: { id: string }, ctx: AdminContext) => {
@@ -132,6 +136,7 @@ export const productAdminMutations = {
     const id = requireUuid(args.id, 'id');
     const found = await ctx.prisma.product.updateMany({ where: { id }, data: { status: 'ARCHIVED' } });
     if (!found.count) throw notFound(`No product with id ${id}`);
+    ctx.changes.products([id]);
     return ctx.prisma.product.findUniqueOrThrow({ where: { id } });
   },
 };

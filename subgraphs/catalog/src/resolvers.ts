@@ -1,3 +1,4 @@
+import type { CatalogChanges } from './catalogChanges.ts';
 import type { Identity } from '@recgraph/auth';
 import type { Category, Product, Review } from '@recgraph/db/generated/prisma/client';
 import type { PrismaClient } from '@recgraph/db';
@@ -28,6 +29,8 @@ export interface CatalogContext {
   loaders: CatalogLoaders;
   /** Wakes the outbox relay after a commit that queued interaction events. */
   outbox: OutboxNotifier;
+  /** Announces product and preference changes to serving caches. */
+  changes: CatalogChanges;
   /** The caller's users.id once resolved (and their row ensured) in this request. */
   caller?: Promise<string>;
 }

@@ -1,5 +1,6 @@
 import { processOutbox } from '@recgraph/interactions';
 import { createSubgraph, readyWhen, type Subgraph, type SubgraphDeps } from '@recgraph/subgraph-kit';
+import { catalogChanges } from './catalogChanges.ts';
 import { createCatalogLoaders } from './loaders.ts';
 import { resolvers, type CatalogContext } from './resolvers.ts';
 
@@ -8,13 +9,20 @@ export const CATALOG_SCHEMA_FILE = new URL('../schema.graphql', import.meta.url)
 
 export function createCatalogSubgraph({ prisma, secret, logger, bus }: SubgraphDeps): Subgraph {
   const outbox = processOutbox(prisma, logger);
+  const changes = catalogChanges(bus, logger);
   const subgraph = createSubgraph<CatalogContext>({
     name: 'catalog',
     schemaFile: CATALOG_SCHEMA_FILE,
     resolvers,
     secret,
     logger,
-    createContext: (identity) => ({ identity, prisma, loaders: createCatalogLoaders(prisma), outbox: outbox.notifier }),
+    createContext: (identity) => ({
+      identity,
+      prisma,
+      loaders: createCatalogLoaders(prisma),
+      outbox: outbox.notifier,
+      changes,
+    }),
     ready: readyWhen({ database: () => prisma.$queryRaw`SELECT 1` }),
   });
   return {

@@ -1,3 +1,4 @@
+import type { CatalogChanges } from './catalogChanges.ts';
 import { requireRole, requireSelfOrAdmin, type Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import type { User, UserPreference } from '@recgraph/db/generated/prisma/client';
@@ -13,6 +14,7 @@ interface UsersContext {
   identity: Identity;
   prisma: PrismaClient;
   loaders: CatalogLoaders;
+  changes: CatalogChanges;
   caller?: Promise<string>;
 }
 
@@ -106,10 +108,13 @@ export const userMutations = {
       priceMinCents: p.priceMin ?? null,
       priceMaxCents: p.priceMax ?? null,
     };
-    return ctx.prisma.user.update({
+    const user = await ctx.prisma.user.update({
       where: { id: me },
       data: { preferences: { upsert: { create: data, update: data } } },
     });
+    // Cold-start lists are built from stated preferences: cached ones must go.
+    ctx.changes.users([me]);
+    return user;
   },
 
   createUser: async (_: unknown, args: { input: unknown }, ctx: UsersContext) => {

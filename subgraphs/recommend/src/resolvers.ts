@@ -197,6 +197,8 @@ export const resolvers = {
       const kind = requireEnum<FeedbackKind>(args.kind, ['LIKE', 'DISLIKE'], 'LIKE', 'kind');
       if (!isUuid(me)) throw notFound('Your account has no user record to attach feedback to');
       const recorded = await recordFeedback(ctx.prisma, ctx.outbox, me.toLowerCase(), productId, kind);
+      // This replica's next answer reflects it at once; others drop the user when the event reaches them.
+      if (recorded) ctx.engine.forgetUsers([me.toLowerCase()]);
       return { product: ref(productId), kind, recorded };
     },
 

@@ -30,7 +30,12 @@ export function createRecommendSubgraph(
     ...(serving ? DEFAULT_SERVING_OPTIONS : servingOptionsFromConfig(config())),
     ...serving,
   };
-  const ranking = createRankingEngine(prisma, logger, options);
+  // The caches are kept true by bus events; with no bus there is nothing to invalidate them, so none.
+  const ranking = createRankingEngine(
+    prisma,
+    logger,
+    bus ? options : { ...options, userCacheSize: 0, factsInMemory: false },
+  );
   const engine = ranking.recommender;
   const outbox = processOutbox(prisma, logger);
   const subgraph = createSubgraph<RecommendContext>({

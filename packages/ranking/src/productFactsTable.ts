@@ -1,0 +1,165 @@
+import type { PrismaClient } from '@recgraph/db';
+import type { EngineLog } from './log.ts';
+import { fetchProductFacts, type ProductFacts } from './productFacts.ts';
+
+/** Where the ranking reads the catalog facts it filters and explains with. */
+export type FactsSource = (ids: Iterable<string>) => Promise<Map<string, ProductFacts>>;
+
+/** Straight from the database: one statement per call (the updater, whose latency does not matter). */
+export const databaseFacts =
+  (prisma: PrismaClient): FactsSource =>
+  (ids) =>
+    fetchProductFacts(prisma, ids);
+
+export interface ProductFactsTableOptions {
+  /** Seconds between incremental refreshes (rows whose updated_at moved), the backstop for missed change events. */
+  refreshS?: number;
+}
+
+interface Row {
+  id: string;
+  title: string;
+  brand: string | null;
+  category_id: string | null;
+  price_cents: number;
+  status: ProductFacts['status'];
+  availability: ProductFacts['availability'];
+  updated_at: Date;
+}
+
+const PAGE = 10_000;
+// A transaction may commit after a later one: re-reading this far behind the newest
+// updated_at seen makes a late commit land on a later pass instead of never.
+const OVERLAP_MS = 30_000;
+
+const toFacts = (r: Row): ProductFacts => ({
+  id: r.id,
+  title: r.title,
+  brand: r.brand,
+  categoryId: r.category_id,
+  priceCents: r.price_cents,
+  status: r.status,
+  availability: r.availability,
+});
+
+/**
+ * Every product's ranking facts (price, category, brand, stock state, status)
+ * in memory, so a recommendation request reads no product rows. Loaded in
+ * pages at start; then kept fresh by catalog change events (`refresh(ids)`,
+ * fed from the bus) and, as a backstop, by re-reading rows whose updated_at
+ * moved (a trigger keeps it true for raw SQL writers too) every few seconds.
+ * Ids it has never seen (a product created a moment ago) are read on demand.
+ * About 250 bytes per product: 100k products ≈ 25 MB.
+ */
+export class ProductFactsTable {
+  private readonly rows = new Map<string, ProductFacts>();
+  /** Ids asked for that have no row (a model can outlive a deleted product); forgotten on each refresh. */
+  private readonly absent = new Set<string>();
+  private watermark = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private loading: Promise<void> | undefined;
+  private readonly refreshS: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly logger: EngineLog,
+    options: ProductFactsTableOptions = {},
+  ) {
+    this.refreshS = options.refreshS ?? 2;
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /** Full load, then periodic incremental refreshes. */
+  async start(): Promise<void> {
+    this.loading ??= this.loadAll();
+    await this.loading;
+    if (this.refreshS > 0 && !this.timer) {
+      this.timer = setInterval(() => {
+        this.refreshChanged().catch((err: unknown) => this.logger.warn({ err }, 'refreshing product facts failed'));
+      }, this.refreshS * 1000);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async loadAll(): Promise<void> {
+    const started = performance.now();
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const page = await this.prisma.$queryRaw<Row[]>`
+        SELECT id::text AS id, title, brand, category_id::text AS category_id, price_cents,
+               status::text AS status, availability::text AS availability, updated_at
+        FROM products WHERE id > ${after}::uuid ORDER BY id LIMIT ${PAGE}`;
+      this.absorb(page);
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]!.id;
+    }
+    this.logger.info(
+      { products: this.rows.size, ms: Math.round(performance.now() - started) },
+      'product facts loaded into memory',
+    );
+  }
+
+  private absorb(rows: Row[]): void {
+    for (const r of rows) {
+      this.rows.set(r.id, toFacts(r));
+      const t = r.updated_at.getTime();
+      if (t > this.watermark) this.watermark = t;
+    }
+  }
+
+  /** Rows changed since the last pass (with overlap). */
+  async refreshChanged(): Promise<void> {
+    const since = new Date(Math.max(0, this.watermark - OVERLAP_MS));
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      SELECT id::text AS id, title, brand, category_id::text AS category_id, price_cents,
+             status::text AS status, availability::text AS availability, updated_at
+      FROM products WHERE updated_at >= ${since}`;
+    this.absorb(rows);
+    this.absent.clear();
+  }
+
+  /** Re-reads these products now (a catalog change event named them). */
+  async refresh(ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    const fresh = await fetchProductFacts(this.prisma, ids);
+    for (const id of ids) {
+      const f = fresh.get(id);
+      if (f) this.rows.set(id, f);
+      else this.rows.delete(id);
+    }
+  }
+
+  /** The facts of these ids; unknown ids are read from the database once and kept. */
+  readonly get: FactsSource = async (ids) => {
+    if (!this.loading) await this.start();
+    else await this.loading;
+    const out = new Map<string, ProductFacts>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const f = this.rows.get(id);
+      if (f) out.set(id, f);
+      else if (!this.absent.has(id)) missing.push(id);
+    }
+    if (missing.length) {
+      const fetched = await fetchProductFacts(this.prisma, missing);
+      for (const id of missing) {
+        const f = fetched.get(id);
+        if (!f) {
+          this.absent.add(id);
+          continue;
+        }
+        this.rows.set(id, f);
+        out.set(id, f);
+      }
+    }
+    return out;
+  };
+}
