@@ -28,7 +28,7 @@ import type { Benchmark } from '../benchmark.ts';
 
 const SECRET = 'bench-subgraph-secret-0123456789';
 const RECS_QUERY = `subscription ($userId: ID!) {
-  recommendationsUpdated(userId: $userId) { items { productId score product { title } } }
+  recommendationsUpdated(userId: $userId) { items { score product { id title } } }
 }`;
 const INTERACTION_TYPES: InteractionEventV1['type'][] = [
   'VIEW',
@@ -307,7 +307,7 @@ export const benchmark: Benchmark = {
         rows,
         notes: [
           `Store: generateStore({ seed: 42, products: 2000, users: 800 }) + seedStore + rebuildOnlineFeatures, ALS trained and promoted; one process: all subgraphs, the gateway and one online feature updater (default batch size) on the same database and bus. Machine: ${machine()}.`,
-          `Producer: publishInteractions straight onto the interactions topic (not the gateway's trackEvents), round-robin over the ${load.subscribers} subscribed users (one graphql-ws connection each, selecting items { productId score product { title } }), every ${TICK_MS} ms the events due at ${load.rate}/s; send time is stamped just before each publish.`,
+          `Producer: publishInteractions straight onto the interactions topic (not the gateway's trackEvents), round-robin over the ${load.subscribers} subscribed users (one graphql-ws connection each, selecting items { score product { id title } }), every ${TICK_MS} ms the events due at ${load.rate}/s; send time is stamped just before each publish.`,
           'Latency (latest event) = receipt − send time of that user’s latest event sent before the receipt (a lower bound: the update may reflect an earlier one). Latency (oldest pending event) = receipt − send time of the user’s first event since their previous update (an upper bound). An update is pushed only when the top-k changed: "events that produced an update" counts the distinct events an update was attributed to (latest-event attribution); several events folded in one batch yield at most one update per user.',
           'Reproduce: npm run infra:up && set -a && . .infra/env && set +a && npm run bench -- event-to-subscription (add --quick for 100/s for 5 s); the export is `benchmark` in bench/src/benchmarks/event-to-subscription.ts, not yet in bench/src/registry.ts.',
         ],
