@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@recgraph/db';
+import { Prisma, type PrismaClient } from '@recgraph/db';
 
 export interface ProductFacts {
   id: string;
@@ -15,6 +15,34 @@ export function isServable(p: ProductFacts): boolean {
   return p.status === 'ACTIVE' && p.availability !== 'OUT_OF_STOCK' && p.availability !== 'DISCONTINUED';
 }
 
+/** A products row as the facts queries select it (FACTS_COLUMNS). */
+export interface FactsRow {
+  id: string;
+  title: string;
+  brand: string | null;
+  category_id: string | null;
+  price_cents: number;
+  status: ProductFacts['status'];
+  availability: ProductFacts['availability'];
+}
+
+/** The columns every facts query selects, named as FactsRow. */
+export const FACTS_COLUMNS = Prisma.raw(
+  `id::text AS id, title, brand, category_id::text AS category_id, price_cents, status::text AS status, availability::text AS availability`,
+);
+
+export function toFacts(r: FactsRow): ProductFacts {
+  return {
+    id: r.id,
+    title: r.title,
+    brand: r.brand,
+    categoryId: r.category_id,
+    priceCents: r.price_cents,
+    status: r.status,
+    availability: r.availability,
+  };
+}
+
 /**
  * Current catalog facts for a whole candidate list in one statement: the model
  * and popularity snapshots may be minutes old, stock and status must not be.
@@ -25,32 +53,7 @@ export async function fetchProductFacts(
 ): Promise<Map<string, ProductFacts>> {
   const list = [...new Set(ids)];
   if (!list.length) return new Map();
-  const rows = await prisma.$queryRaw<
-    {
-      id: string;
-      title: string;
-      brand: string | null;
-      category_id: string | null;
-      price_cents: number;
-      status: ProductFacts['status'];
-      availability: ProductFacts['availability'];
-    }[]
-  >`
-    SELECT id::text AS id, title, brand, category_id::text AS category_id, price_cents,
-           status::text AS status, availability::text AS availability
-    FROM products WHERE id = ANY(${list}::uuid[])`;
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        id: r.id,
-        title: r.title,
-        brand: r.brand,
-        categoryId: r.category_id,
-        priceCents: r.price_cents,
-        status: r.status,
-        availability: r.availability,
-      },
-    ]),
-  );
+  const rows = await prisma.$queryRaw<FactsRow[]>`
+    SELECT ${FACTS_COLUMNS} FROM products WHERE id = ANY(${list}::uuid[])`;
+  return new Map(rows.map((r) => [r.id, toFacts(r)]));
 }

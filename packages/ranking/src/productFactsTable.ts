@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@recgraph/db';
 import type { EngineLog } from './log.ts';
-import { fetchProductFacts, type ProductFacts } from './productFacts.ts';
+import { FACTS_COLUMNS, fetchProductFacts, toFacts, type FactsRow, type ProductFacts } from './productFacts.ts';
 
 /** Where the ranking reads the catalog facts it filters and explains with. */
 export type FactsSource = (ids: Iterable<string>) => Promise<Map<string, ProductFacts>>;
@@ -16,14 +16,7 @@ export interface ProductFactsTableOptions {
   refreshS?: number;
 }
 
-interface Row {
-  id: string;
-  title: string;
-  brand: string | null;
-  category_id: string | null;
-  price_cents: number;
-  status: ProductFacts['status'];
-  availability: ProductFacts['availability'];
+interface Row extends FactsRow {
   updated_at: Date;
 }
 
@@ -31,16 +24,6 @@ const PAGE = 10_000;
 // A transaction may commit after a later one: re-reading this far behind the newest
 // updated_at seen makes a late commit land on a later pass instead of never.
 const OVERLAP_MS = 30_000;
-
-const toFacts = (r: Row): ProductFacts => ({
-  id: r.id,
-  title: r.title,
-  brand: r.brand,
-  categoryId: r.category_id,
-  priceCents: r.price_cents,
-  status: r.status,
-  availability: r.availability,
-});
 
 /**
  * Every product's ranking facts (price, category, brand, stock state, status)
@@ -94,9 +77,7 @@ export class ProductFactsTable {
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const page = await this.prisma.$queryRaw<Row[]>`
-        SELECT id::text AS id, title, brand, category_id::text AS category_id, price_cents,
-               status::text AS status, availability::text AS availability, updated_at
-        FROM products WHERE id > ${after}::uuid ORDER BY id LIMIT ${PAGE}`;
+        SELECT ${FACTS_COLUMNS}, updated_at FROM products WHERE id > ${after}::uuid ORDER BY id LIMIT ${PAGE}`;
       this.absorb(page);
       if (page.length < PAGE) break;
       after = page[page.length - 1]!.id;
@@ -119,9 +100,7 @@ export class ProductFactsTable {
   async refreshChanged(): Promise<void> {
     const since = new Date(Math.max(0, this.watermark - OVERLAP_MS));
     const rows = await this.prisma.$queryRaw<Row[]>`
-      SELECT id::text AS id, title, brand, category_id::text AS category_id, price_cents,
-             status::text AS status, availability::text AS availability, updated_at
-      FROM products WHERE updated_at >= ${since}`;
+      SELECT ${FACTS_COLUMNS}, updated_at FROM products WHERE updated_at >= ${since}`;
     this.absorb(rows);
     this.absent.clear();
   }
