@@ -1,10 +1,5 @@
 import type { PrismaClient } from '@recgraph/db';
-import {
-  interactionEventV1Schema,
-  publishInteractions,
-  type EventBus,
-  type InteractionEventV1,
-} from '@recgraph/events';
+import { SCHEMA_IDS, STREAMING_TOPIC, type BusMessage, type EventBus } from '@recgraph/events';
 import type { Logger } from '@recgraph/telemetry';
 
 export interface OutboxRelayOptions {
@@ -56,28 +51,31 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function publishBatch(): Promise<number> {
     // Claim, publish, delete: no transaction stays open while the bus works.
-    const claimed = await prisma.$queryRaw<{ id: string; payload: unknown }[]>`
+    const claimed = await prisma.$queryRaw<
+      { id: string; payload: string; user_id: string | null; traceparent: string | null }[]
+    >`
       UPDATE interaction_outbox o SET claimed_until = now() + make_interval(secs => ${LEASE_SECONDS})
       WHERE o.id IN (
         SELECT id FROM interaction_outbox
         WHERE claimed_until IS NULL OR claimed_until < now()
         ORDER BY id LIMIT ${batchSize}
         FOR UPDATE SKIP LOCKED)
-      RETURNING o.id::text AS id, o.payload`;
+      RETURNING o.id::text AS id, o.payload::text AS payload, o.payload->>'userId' AS user_id,
+                o.payload->>'traceparent' AS traceparent`;
     if (!claimed.length) return 0;
     // RETURNING has no order; publish in insertion order so one user's events stay in sequence.
     const rows = claimed.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     const ids = rows.map((r) => r.id);
     try {
-      const events: InteractionEventV1[] = [];
-      for (const row of rows) {
-        const parsed = interactionEventV1Schema.safeParse(row.payload);
-        // Rows are validated when written; one that is not valid can never be published,
-        // and must not block the rest. The interaction itself stays in "interactions".
-        if (parsed.success) events.push(parsed.data);
-        else logger.error({ outboxId: row.id, payload: row.payload }, 'dropping unpublishable outbox row');
-      }
-      await publishInteractions(bus, events);
+      // The stored envelope goes out as stored: it was validated when written (recordInteractions),
+      // and the consumer validates what it reads, so a third check here would only cost time.
+      // Keyed by user, as interactionEvents.toMessage keys it, so one user's events keep their order.
+      const messages: BusMessage[] = rows.map((r) => ({
+        key: r.user_id ?? '',
+        value: Buffer.from(r.payload, 'utf8'),
+        headers: { schema: SCHEMA_IDS.interaction, ...(r.traceparent ? { traceparent: r.traceparent } : {}) },
+      }));
+      await bus.publish(STREAMING_TOPIC.interactions, messages);
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
       await prisma.$executeRaw`
