@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '@recgraph/db';
+import { POPULARITY_HALF_LIFE_S } from '@recgraph/interactions';
 import { publishInteractions, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
 import { createOnlineFeatureUpdater, rebuildOnlineFeatures, type OnlineFeatureUpdater } from '../src/index.ts';
 import { inProcess } from './backends.ts';
@@ -21,7 +22,7 @@ async function snapshot(db: Database): Promise<Snapshot> {
     popularity: new Map(
       pop.rows.map((r) => [
         r.product_id,
-        [r.score * 2 ** (-(REFERENCE - r.updated_at.getTime()) / 1000 / (168 * 3600)), Number(r.event_count)],
+        [r.score * 2 ** (-(REFERENCE - r.updated_at.getTime()) / 1000 / POPULARITY_HALF_LIFE_S.WEEK), Number(r.event_count)],
       ]),
     ),
     pairs: new Map(cv.rows.map((r) => [`${r.a}>${r.b}`, r.weight])),

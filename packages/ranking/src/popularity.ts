@@ -52,7 +52,7 @@ function snapshot(window: PopularityWindow, rows: Row[], source: PopularitySnaps
  * decayed score relative to the top one. It holds the online window's decay
  * (packages/interactions), so it serves that window only.
  */
-async function fromOnlineTable(prisma: PrismaClient): Promise<Row[] | null> {
+export async function popularityFromOnlineTable(prisma: PrismaClient): Promise<Row[] | null> {
   const exists = await prisma.$queryRaw<{ t: string | null }[]>`SELECT to_regclass('product_popularity')::text AS t`;
   if (!exists[0]?.t) return null;
   const rows = await prisma.$queryRaw<Row[]>`
@@ -70,7 +70,7 @@ async function fromOnlineTable(prisma: PrismaClient): Promise<Row[] | null> {
  * newest recorded interaction (never the future) — which does not change the
  * order, only keeps scores readable for an imported history that stops in the past.
  */
-async function fromInteractions(prisma: PrismaClient, window: PopularityWindow): Promise<Row[]> {
+export async function popularityFromLog(prisma: PrismaClient, window: PopularityWindow): Promise<Row[]> {
   const halfLifeS = POPULARITY_HALF_LIFE_S[window];
   const w = weightSql(deploymentWeights(), 'i');
   return prisma.$queryRaw<Row[]>`
@@ -112,10 +112,10 @@ export class PopularityCache {
     if (!p) {
       p = (async () => {
         try {
-          const online = window === ONLINE_POPULARITY_WINDOW ? await fromOnlineTable(this.prisma) : null;
+          const online = window === ONLINE_POPULARITY_WINDOW ? await popularityFromOnlineTable(this.prisma) : null;
           const s = online
             ? snapshot(window, online, 'product_popularity')
-            : snapshot(window, await fromInteractions(this.prisma, window), 'interactions');
+            : snapshot(window, await popularityFromLog(this.prisma, window), 'interactions');
           this.snapshots.set(window, s);
           return s;
         } catch (err) {
