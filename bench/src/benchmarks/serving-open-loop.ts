@@ -127,7 +127,8 @@ export const benchmark: Benchmark = {
     const work = mkdtempSync(join(tmpdir(), 'recgraph-serving-bench-'));
     const steps: Step[] = [];
     const loadAverages: string[] = [`start ${load1()}`];
-    let failed = false;
+    let keepWork = false;
+    const crashes: string[] = [];
     try {
       for (const layout of layouts) {
         log(`starting the ${layout} layout (load average ${load1()})`);
@@ -193,7 +194,7 @@ export const benchmark: Benchmark = {
           loadAverages.push(`${layout} before ladder ${load1()}`);
           // Rate-major: at each rate every query runs once, so (b) and (c) are measured back to back.
           const saturatedAt = new Map<QueryKey, number>();
-          for (const rate of rates) {
+          ladder: for (const rate of rates) {
             for (const q of QUERIES) {
               const sat = saturatedAt.get(q.key);
               if (sat !== undefined) {
@@ -215,6 +216,16 @@ export const benchmark: Benchmark = {
                 workDir: work,
                 name: `${layout}-${q.key}-${rate}`,
               });
+              try {
+                running.assertAlive();
+              } catch (err) {
+                // A role that dies under load is a result: recorded, its log kept, the next layout still runs.
+                keepWork = true;
+                const msg = `${layout}: a role process exited during ${q.key} at ${rate}/s; the rest of this ladder was not run (logs: ${work}). ${(err as Error).message.split('\n').slice(0, 6).join(' ⏎ ')}`;
+                crashes.push(msg);
+                log(msg);
+                break ladder;
+              }
               const held = isHeld(r, q.targetP99Ms);
               steps.push({ ...r, layout, query: q.key, held });
               log(
@@ -231,11 +242,11 @@ export const benchmark: Benchmark = {
         }
       }
     } catch (err) {
-      failed = true;
+      keepWork = true;
       log(`role logs kept in ${work}`);
       throw err;
     } finally {
-      if (!failed) rmSync(work, { recursive: true, force: true });
+      if (!keepWork) rmSync(work, { recursive: true, force: true });
     }
 
     return report({
@@ -252,6 +263,7 @@ export const benchmark: Benchmark = {
       loadAverages,
       quick,
       options,
+      crashes,
     });
   },
 };
@@ -290,11 +302,14 @@ function report(o: {
   loadAverages: string[];
   quick: boolean;
   options: BenchOptions;
+  crashes: string[];
 }): BenchTable[] {
   const { steps, store } = o;
   const spec = (k: QueryKey) => QUERIES.find((q) => q.key === k)!;
   const step = (layout: Layout, q: QueryKey, rate: number) =>
     steps.find((s) => s.layout === layout && s.query === q && s.offered === rate && !s.skipped);
+  const skippedAt = (layout: Layout, q: QueryKey, rate: number) =>
+    steps.find((s) => s.layout === layout && s.query === q && s.offered === rate && s.skipped)?.skipped;
   const storeNote = `Store: generateStore({ seed: 42, products: ${store.products}, users: ${store.users} }), ${store.interactions.toLocaleString('en-US')} interactions, in database ${store.database} on a real Postgres 16 + pgvector${store.reused ? ' (prepared by an earlier run and reused)' : store.timings ? ` (seeded in ${store.timings.seedS.toFixed(0)} s, features ${store.timings.featuresS.toFixed(0)} s, ALS trained and promoted in ${store.timings.trainS.toFixed(0)} s)` : ''}; popularity and co-visitation rebuilt; active model ${store.modelId} (ALS defaults).`;
   const loadNote = `Load: vegeta ${o.vegetaVersion} in its own process, open loop (fixed arrival rate; workers and connections added as needed, so latency includes queueing), ${o.warmupS} s warm-up per query, then ${o.seconds} s per rate, rates interleaved across queries, ${o.timeoutS} s request timeout; ${o.users.ids.length.toLocaleString('en-US')} customers (deterministic random sample, ${o.users.withHistory} with history) rotated per request with their own HS256 tokens; (c) carries the gateway secret and a signed identity as the gateway forwards them. Latency percentiles include failed requests; achieved = successful answers / (last answer − first send). A query's ladder stops once achieved < 90 % of offered or > 1 % time out.`;
   const layoutNote = `Layouts: split = subgraphs/{catalog,recommend,search,assistant}/src/index.ts and gateway/src/index.ts, five processes (node --import tsx, as \`tsx\` runs them), NODE_ENV=production, LOG_LEVEL=info, RATE_LIMIT_POINTS=0, static supergraph, DATABASE_POOL_SIZE default (10 per process)${o.kafka ? ', KAFKA_BROKERS set (the real broker, topic prefix recgraph-bench-serving.)' : ', no KAFKA_BROKERS'}; all-in-one = scripts/start.ts (\`npm start\`) with the same settings and DATABASE_URL, in-process bus, updater and trainer idle.`;
@@ -345,7 +360,7 @@ function report(o: {
                 s.held ? 'yes' : 'no',
               ],
         ),
-      notes: [storeNote, loadNote, layoutNote, machine, cmd],
+      notes: [storeNote, loadNote, layoutNote, ...o.crashes.filter((c) => c.startsWith(`${layout}:`)), machine, cmd],
     });
   }
 
@@ -372,9 +387,9 @@ function report(o: {
         ? isHeld(sf, ISSUE.storefront.p99)
           ? 'met'
           : 'MISSED'
-        : o.rates.includes(ISSUE.storefront.rate)
-          ? 'MISSED (saturated below)'
-          : 'n/a',
+        : skippedAt(layout, 'storefront', ISSUE.storefront.rate)
+          ? `MISSED (${skippedAt(layout, 'storefront', ISSUE.storefront.rate)})`
+          : 'not run',
     ]);
     const pz = step(layout, 'personalized', ISSUE.personalized.rate);
     verdictRows.push([
@@ -387,9 +402,9 @@ function report(o: {
         ? isHeld(pz, ISSUE.personalized.p99)
           ? 'met'
           : 'MISSED'
-        : o.rates.includes(ISSUE.personalized.rate)
-          ? 'MISSED (saturated below)'
-          : 'n/a',
+        : skippedAt(layout, 'personalized', ISSUE.personalized.rate)
+          ? `MISSED (${skippedAt(layout, 'personalized', ISSUE.personalized.rate)})`
+          : 'not run',
     ]);
     const ratios = o.rates
       .map((rate) => ({ rate, g: step(layout, 'personalized', rate), d: step(layout, 'personalized-direct', rate) }))

@@ -161,7 +161,10 @@ export async function openLoopStep(o: {
     lastDone = Math.max(lastDone, sentMs + ms);
     let problem: string | undefined;
     if (r.error) {
-      problem = /timeout|deadline exceeded/i.test(r.error) ? 'timeout' : r.error;
+      // Ports vary per connection: drop them so the same failure counts as one kind.
+      problem = /timeout|deadline exceeded/i.test(r.error)
+        ? 'timeout'
+        : r.error.replace(/(\d{1,3}\.){3}\d{1,3}:\d+/g, 'host:port');
     } else if (r.code !== 200) {
       problem = `HTTP ${r.code}: ${Buffer.from(r.body ?? '', 'base64')
         .toString('utf8')

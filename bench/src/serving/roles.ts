@@ -25,6 +25,8 @@ export interface RunningRoles {
   gatewayUrl: string;
   subgraphUrls: Record<SubgraphName, string>;
   processes: RoleProcess[];
+  /** Throws, with the log's tail, if a role process has exited (crashed under load). */
+  assertAlive(): void;
   /** SIGTERM, then SIGKILL after a grace period; resolves when every process has exited. */
   stop(): Promise<void>;
 }
@@ -85,6 +87,14 @@ function spawnRole(role: string, entry: string, env: NodeJS.ProcessEnv, logDir: 
   live.add(child);
   child.once('exit', () => live.delete(child));
   return { role, child, logFile };
+}
+
+function assertAlive(processes: RoleProcess[]): void {
+  for (const p of processes)
+    if (p.child.exitCode !== null || p.child.signalCode !== null)
+      throw new Error(
+        `${p.role} (pid ${p.child.pid}) exited (${p.child.exitCode ?? p.child.signalCode}) under load; log ${p.logFile}:\n${tail(p.logFile, 40)}`,
+      );
 }
 
 const tail = (file: string, lines = 25) => {
@@ -211,6 +221,7 @@ export async function startSplitRoles(s: RoleSettings): Promise<RunningRoles> {
       string
     >,
     processes,
+    assertAlive: () => assertAlive(processes),
     stop,
   };
 }
@@ -243,6 +254,7 @@ export async function startAllInOne(s: RoleSettings): Promise<RunningRoles> {
       string
     >,
     processes,
+    assertAlive: () => assertAlive(processes),
     stop,
   };
 }
