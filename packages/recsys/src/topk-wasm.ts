@@ -7,6 +7,13 @@
 // approximate; TensorFlow.js is a 100 MB dependency with float32 results. V8 does not vectorise
 // JavaScript loops, so the scan itself is ~100 lines of WAT and this file only places the matrix
 // in WebAssembly memory and drives the kernel block by block.
+//
+// Measured on the 2-core dev machine, 100k items × 64 factors, one query, kernel alone: JavaScript
+// scan (the reference loop) ~11 ms; WebAssembly f64x2 with the reference's exact operation order
+// (bit-identical scores, no bound needed) 1.45–1.5 ms; f32x4 without norms 0.88 ms; f32x4 with the
+// in-kernel norms used here 1.1 ms (the whole topKDot: 1.2 ms at k=10, 1.35–1.5 ms at k=100).
+// The norms are computed in the scan rather than stored, so there is no derived state that could go
+// stale when the factors are written in place.
 import { topkDotWasm } from './kernels/topk-dot.wasm.ts';
 
 // The project's lib (ES2023, no DOM) has no WebAssembly types; the part used here, module-local.
