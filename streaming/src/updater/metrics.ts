@@ -13,6 +13,8 @@ export interface UpdaterMetrics {
   readonly undecodableBatches: client.Counter<'codec'>;
   readonly batchDuration: client.Histogram<'outcome'>;
   readonly recommendationUpdates: client.Counter<'source'>;
+  /** Users whose lists wait for a refresh (ranking runs beside ingestion). */
+  readonly dirtyUsers: client.Gauge;
   /** Age of the newest message of the last batch per partition: how far behind the consumer runs. */
   readonly lag: client.Gauge<'partition'>;
 }
@@ -51,6 +53,11 @@ export function createUpdaterMetrics(): UpdaterMetrics {
       name: 'recgraph_updater_recommendation_updates_total',
       help: 'RecommendationsUpdatedV1 events published, by list source (model kind or popularity).',
       labelNames: ['source'] as const,
+      registers,
+    }),
+    dirtyUsers: new client.Gauge({
+      name: 'recgraph_updater_dirty_users',
+      help: 'Users with committed interactions whose recommendation lists wait to be re-ranked.',
       registers,
     }),
     lag: new client.Gauge({

@@ -1,44 +1,86 @@
 import type pg from 'pg';
 import type { PushedItem, PushedList } from './pushed-list.ts';
 
-/** The lists last published for these users. */
+/**
+ * user_recommendations.updated_at is the user's "ranked as of" mark: the database time
+ * just before the last ranking of the user read anything (whether or not the list
+ * changed). An interaction folded after that mark may not be reflected in the list, so
+ * "folded_at > updated_at" is the durable form of the updater's in-memory dirty set:
+ * after a crash it is recovered from it (dirtyUsersAfterCrash).
+ */
+
+/** The lists last published for these users, and the database time the read happened (the next mark). */
 export async function publishedLists(
   db: Pick<pg.Pool, 'query'>,
   userIds: readonly string[],
-): Promise<Map<string, PushedList>> {
-  const { rows } = await db.query<{ user_id: string; model_version_id: string | null; items: PushedItem[] }>(
-    `SELECT user_id, model_version_id, items FROM user_recommendations WHERE user_id = ANY($1::uuid[])`,
+): Promise<{ asOf: Date; lists: Map<string, PushedList> }> {
+  const { rows } = await db.query<{
+    as_of: Date;
+    user_id: string | null;
+    model_version_id: string | null;
+    items: PushedItem[] | null;
+  }>(
+    `SELECT statement_timestamp() AS as_of, r.user_id, r.model_version_id, r.items
+     FROM (SELECT 1) one LEFT JOIN user_recommendations r ON r.user_id = ANY($1::uuid[])`,
     [userIds],
   );
-  return new Map(
-    rows.map((r) => [
-      r.user_id,
-      { ...(r.model_version_id ? { modelVersionId: r.model_version_id } : {}), items: r.items },
-    ]),
-  );
+  const lists = new Map<string, PushedList>();
+  for (const r of rows)
+    if (r.user_id && r.items)
+      lists.set(r.user_id, { ...(r.model_version_id ? { modelVersionId: r.model_version_id } : {}), items: r.items });
+  return { asOf: rows[0]!.as_of, lists };
 }
 
 /**
- * Remembers what was published. Called only after the publish resolved: a crash in
- * between republishes (at-least-once) rather than silently skipping an update.
+ * Remembers what was published, and marks every ranked user (changed or not) as ranked
+ * as of `asOf`. Called only after the publish resolved: a crash in between republishes
+ * (at-least-once) rather than silently skipping an update. The mark never moves back.
  */
 export async function savePublishedLists(
   db: Pick<pg.Pool, 'query'>,
+  asOf: Date,
   lists: readonly { userId: string; list: PushedList }[],
+  unchanged: readonly string[] = [],
 ): Promise<void> {
-  if (lists.length === 0) return;
-  const sorted = [...lists].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-  await db.query(
-    `INSERT INTO user_recommendations AS r (user_id, model_version_id, items, updated_at)
-     SELECT x.u, mv.id, x.i, now() FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[]) AS x(u, m, i)
-     -- A user or model deleted meanwhile must not turn into a foreign-key error redelivered forever.
-     JOIN users ON users.id = x.u
-     LEFT JOIN model_versions mv ON mv.id = x.m
-     ON CONFLICT (user_id) DO UPDATE SET model_version_id = EXCLUDED.model_version_id, items = EXCLUDED.items, updated_at = now()`,
-    [
-      sorted.map((l) => l.userId),
-      sorted.map((l) => l.list.modelVersionId ?? null),
-      sorted.map((l) => JSON.stringify(l.list.items)),
-    ],
+  if (lists.length > 0) {
+    const sorted = [...lists].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+    await db.query(
+      `INSERT INTO user_recommendations AS r (user_id, model_version_id, items, updated_at)
+       SELECT x.u, mv.id, x.i, $4 FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[]) AS x(u, m, i)
+       -- A user or model deleted meanwhile must not turn into a foreign-key error redelivered forever.
+       JOIN users ON users.id = x.u
+       LEFT JOIN model_versions mv ON mv.id = x.m
+       ON CONFLICT (user_id) DO UPDATE SET model_version_id = EXCLUDED.model_version_id, items = EXCLUDED.items,
+         updated_at = GREATEST(r.updated_at, EXCLUDED.updated_at)`,
+      [
+        sorted.map((l) => l.userId),
+        sorted.map((l) => l.list.modelVersionId ?? null),
+        sorted.map((l) => JSON.stringify(l.list.items)),
+        asOf,
+      ],
+    );
+  }
+  if (unchanged.length > 0)
+    await db.query(
+      `UPDATE user_recommendations SET updated_at = $2 WHERE user_id = ANY($1::uuid[]) AND updated_at < $2`,
+      [[...unchanged].sort(), asOf],
+    );
+}
+
+/**
+ * Users whose list may not reflect every folded interaction: an interaction folded
+ * after the user's mark (or a user never ranked). `slackSeconds` covers a batch whose
+ * transaction started (folded_at = its start) before a ranking's read but committed
+ * after it. Over-approximating only costs a ranking; the list is published only if it changed.
+ */
+export async function dirtyUsersAfterCrash(db: Pick<pg.Pool, 'query'>, slackSeconds: number): Promise<string[]> {
+  const { rows } = await db.query<{ user_id: string }>(
+    `SELECT i.user_id FROM interactions i
+     LEFT JOIN user_recommendations r ON r.user_id = i.user_id
+     WHERE i.folded_at IS NOT NULL
+       AND (r.updated_at IS NULL OR i.folded_at > r.updated_at - make_interval(secs => $1))
+     GROUP BY i.user_id`,
+    [slackSeconds],
   );
+  return rows.map((r) => r.user_id);
 }

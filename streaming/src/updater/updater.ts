@@ -17,7 +17,7 @@ import { recordInteractions, type RecordResult } from './interaction-store.ts';
 import { createUpdaterMetrics, type UpdaterMetrics } from './metrics.ts';
 import { updatePopularity } from './popularity.ts';
 import { pushedList, sameList, type PushedList } from './pushed-list.ts';
-import { publishedLists, savePublishedLists } from './recommendation-state.ts';
+import { dirtyUsersAfterCrash, publishedLists, savePublishedLists } from './recommendation-state.ts';
 import { withTransaction, type Database } from '@recgraph/db';
 import {
   createRankingEngine,
@@ -27,6 +27,9 @@ import {
   type ServingOptions,
 } from '@recgraph/ranking';
 import { validateBatch, type Rejection } from './validate-batch.ts';
+
+/** Covers a batch transaction that began before a ranking's read and committed after it (recovery over-approximates by this). */
+const RECOVERY_SLACK_S = 60;
 
 /** Larger undecodable batches are dead-lettered without their bytes (base64 must stay under Kafka's 1 MB message limit). */
 const MAX_DEAD_LETTER_RAW_BYTES = 512 * 1024;
@@ -51,13 +54,24 @@ export interface OnlineFeatureUpdaterOptions {
    */
   ranking?: RankingEngine;
   serving?: Partial<ServingOptions>;
-  /** Users ranked at once per batch (each ranking is one history and one product-facts query). */
+  /** Users ranked at once (each ranking is one history and one product-facts query). */
   rankingConcurrency?: number;
+  /**
+   * Most users whose lists wait to be refreshed. Ranking runs beside ingestion, coalescing a
+   * user's events across batches into one ranking; only when this many users wait does a
+   * batch wait for ranking to catch up (default 50 000).
+   */
+  maxDirtyUsers?: number;
+  /** Users ranked, published and marked per step of a refresh pass (default 250). */
+  refreshChunk?: number;
   /** Where a new group starts: the retained history (default, replays are idempotent) or only new events. */
   fromBeginning?: boolean;
   log?: EventBusLogger;
   metrics?: UpdaterMetrics;
-  /** Called after each successful batch (instrumentation: benchmarks, freshness probes). */
+  /**
+   * Called once each batch is durable and its users' lists were refreshed after that
+   * (instrumentation: benchmarks, freshness probes).
+   */
   onBatchHandled?: (summary: BatchSummary) => void;
 }
 
@@ -69,14 +83,17 @@ export interface BatchSummary {
   deadLettered: number;
   /** When the batch's transaction committed (ms since the epoch). */
   durableAt: number;
-  /** When dead letters and recommendation updates were published too. */
+  /** When dead letters were published and every user of the batch was ranked (and published if changed) after it committed. */
   doneAt: number;
 }
 
 export interface OnlineFeatureUpdater {
   /** Declares the streaming topics and joins the consumer group. */
   start(): Promise<void>;
-  /** Stops consuming, lets the batch in hand finish and commit, then leaves the group. */
+  /**
+   * Stops consuming, lets the batch in hand finish and commit, leaves the group, then
+   * refreshes the lists still waiting (one attempt: what fails is recovered at the next start).
+   */
   stop(): Promise<void>;
   /** True while consuming; false before start and once stopping. */
   readiness(): boolean;
@@ -88,6 +105,13 @@ export interface OnlineFeatureUpdater {
  * records each event once, folds new events into time-decayed popularity and
  * co-visitation in the same transaction, dead-letters what it cannot process,
  * and republishes a user's top-k whenever it changes.
+ *
+ * Ranking is decoupled from ingestion: a committed batch adds its users to a bounded
+ * "dirty" set and its offsets are committed at once; a single refresher drains the set
+ * (every user waiting, in chunks), so under backlog a user's many events cost one
+ * ranking of the latest state. The set is lossless across crashes: each ranking marks
+ * the user "ranked as of" a database time, and start() re-adds every user with an
+ * interaction folded after their mark (recommendation-state.ts).
  */
 export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): OnlineFeatureUpdater {
   const log = o.log ?? silentLogger;
@@ -106,6 +130,8 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       factsInMemory: false,
     });
   const rankingConcurrency = Math.max(1, o.rankingConcurrency ?? 4);
+  const maxDirtyUsers = Math.max(1, o.maxDirtyUsers ?? 50_000);
+  const refreshChunk = Math.max(1, o.refreshChunk ?? 250);
   const coVisitation = o.coVisitation ?? DEFAULT_CO_VISITATION;
   const { pool } = o.db;
 
@@ -165,7 +191,8 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
    */
   async function refreshRecommendations(userIds: readonly string[]): Promise<void> {
     if (userIds.length === 0) return;
-    const previous = await publishedLists(pool, userIds);
+    // Read before ranking reads anything: the mark this ranking earns.
+    const { asOf, lists: previous } = await publishedLists(pool, userIds);
     const lists = new Map<string, PushedList>();
     const queue = [...userIds];
     await Promise.all(
@@ -179,11 +206,16 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       }),
     );
     const changed: { userId: string; list: PushedList }[] = [];
+    const unchanged: string[] = [];
     for (const userId of userIds) {
       const list = lists.get(userId)!;
       if (!sameList(previous.get(userId), list)) changed.push({ userId, list });
+      else unchanged.push(userId);
     }
-    if (changed.length === 0) return;
+    if (changed.length === 0) {
+      await savePublishedLists(pool, asOf, [], unchanged);
+      return;
+    }
     const at = new Date().toISOString();
     await o.bus.publish(
       STREAMING_TOPIC.recommendationUpdates,
@@ -198,8 +230,62 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
         return recommendationsUpdatedEvents.toMessage(update);
       }),
     );
-    await savePublishedLists(pool, changed);
+    await savePublishedLists(pool, asOf, changed, unchanged);
     for (const c of changed) metrics.recommendationUpdates.inc({ source: c.list.items[0]?.source ?? 'empty' });
+  }
+
+  // The dirty set: users whose lists wait for a refresh, in the order they became dirty.
+  const dirty = new Set<string>();
+  /** Batches committed so far; a pass refreshes every user of the batches committed before it began. */
+  let committedBatches = 0;
+  /** Committed batches whose users are not refreshed yet, oldest first (for onBatchHandled). */
+  const pending: { seq: number; summary: Omit<BatchSummary, 'doneAt'> }[] = [];
+  let refreshing: Promise<boolean> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let halted = false;
+
+  function markDirty(users: Iterable<string>): void {
+    for (const u of users) dirty.add(u);
+    metrics.dirtyUsers.set(dirty.size);
+    kick();
+  }
+
+  /** Starts a refresh pass unless one runs; a failed pass is retried after a second. */
+  function kick(): void {
+    if (refreshing || halted || (dirty.size === 0 && pending.length === 0)) return;
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    refreshing = refreshPass();
+    void refreshing.then((ok) => {
+      refreshing = undefined;
+      if (ok) kick();
+      else if (!halted) retryTimer = setTimeout(kick, 1_000).unref();
+    });
+  }
+
+  /**
+   * Ranks every user waiting (in chunks of refreshChunk), then reports the batches
+   * committed before it began: each of their users was ranked after that commit.
+   * On failure the users not done go back to the set; never rejects.
+   */
+  async function refreshPass(): Promise<boolean> {
+    const upTo = committedBatches;
+    const users = [...dirty];
+    dirty.clear();
+    for (let i = 0; i < users.length; i += refreshChunk) {
+      try {
+        await refreshRecommendations(users.slice(i, i + refreshChunk));
+      } catch (err) {
+        for (const u of users.slice(i)) dirty.add(u);
+        metrics.dirtyUsers.set(dirty.size);
+        log.error({ err, users: users.length - i }, 'refreshing recommendations failed; will retry');
+        return false;
+      }
+      metrics.dirtyUsers.set(dirty.size + Math.max(0, users.length - i - refreshChunk));
+    }
+    const doneAt = Date.now();
+    while (pending[0] && pending[0].seq <= upTo) o.onBatchHandled?.({ ...pending.shift()!.summary, doneAt });
+    return true;
   }
 
   async function handleBatch(messages: ConsumedMessage[]): Promise<void> {
@@ -218,22 +304,30 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       const durableAt = Date.now();
       await deadLetter([...rejected, ...stored.unknown]);
       // Users of duplicates too: a batch redelivered after a failed publish still gets its update.
-      const users = [...new Set([...stored.inserted, ...stored.duplicates].map((e) => e.event.userId))];
-      await refreshRecommendations(users);
+      const users = new Set([...stored.inserted, ...stored.duplicates].map((e) => e.event.userId));
       for (const e of stored.inserted) metrics.events.inc({ type: e.event.type, outcome: 'inserted' });
       for (const e of stored.duplicates) metrics.events.inc({ type: e.event.type, outcome: 'duplicate' });
       const last = messages[messages.length - 1];
       if (last)
         metrics.lag.set({ partition: String(last.partition) }, Math.max(0, (Date.now() - last.timestamp) / 1000));
       endTimer({ outcome: 'ok' });
-      o.onBatchHandled?.({
+      const summary = {
         publishedAt: messages.map((m) => m.timestamp),
         inserted: stored.inserted.length,
         duplicates: stored.duplicates.length,
         deadLettered: rejected.length + stored.unknown.length,
         durableAt,
-        doneAt: Date.now(),
-      });
+      };
+      if (o.onBatchHandled) {
+        if (users.size === 0 && pending.length === 0) o.onBatchHandled({ ...summary, doneAt: Date.now() });
+        else pending.push({ seq: ++committedBatches, summary });
+      } else committedBatches++;
+      markDirty(users);
+      // Backpressure only when ranking falls this far behind; offsets are committed once this returns.
+      while (dirty.size >= maxDirtyUsers && !halted) {
+        kick();
+        await (refreshing ?? new Promise<boolean>((r) => setTimeout(() => r(false), 200)));
+      }
     } catch (err) {
       endTimer({ outcome: 'error' });
       log.error({ err, partition: messages[0]?.partition, offset: messages[0]?.offset }, 'interaction batch failed');
@@ -247,6 +341,11 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       (starting ??= (async () => {
         await o.bus.ensureTopics(STREAMING_TOPICS);
         if (ownsRanking) await ranking.start(o.bus);
+        // Lists a crash (or an unfinished stop) left stale: interactions folded after the user's last ranking.
+        const recovered = await dirtyUsersAfterCrash(pool, RECOVERY_SLACK_S);
+        if (recovered.length > 0)
+          log.info({ users: recovered.length }, 'refreshing lists left stale by a previous run');
+        markDirty(recovered);
         subscription = await o.bus.subscribe({
           groupId,
           topics: [STREAMING_TOPIC.interactions],
@@ -261,6 +360,11 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       (stopping ??= (async () => {
         await starting?.catch(() => undefined);
         await subscription?.stop();
+        // One last pass for what is waiting; a failure is left to the next start's recovery.
+        halted = true;
+        clearTimeout(retryTimer);
+        while (refreshing) await refreshing;
+        if (dirty.size > 0 || pending.length > 0) await refreshPass();
         if (ownsRanking) await ranking.stop();
         log.info({ groupId }, 'online feature updater stopped');
       })()),
