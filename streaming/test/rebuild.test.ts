@@ -22,7 +22,10 @@ async function snapshot(db: Database): Promise<Snapshot> {
     popularity: new Map(
       pop.rows.map((r) => [
         r.product_id,
-        [r.score * 2 ** (-(REFERENCE - r.updated_at.getTime()) / 1000 / POPULARITY_HALF_LIFE_S.WEEK), Number(r.event_count)],
+        [
+          r.score * 2 ** (-(REFERENCE - r.updated_at.getTime()) / 1000 / POPULARITY_HALF_LIFE_S.WEEK),
+          Number(r.event_count),
+        ],
       ]),
     ),
     pairs: new Map(cv.rows.map((r) => [`${r.a}>${r.b}`, r.weight])),
