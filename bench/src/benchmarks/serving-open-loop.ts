@@ -191,6 +191,38 @@ export const benchmark: Benchmark = {
             if (w.ok === 0)
               throw new Error(`${layout} ${q.key}: every warm-up request failed: ${w.errorSamples.join('; ')}`);
           }
+          // Each query's unloaded latency (sequential requests), the yardstick for draining between steps.
+          const idleMs = new Map<QueryKey, number>();
+          const timeOne = async (r: LoadRequest) => {
+            const t = performance.now();
+            const res = await fetch(r.url, {
+              method: 'POST',
+              headers: r.headers,
+              body: r.body,
+              signal: AbortSignal.timeout(timeoutS * 1000),
+            }).catch(() => undefined);
+            await res?.arrayBuffer();
+            return performance.now() - t;
+          };
+          for (const q of QUERIES) {
+            const reqs = await requestsFor(q);
+            const ms: number[] = [];
+            for (let i = 0; i < 15; i++) ms.push(await timeOne(reqs[i % reqs.length]!));
+            idleMs.set(q.key, ms.sort((a, b) => a - b)[7]!);
+          }
+          log(`${layout}: unloaded latency ${[...idleMs].map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
+          // An overloaded step leaves work queued in the servers after the client gave up on it; the next step
+          // starts only once the query answers near its unloaded latency again (three in a row, at most 60 s).
+          const drain = async (q: QuerySpec) => {
+            const reqs = await requestsFor(q);
+            const bound = 2 * idleMs.get(q.key)! + 5;
+            const started = performance.now();
+            let good = 0;
+            for (let i = 0; good < 3 && performance.now() - started < 60_000; i++)
+              good = (await timeOne(reqs[i % reqs.length]!)) <= bound ? good + 1 : 0;
+            const s = (performance.now() - started) / 1000;
+            if (s > 3) log(`${layout}: waited ${s.toFixed(1)} s for ${q.key} to drain`);
+          };
           loadAverages.push(`${layout} before ladder ${load1()}`);
           // Rate-major: at each rate every query runs once, so (b) and (c) are measured back to back.
           const saturatedAt = new Map<QueryKey, number>();
@@ -233,7 +265,7 @@ export const benchmark: Benchmark = {
                   `errors ${r.errors}, timeouts ${r.timeouts}${held ? ', held' : ''}${r.errorSamples.length ? ` [${r.errorSamples.join('; ')}]` : ''}`,
               );
               if (isSaturated(r)) saturatedAt.set(q.key, rate);
-              await new Promise((res) => setTimeout(res, 1500)); // let queues drain before the next step
+              await drain(q);
             }
           }
           loadAverages.push(`${layout} after ladder ${load1()}`);
@@ -311,7 +343,7 @@ function report(o: {
   const skippedAt = (layout: Layout, q: QueryKey, rate: number) =>
     steps.find((s) => s.layout === layout && s.query === q && s.offered === rate && s.skipped)?.skipped;
   const storeNote = `Store: generateStore({ seed: 42, products: ${store.products}, users: ${store.users} }), ${store.interactions.toLocaleString('en-US')} interactions, in database ${store.database} on a real Postgres 16 + pgvector${store.reused ? ' (prepared by an earlier run and reused)' : store.timings ? ` (seeded in ${store.timings.seedS.toFixed(0)} s, features ${store.timings.featuresS.toFixed(0)} s, ALS trained and promoted in ${store.timings.trainS.toFixed(0)} s)` : ''}; popularity and co-visitation rebuilt; active model ${store.modelId} (ALS defaults).`;
-  const loadNote = `Load: vegeta ${o.vegetaVersion} in its own process, open loop (fixed arrival rate; workers and connections added as needed, so latency includes queueing), ${o.warmupS} s warm-up per query, then ${o.seconds} s per rate, rates interleaved across queries, ${o.timeoutS} s request timeout; ${o.users.ids.length.toLocaleString('en-US')} customers (deterministic random sample, ${o.users.withHistory} with history) rotated per request with their own HS256 tokens; (c) carries the gateway secret and a signed identity as the gateway forwards them. Latency percentiles include failed requests; achieved = successful answers / (last answer − first send). A query's ladder stops once achieved < 90 % of offered or > 1 % time out.`;
+  const loadNote = `Load: vegeta ${o.vegetaVersion} in its own process, open loop (fixed arrival rate; workers and connections added as needed, so latency includes queueing), ${o.warmupS} s warm-up per query, then ${o.seconds} s per rate, rates interleaved across queries, each step followed by a drain (until the query answers within 2× its unloaded latency again), ${o.timeoutS} s request timeout; ${o.users.ids.length.toLocaleString('en-US')} customers (deterministic random sample, ${o.users.withHistory} with history) rotated per request with their own HS256 tokens; (c) carries the gateway secret and a signed identity as the gateway forwards them. Latency percentiles include failed requests; achieved = successful answers / (last answer − first send). A query's ladder stops once achieved < 90 % of offered or > 1 % time out.`;
   const layoutNote = `Layouts: split = subgraphs/{catalog,recommend,search,assistant}/src/index.ts and gateway/src/index.ts, five processes (node --import tsx, as \`tsx\` runs them), NODE_ENV=production, LOG_LEVEL=info, RATE_LIMIT_POINTS=0, static supergraph, DATABASE_POOL_SIZE default (10 per process)${o.kafka ? ', KAFKA_BROKERS set (the real broker, topic prefix recgraph-bench-serving.)' : ', no KAFKA_BROKERS'}; all-in-one = scripts/start.ts (\`npm start\`) with the same settings and DATABASE_URL, in-process bus, updater and trainer idle.`;
   const machine = `Machine: ${machineNote()}; load generator, services and Postgres share it. 1-min load average: ${o.loadAverages.join(', ')}.`;
   const flags = [
