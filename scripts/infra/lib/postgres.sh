@@ -6,6 +6,8 @@ PG_DIR="$INFRA_DIR/pg"
 PG_DATA="$PG_DIR/data"
 PG_LOG="$PG_DIR/postgres.log"
 PGSERVER_VERSION=0.1.4
+# shellcheck source=pg-contrib.sh
+source "$INFRA_SCRIPTS_DIR/lib/pg-contrib.sh"
 
 pg_bin_dir() {
   local bin
@@ -76,6 +78,7 @@ pg_ready() { "$(pg_bin_dir)/pg_isready" -q -h "$PG_HOST" -p "$PG_PORT" -U "$PG_S
 
 pg_up() {
   pg_install_binaries
+  pg_install_contrib
   pg_prepare_os_user
   local bin
   bin=$(pg_bin_dir)
