@@ -5,6 +5,12 @@ import type { EventBus, EventBusLogger } from '@recgraph/events';
 import type { PeriodicTrainerOptions } from './trainer/trainer.ts';
 import type { OnlineFeatureUpdaterOptions } from './updater/updater.ts';
 import { servingOptionsFromConfig } from '@recgraph/ranking';
+import { chooseTextEncoder } from '@recgraph/embeddings';
+
+const textEncoderOption = (configured: string | undefined): { textEncoderDir?: string } => {
+  const dir = chooseTextEncoder(configured).dir;
+  return dir ? { textEncoderDir: dir } : {};
+};
 
 /** The online updater as configured (UPDATER_*, RECOMMENDATIONS_K, and the recommend subgraph's serving settings). */
 export function updaterOptionsFromConfig(
@@ -49,7 +55,12 @@ export function trainerOptionsFromConfig(
     ...(cfg.TRAINER_AFTER_EVENTS ? { afterEvents: cfg.TRAINER_AFTER_EVENTS } : {}),
     checkIntervalMs: cfg.TRAINER_CHECK_SECONDS * 1000,
     embeddings: cfg.TRAINER_EMBEDDINGS
-      ? { imagesDir: join(dataDir, 'images'), provider: cfg.EMBEDDINGS_PROVIDER }
+      ? {
+          imagesDir: join(dataDir, 'images'),
+          provider: cfg.EMBEDDINGS_PROVIDER,
+          // TEXT_ENCODER_DIR, else the fetched all-MiniLM-L6-v2 when present, else the built-in encoder (the job logs which).
+          ...textEncoderOption(cfg.TEXT_ENCODER_DIR),
+        }
       : false,
     ...(log ? { log } : {}),
   };

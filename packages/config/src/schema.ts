@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /** Comma-separated list → trimmed, non-empty strings. */
@@ -115,6 +117,24 @@ export const trainingSchema = z.object({
   EMBEDDINGS_PROVIDER: z
     .enum(['cpu', 'cuda', 'webgpu', 'auto'], { error: 'expected cpu, cuda, webgpu or auto' })
     .default('auto'),
+  /**
+   * A pretrained sentence-encoder directory (model.onnx + tokenizer.json, e.g. from
+   * scripts/models/fetch-minilm.sh) for product TEXT embeddings and search queries.
+   * Unset → .models/all-minilm-l6-v2-q when fetched, else the built-in hashed encoder (logged).
+   */
+  TEXT_ENCODER_DIR: z
+    .string()
+    .min(1)
+    .refine((d) => existsSync(join(d, 'model.onnx')) && existsSync(join(d, 'tokenizer.json')), {
+      error: 'expected a directory holding model.onnx and tokenizer.json (scripts/models/fetch-minilm.sh <dir>)',
+    })
+    .optional(),
+  /** Search: reciprocal rank fusion's k and each retriever's weight (score = Σ weight / (k + rank)). */
+  SEARCH_RRF_K: z.coerce.number({ error: 'expected a number such as 60' }).min(1).max(10_000).default(60),
+  SEARCH_WEIGHT_LEXICAL: z.coerce.number({ error: 'expected a weight such as 1' }).min(0).max(100).default(1),
+  SEARCH_WEIGHT_SEMANTIC: z.coerce.number({ error: 'expected a weight such as 1' }).min(0).max(100).default(1),
+  /** Search: semantic neighbours below this cosine similarity are not results. */
+  SEARCH_MIN_SIMILARITY: z.coerce.number({ error: 'expected a similarity such as 0.3' }).min(-1).max(1).default(0.3),
 });
 
 export const streamingSchema = z.object({

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -32,7 +33,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const db = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    extensions: { vector },
+    // pg_trgm: typo tolerance and autocomplete in text search (a contrib extension shipped with PGlite).
+    extensions: { vector, pg_trgm },
   });
   const host = options.host ?? '127.0.0.1';
   const server = new PGLiteSocketServer({

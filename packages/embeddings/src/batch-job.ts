@@ -7,6 +7,7 @@ import { selectExecutionProvider, type ProviderChoice, type ProviderPreference }
 import { IMAGE_FEATURISERS, TEXT_FEATURISERS } from './featurisers.ts';
 import { readEncoderManifest, type EncoderSpec } from './manifest.ts';
 import type { ProductText } from './text-features.ts';
+import { openTextEncoder, type TextEncoder } from './text-encoder.ts';
 
 export type EmbeddingStage = 'text' | 'image' | 'collaborative';
 
@@ -17,6 +18,12 @@ export interface GenerateEmbeddingsOptions {
   provider?: ProviderPreference;
   /** The active model's item factors; absent → no COLLABORATIVE embeddings. */
   itemFactors?: ItemFactors;
+  /**
+   * A pretrained sentence-encoder directory (model.onnx + tokenizer.json, see sentence-encoder.ts;
+   * config TEXT_ENCODER_DIR through chooseTextEncoder): TEXT rows come from it, recorded as
+   * "<name>@<version>". Absent → the manifest's built-in TEXT encoder.
+   */
+  textEncoderDir?: string;
   /** Directory with manifest.json and the encoders (default: the shipped models). */
   modelsDir?: string;
   /** Products per inference and per upsert statement. */
@@ -89,8 +96,7 @@ export async function generateProductEmbeddings(
   const textSpec = specs.find((s) => s.kind === 'TEXT');
   const imageSpec = specs.find((s) => s.kind === 'IMAGE');
   if (!textSpec) throw new Error('the encoder manifest has no TEXT encoder');
-  const textFeaturiser = TEXT_FEATURISERS[textSpec.featuriser];
-  if (!textFeaturiser) throw new Error(`no text featuriser ${textSpec.featuriser}`);
+  if (!TEXT_FEATURISERS[textSpec.featuriser]) throw new Error(`no text featuriser ${textSpec.featuriser}`);
 
   const provider = await selectExecutionProvider(o.provider ?? 'auto', {
     path: textSpec.path,
@@ -105,28 +111,43 @@ export async function generateProductEmbeddings(
   const total = Number(countRows[0]!.n);
   const aborted = () => o.signal?.aborted === true;
 
-  const encoders: Encoder[] = [];
+  const encoders: (Encoder | TextEncoder)[] = [];
   const open = async (spec: EncoderSpec) => {
     const e = await loadEncoder(spec, { provider: provider.provider });
     encoders.push(e);
     return e;
   };
   try {
-    const text = await open(textSpec);
+    const text: TextEncoder = o.textEncoderDir
+      ? await openTextEncoder({ dir: o.textEncoderDir, reason: 'textEncoderDir' }, { provider: provider.provider })
+      : await openTextEncoder(
+          { dir: undefined, reason: 'built-in' },
+          {
+            provider: provider.provider,
+            ...(o.modelsDir ? { modelsDir: o.modelsDir } : {}),
+          },
+        );
+    encoders.push(text);
+    log(
+      { model: text.model, dims: text.dims, pretrained: text.pretrained, source: text.source },
+      text.pretrained
+        ? 'TEXT embeddings from a pretrained encoder'
+        : 'TEXT embeddings from the built-in hashed encoder',
+    );
     const imageEncoder = o.imagesDir && imageSpec ? await open(imageSpec) : undefined;
     const imageFeaturiser = imageSpec ? IMAGE_FEATURISERS[imageSpec.featuriser] : undefined;
     if (imageSpec && !imageFeaturiser) throw new Error(`no image featuriser ${imageSpec.featuriser}`);
 
-    const textReport = { model: textSpec.name, written: 0 };
+    const textReport = { model: text.model, written: 0 };
     const imageReport = { model: imageSpec?.name ?? '', written: 0, missing: 0, unreadable: 0 };
     let done = 0;
     for await (const page of productPages(db, batchSize)) {
       if (aborted()) break;
-      const vectors = await text.encode(page.map((p) => textFeaturiser(p)));
+      const vectors = await text.encodeProducts(page);
       const rows: EmbeddingRow[] = page.map((p, i) => ({
         productId: p.id,
         kind: 'TEXT',
-        model: textSpec.name,
+        model: text.model,
         vector: vectors[i]!,
       }));
       textReport.written += await upsertProductEmbeddings(db.prisma, rows);

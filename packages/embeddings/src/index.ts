@@ -17,3 +17,16 @@ export {
   type EmbeddingsReport,
   type GenerateEmbeddingsOptions,
 } from './batch-job.ts';
+export {
+  loadSentenceEncoder,
+  productPassage,
+  sentenceEncoderDirProblem,
+  type SentenceEncoder,
+} from './sentence-encoder.ts';
+export {
+  chooseTextEncoder,
+  openTextEncoder,
+  DEFAULT_TEXT_ENCODER_DIR,
+  type TextEncoder,
+  type TextEncoderChoice,
+} from './text-encoder.ts';

@@ -43,7 +43,7 @@ export interface PeriodicTrainerOptions {
   /** How often the afterEvents count is checked (default 30 s). */
   checkIntervalMs?: number;
   /** Product embeddings after each completed run; false to turn off. */
-  embeddings?: { imagesDir?: string; provider?: ProviderPreference } | false;
+  embeddings?: { imagesDir?: string; provider?: ProviderPreference; textEncoderDir?: string } | false;
   log?: EventBusLogger;
   metrics?: TrainerMetrics;
 }
@@ -118,6 +118,7 @@ export function createPeriodicTrainer(o: PeriodicTrainerOptions): PeriodicTraine
       const report = await generateProductEmbeddings(db, {
         ...(o.embeddings?.imagesDir ? { imagesDir: o.embeddings.imagesDir } : {}),
         provider: o.embeddings?.provider ?? 'auto',
+        ...(o.embeddings?.textEncoderDir ? { textEncoderDir: o.embeddings.textEncoderDir } : {}),
         ...(active && vectors
           ? {
               itemFactors: {

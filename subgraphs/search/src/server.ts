@@ -1,18 +1,56 @@
+import { config } from '@recgraph/config';
 import { createSubgraph, readyWhen, type Subgraph, type SubgraphDeps } from '@recgraph/subgraph-kit';
+import type { SearchSettings } from './hybrid.ts';
 import { createSearchLoaders } from './loaders.ts';
 import { resolvers, type SearchContext } from './resolvers.ts';
+import { QueryEncoder } from './semantic.ts';
 
 /** The schema file composition reads too (scripts/compose.ts). */
 export const SEARCH_SCHEMA_FILE = new URL('../schema.graphql', import.meta.url);
 
-export function createSearchSubgraph({ prisma, secret, logger }: SubgraphDeps): Subgraph {
+export interface SearchSubgraphOptions extends Partial<SearchSettings> {
+  /** A sentence-encoder directory; unset → TEXT_ENCODER_DIR, else .models/ when fetched, else built-in. */
+  textEncoderDir?: string;
+}
+
+/** SEARCH_* and TEXT_ENCODER_DIR from the validated configuration. */
+export function searchOptionsFromConfig(): SearchSubgraphOptions {
+  const cfg = config();
+  return {
+    ...(cfg.TEXT_ENCODER_DIR ? { textEncoderDir: cfg.TEXT_ENCODER_DIR } : {}),
+    fusion: {
+      k: cfg.SEARCH_RRF_K,
+      weights: { LEXICAL: cfg.SEARCH_WEIGHT_LEXICAL, SEMANTIC: cfg.SEARCH_WEIGHT_SEMANTIC },
+    },
+    minSimilarity: cfg.SEARCH_MIN_SIMILARITY,
+  };
+}
+
+export function createSearchSubgraph(
+  { prisma, secret, logger }: SubgraphDeps,
+  options: SearchSubgraphOptions = searchOptionsFromConfig(),
+): Subgraph {
+  const settings: SearchSettings = {
+    fusion: options.fusion ?? { k: 60, weights: { LEXICAL: 1, SEMANTIC: 1 } },
+    minSimilarity: options.minSimilarity ?? 0.3,
+    candidates: options.candidates ?? 100,
+  };
+  const encoder = new QueryEncoder(
+    {
+      ...(options.textEncoderDir ? { textEncoderDir: options.textEncoderDir } : {}),
+      minSimilarity: settings.minSimilarity,
+    },
+    logger,
+  );
+  // Opened in the background at start, so the first query does not wait for the model.
+  encoder.open().catch((err: Error) => logger.error({ err: err.message }, 'search: text encoder failed to load'));
   return createSubgraph<SearchContext>({
     name: 'search',
     schemaFile: SEARCH_SCHEMA_FILE,
     resolvers,
     secret,
     logger,
-    createContext: (identity) => ({ identity, prisma, loaders: createSearchLoaders(prisma) }),
+    createContext: (identity) => ({ identity, prisma, loaders: createSearchLoaders(prisma), encoder, settings }),
     ready: readyWhen({ database: () => prisma.$queryRaw`SELECT 1` }),
   });
 }
