@@ -74,12 +74,12 @@ export interface LexicalQuery {
  * tsquery texts for to_tsquery('english', …). The last word is matched as a prefix
  * unless the query ends in whitespace (the shopper finished it), so "runn" finds "running".
  */
-export function lexicalQuery(raw: string): LexicalQuery | undefined {
+export function lexicalQuery(raw: string, o: { synonyms?: boolean } = {}): LexicalQuery | undefined {
   const words = queryWords(raw);
   if (words.length === 0) return undefined;
   const prefixLast = !/\s$/.test(raw);
   const groups = words.map((w, i) => {
-    const alts = [w, ...(SYNONYMS[w] ?? [])];
+    const alts = [w, ...((o.synonyms ?? true) ? (SYNONYMS[w] ?? []) : [])];
     const last = i === words.length - 1 && prefixLast;
     const terms = alts.map((a) => (last && a === w ? `${a}:*` : a));
     return terms.length === 1 ? terms[0]! : `(${terms.join(' | ')})`;
@@ -182,8 +182,9 @@ export async function lexicalSearch(
   query: string,
   filter: SearchFilter,
   depth: number,
+  o: { synonyms?: boolean } = {},
 ): Promise<LexicalResult> {
-  const q = lexicalQuery(query);
+  const q = lexicalQuery(query, o);
   if (!q) return { hits: [], total: 0, matches: Prisma.sql`FALSE` };
   const where = filterSql(filter);
   for (const mode of ['all', 'any', 'typo'] as const) {
