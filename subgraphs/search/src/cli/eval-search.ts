@@ -181,7 +181,7 @@ async function main() {
   const db = await openDatabase({});
   try {
     const report = await importCatalog(db, { file });
-    console.log(`imported ${report.written.products.inserted} products (${report.seconds}s)`);
+    console.log(`imported ${report.written.products?.inserted ?? 0} products (${report.seconds}s)`);
     const choice = chooseTextEncoder(cfg.TEXT_ENCODER_DIR);
     console.log(`text encoder: ${choice.reason}`);
     const t0 = performance.now();
