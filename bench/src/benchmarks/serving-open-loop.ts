@@ -8,6 +8,7 @@
 //                        [--rates 50,100,200,300,500] [--seconds 15] [--layouts split,all-in-one] [--fresh]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,7 +115,7 @@ export const benchmark: Benchmark = {
     const layouts = (options.layouts ?? 'split,all-in-one').split(',').map((l) => l.trim()) as Layout[];
     for (const l of layouts)
       if (l !== 'split' && l !== 'all-in-one') throw new Error(`--layouts: expected split and/or all-in-one, got ${l}`);
-    const kafkaBrokers = process.env.KAFKA_BROKERS ?? process.env.TEST_KAFKA_BROKERS;
+    const kafkaBrokers = await reachableBrokers(process.env.KAFKA_BROKERS ?? process.env.TEST_KAFKA_BROKERS, log);
 
     const store = await prepareStore(serverUrl, size, { fresh: options.fresh ?? false, log });
     const users = await sampleUsers(store.url, quick ? 500 : 2000);
@@ -299,6 +300,22 @@ export const benchmark: Benchmark = {
     });
   },
 };
+
+/** The brokers, when the first one accepts a connection; else undefined (the roles then use their in-process bus). */
+async function reachableBrokers(brokers: string | undefined, log: (m: string) => void): Promise<string | undefined> {
+  if (!brokers) return undefined;
+  const [host, port] = brokers.split(',')[0]!.trim().split(':');
+  const ok = await new Promise<boolean>((res) => {
+    const socket = connect({ host: host!, port: Number(port) });
+    socket.setTimeout(3000);
+    socket.once('connect', () => (socket.destroy(), res(true)));
+    socket.once('error', () => res(false));
+    socket.once('timeout', () => (socket.destroy(), res(false)));
+  });
+  if (!ok)
+    log(`Kafka at ${brokers} does not answer: the split roles run without KAFKA_BROKERS (serving does not need it)`);
+  return ok ? brokers : undefined;
+}
 
 function emptyStep(rate: number, seconds: number): StepResult {
   return {
