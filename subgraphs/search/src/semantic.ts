@@ -28,16 +28,21 @@ export class QueryEncoder {
     private readonly logger?: Logger,
   ) {}
 
+  /** Which encoder semantic retrieval will use (logged at start; the model loads on the first query). */
+  describe(): void {
+    const choice = chooseTextEncoder(this.o.textEncoderDir);
+    this.logger?.info(
+      { dir: choice.dir ?? null, reason: choice.reason },
+      choice.dir
+        ? 'search: semantic retrieval with a pretrained text encoder'
+        : 'search: semantic retrieval with the built-in hashed text encoder (no pretrained model found)',
+    );
+  }
+
   open(): Promise<TextEncoder> {
     this.encoder ??= (async () => {
-      const choice = chooseTextEncoder(this.o.textEncoderDir);
-      const e = await openTextEncoder(choice, { threads: 1 });
-      this.logger?.info(
-        { encoder: e.model, dims: e.dims, pretrained: e.pretrained, source: e.source, reason: choice.reason },
-        e.pretrained
-          ? 'search: semantic retrieval with a pretrained text encoder'
-          : 'search: semantic retrieval with the built-in hashed text encoder (no pretrained model found)',
-      );
+      const e = await openTextEncoder(chooseTextEncoder(this.o.textEncoderDir), { threads: 1 });
+      this.logger?.info({ encoder: e.model, dims: e.dims, source: e.source }, 'search: text encoder loaded');
       return e;
     })();
     this.encoder.catch(() => (this.encoder = undefined));

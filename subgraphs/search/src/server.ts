@@ -42,8 +42,8 @@ export function createSearchSubgraph(
     },
     logger,
   );
-  // Opened in the background at start, so the first query does not wait for the model.
-  encoder.open().catch((err: Error) => logger.error({ err: err.message }, 'search: text encoder failed to load'));
+  // Says at start which encoder it will be (a bad TEXT_ENCODER_DIR fails here); the model loads on the first query.
+  encoder.describe();
   return createSubgraph<SearchContext>({
     name: 'search',
     schemaFile: SEARCH_SCHEMA_FILE,
