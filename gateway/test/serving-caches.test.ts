@@ -104,4 +104,13 @@ describe('recommendation serving caches (in-process bus + embedded PGlite)', () 
     expect(archive.errors).toBeUndefined();
     await vi.waitFor(async () => expect(await idsFor(token)).not.toContain(archived), { timeout: 3_000, interval: 50 });
   });
+
+  it('a raw SQL write no event announced still reaches the in-memory facts within seconds (updated_at pass)', async () => {
+    const { shopper } = t.fixture.users;
+    const token = await signDevToken(DEV_JWT_SECRET, { sub: shopper.id, role: 'customer' });
+    const victim = (await idsFor(token))[0]!;
+    // Behind the platform's back: no catalog-changes event; the trigger stamps updated_at.
+    await t.db.prisma.$executeRaw`UPDATE products SET availability = 'OUT_OF_STOCK' WHERE id = ${victim}::uuid`;
+    await vi.waitFor(async () => expect(await idsFor(token)).not.toContain(victim), { timeout: 8_000, interval: 200 });
+  });
 });

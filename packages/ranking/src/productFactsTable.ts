@@ -16,13 +16,13 @@ export interface ProductFactsTableOptions {
   refreshS?: number;
 }
 
-interface Row extends FactsRow {
-  updated_at: Date;
-}
+type Row = FactsRow;
 
 const PAGE = 10_000;
-// A transaction may commit after a later one: re-reading this far behind the newest
-// updated_at seen makes a late commit land on a later pass instead of never.
+// updated_at is its transaction's start time, and a transaction may commit well after it:
+// each pass re-reads rows stamped up to this long before the previous pass began, so a
+// transaction shorter than this is never missed. Measured from the database's own clock,
+// so the cost is the rows changed in the last half minute, not every row ever seen.
 const OVERLAP_MS = 30_000;
 
 /**
@@ -38,7 +38,8 @@ export class ProductFactsTable {
   private readonly rows = new Map<string, ProductFacts>();
   /** Ids asked for that have no row (a model can outlive a deleted product); forgotten on each refresh. */
   private readonly absent = new Set<string>();
-  private watermark = 0;
+  /** Database time from which the next pass re-reads changed rows. */
+  private since: Date | undefined;
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
   private readonly refreshS: number;
@@ -72,12 +73,18 @@ export class ProductFactsTable {
     this.timer = undefined;
   }
 
+  private async dbNow(): Promise<Date> {
+    const [row] = await this.prisma.$queryRaw<{ t: Date }[]>`SELECT now() AS t`;
+    return row!.t;
+  }
+
   private async loadAll(): Promise<void> {
     const started = performance.now();
+    this.since = new Date((await this.dbNow()).getTime() - OVERLAP_MS);
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const page = await this.prisma.$queryRaw<Row[]>`
-        SELECT ${FACTS_COLUMNS}, updated_at FROM products WHERE id > ${after}::uuid ORDER BY id LIMIT ${PAGE}`;
+        SELECT ${FACTS_COLUMNS} FROM products WHERE id > ${after}::uuid ORDER BY id LIMIT ${PAGE}`;
       this.absorb(page);
       if (page.length < PAGE) break;
       after = page[page.length - 1]!.id;
@@ -91,17 +98,16 @@ export class ProductFactsTable {
   private absorb(rows: Row[]): void {
     for (const r of rows) {
       this.rows.set(r.id, toFacts(r));
-      const t = r.updated_at.getTime();
-      if (t > this.watermark) this.watermark = t;
     }
   }
 
   /** Rows changed since the last pass (with overlap). */
   async refreshChanged(): Promise<void> {
-    const since = new Date(Math.max(0, this.watermark - OVERLAP_MS));
+    const passStart = await this.dbNow();
     const rows = await this.prisma.$queryRaw<Row[]>`
-      SELECT ${FACTS_COLUMNS}, updated_at FROM products WHERE updated_at >= ${since}`;
+      SELECT ${FACTS_COLUMNS} FROM products WHERE updated_at >= ${this.since ?? passStart}`;
     this.absorb(rows);
+    this.since = new Date(passStart.getTime() - OVERLAP_MS);
     this.absent.clear();
   }
 
