@@ -25,7 +25,7 @@ export function p99Chart(title: string, panels: ChartPanel[], note: string): str
   const all = panels.flatMap((p) => p.series.flatMap((s) => s.points));
   const targets = panels.flatMap((p) => p.series.map((s) => s.targetMs ?? NaN)).filter(Number.isFinite);
   const maxRate = Math.max(1, ...all.map((p) => p.rate));
-  const lo = 10 ** Math.floor(Math.log10(Math.max(0.1, Math.min(...all.map((p) => p.p99), ...targets))));
+  const lo = 10 ** Math.floor(Math.log10(Math.max(0.1, 0.9 * Math.min(...all.map((p) => p.p99), ...targets))));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(1, ...all.map((p) => p.p99), ...targets)));
   const x = (rate: number) => m.l + (rate / maxRate) * pw;
   const y = (ms: number) => m.t + ph - ((Math.log10(Math.max(ms, lo)) - Math.log10(lo)) / Math.log10(hi / lo)) * ph;
