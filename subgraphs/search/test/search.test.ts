@@ -114,8 +114,11 @@ describe.each(backends)('search through the gateway on $name', (backend) => {
     expect(skus(await search('sunglases', { mode: 'LEXICAL' }))[0]).toBe('F-SUN');
     expect(skus(await search('hedphones', { mode: 'LEXICAL' }))[0]).toBe('HP-1');
     expect(skus(await search('shades', { mode: 'LEXICAL' }))).toEqual(['F-SUN']);
-    expect(skus(await search('purse'))[0]).toBe('F-BAG');
-    expect(skus(await search('tee'))[0]).toBe('F-TEE');
+    // Synonyms are the lexical retriever's: asserted there. In HYBRID the semantic list may
+    // put another product at rank 1 too, and equal fused scores then fall to the id tie-break.
+    expect(skus(await search('purse', { mode: 'LEXICAL' }))[0]).toBe('F-BAG');
+    expect(skus(await search('tee', { mode: 'LEXICAL' }))[0]).toBe('F-TEE');
+    expect(skus(await search('purse')).slice(0, 2)).toContain('F-BAG');
     // Nothing in the store is about airships: no lexical match, no semantic neighbour above the floor.
     expect(await search('zeppelin')).toMatchObject({ totalCount: 0, hits: [] });
   });
