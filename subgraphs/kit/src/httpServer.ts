@@ -221,6 +221,11 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
       res.destroy();
     });
   });
+  // Node closes an idle keep-alive connection after 5 s, which races clients (load
+  // balancers, the gateway's own fetches, load generators) reusing it: they see
+  // "connection reset". Idle connections are kept longer than clients keep theirs.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   // Upgraded sockets (WebSockets) leave HTTP's connection tracking, so
   // closeAllConnections() cannot end them; close() cuts them itself.
   const sockets = new Set<Socket>();
