@@ -213,8 +213,18 @@ export async function startSplitRoles(s: RoleSettings): Promise<RunningRoles> {
     await stop();
     throw err;
   }
+  return running('split', ports, processes, stop);
+}
+
+/** The handle on a started layout: where its gateway and subgraphs answer, and its processes. */
+function running(
+  layout: Layout,
+  ports: Awaited<ReturnType<typeof allocatePorts>>,
+  processes: RoleProcess[],
+  stop: () => Promise<void>,
+): RunningRoles {
   return {
-    layout: 'split',
+    layout,
     gatewayUrl: `${origin(ports.gateway)}/graphql`,
     subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `${origin(ports[n])}/graphql`])) as Record<
       SubgraphName,
@@ -246,17 +256,7 @@ export async function startAllInOne(s: RoleSettings): Promise<RunningRoles> {
     await stop();
     throw err;
   }
-  return {
-    layout: 'all-in-one',
-    gatewayUrl: `${origin(ports.gateway)}/graphql`,
-    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `${origin(ports[n])}/graphql`])) as Record<
-      SubgraphName,
-      string
-    >,
-    processes,
-    assertAlive: () => assertAlive(processes),
-    stop,
-  };
+  return running('all-in-one', ports, processes, stop);
 }
 
 export const startRoles = (layout: Layout, s: RoleSettings) =>

@@ -37,8 +37,6 @@ export interface RankingEngine {
   readonly recommender: Recommender;
   readonly models: ModelHolder;
   readonly experiments: ExperimentState;
-  /** The in-memory product facts (absent when facts are read per request). */
-  readonly productFacts: ProductFactsTable | undefined;
   /** `recommendations` with experiments and impressions (serving.ts). */
   serve(req: RecommendRequest, options: ServeOptions): Promise<ServedList>;
   /** Loads the ACTIVE model (a failure leaves popularity serving), follows model events, polls the registry. */
@@ -112,7 +110,6 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
     recommender,
     models,
     experiments,
-    productFacts: table,
     serve: (req, serveOptions) =>
       serveRecommendations({ recommender, experiments, impressions, logger }, req, serveOptions),
     async start(bus) {

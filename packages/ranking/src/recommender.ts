@@ -3,7 +3,7 @@ import { parseVectorLiteral, nearestProducts } from '@recgraph/db';
 import { deploymentWeights, weightOf } from '@recgraph/interactions';
 import { notFound } from '@recgraph/subgraph-kit';
 import type { EngineLog as Logger } from './log.ts';
-import { AnnRetrieval } from './annRetrieval.ts';
+import { AnnRetrieval, type CandidateRetriever } from './annRetrieval.ts';
 import { CategoryCache, type CategoryTree } from './categoryTree.ts';
 import type { ModelHolder } from './modelHolder.ts';
 import type { ServingModel, UserQuery } from './servingModel.ts';
@@ -11,7 +11,6 @@ import { PopularityCache, type PopularityWindow } from './popularity.ts';
 import { isServable, type ProductFacts } from './productFacts.ts';
 import { databaseFacts, type FactsSource } from './productFactsTable.ts';
 import { UserStateCache, type UserState } from './userStateCache.ts';
-import type { CandidateRetriever } from './annRetrieval.ts';
 import { rankCandidates, type Recommendation, type RecommendationSource } from './ranking.ts';
 import { reasonText, type ReasonSpec } from './reasons.ts';
 import type { CompiledRules } from './rules.ts';
@@ -56,7 +55,6 @@ export interface PreferencesRequest {
   model?: ServingModel | null;
 }
 
-/** Stated brands lift, but do not override, what the model and popularity say. */
 /**
  * Personal candidates kept per cached user: covers first ≤ 95 (first ≤ 47 with
  * diversity's 4× pool); larger asks scan. 200 × 16 bytes ≈ 3 KB per user.
@@ -69,14 +67,16 @@ export interface RecommenderCaches {
   users?: UserStateCache;
 }
 
+/** Stated brands lift, but do not override, what the model and popularity say. */
 const PREFERRED_BRAND_BOOST = 1.25;
 const ONBOARDING_ALPHA = 0.7;
 
 /**
  * The serving engine's entry points. Every list reads the model reference
- * once (ModelHolder.current) and works on that snapshot; per request it runs
- * the user's history query, one batched product-facts query and, for cold
- * starts, the preferences lookup. Popularity and categories come from caches.
+ * once (ModelHolder.current) and works on that snapshot. A user's history,
+ * model query and candidate pool come from the user cache when it holds them
+ * (else one history query, and the preferences lookup for a cold start);
+ * product facts from `facts`; popularity and categories from caches.
  */
 export class Recommender {
   readonly popularity: PopularityCache;

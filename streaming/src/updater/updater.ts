@@ -23,7 +23,6 @@ import {
   createRankingEngine,
   DEFAULT_RECOMMEND_REQUEST,
   DEFAULT_SERVING_OPTIONS,
-  type RankingEngine,
   type ServingOptions,
 } from '@recgraph/ranking';
 import { validateBatch, type Rejection } from './validate-batch.ts';
@@ -48,11 +47,10 @@ export interface OnlineFeatureUpdaterOptions {
   /** Events stamped further than this in the future are dead-lettered (clock skew allowance). */
   maxFutureMs?: number;
   /**
-   * How pushed lists are ranked: the same engine (@recgraph/ranking) and settings as
-   * the recommend subgraph — model hot-reload, merchandising rules, ANN threshold.
-   * Default: an engine of its own over `db` with `serving` (defaults otherwise).
+   * Settings of the ranking engine pushed lists are ranked with: the recommend subgraph's
+   * engine (@recgraph/ranking) — model hot-reload, merchandising rules, ANN threshold —
+   * run by the updater over `db` (defaults otherwise).
    */
-  ranking?: RankingEngine;
   serving?: Partial<ServingOptions>;
   /** Users ranked at once (each ranking is one history and one product-facts query). */
   rankingConcurrency?: number;
@@ -125,16 +123,13 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   const groupId = o.groupId ?? 'online-feature-updater';
   const k = o.k ?? 20;
   const maxFutureMs = o.maxFutureMs ?? 5 * 60_000;
-  const ownsRanking = o.ranking === undefined;
   // No serving caches: the updater ranks right after its own writes, so it reads them fresh.
-  const ranking =
-    o.ranking ??
-    createRankingEngine(o.db.prisma, log, {
-      ...DEFAULT_SERVING_OPTIONS,
-      ...o.serving,
-      userCacheSize: 0,
-      factsInMemory: false,
-    });
+  const ranking = createRankingEngine(o.db.prisma, log, {
+    ...DEFAULT_SERVING_OPTIONS,
+    ...o.serving,
+    userCacheSize: 0,
+    factsInMemory: false,
+  });
   const rankingConcurrency = Math.max(1, o.rankingConcurrency ?? 4);
   const maxDirtyUsers = Math.max(1, o.maxDirtyUsers ?? 50_000);
   const refreshChunk = Math.max(1, o.refreshChunk ?? 250);
@@ -354,7 +349,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
     start: () =>
       (starting ??= (async () => {
         await o.bus.ensureTopics(STREAMING_TOPICS);
-        if (ownsRanking) await ranking.start(o.bus);
+        await ranking.start(o.bus);
         // Lists a crash (or an unfinished stop) left stale: interactions folded after the user's last ranking.
         const recovered = await dirtyUsersAfterCrash(pool, RECOVERY_SLACK_S);
         if (recovered.length > 0)
@@ -379,7 +374,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
         clearTimeout(retryTimer);
         while (refreshing) await refreshing;
         if (dirty.size > 0 || pending.length > 0) await refreshPass();
-        if (ownsRanking) await ranking.stop();
+        await ranking.stop();
         log.info({ groupId }, 'online feature updater stopped');
       })()),
     readiness: () => subscription !== undefined && stopping === undefined,
