@@ -105,6 +105,58 @@ describe('recommendation serving caches (in-process bus + embedded PGlite)', () 
     await vi.waitFor(async () => expect(await idsFor(token)).not.toContain(archived), { timeout: 3_000, interval: 50 });
   });
 
+  it('product cards on a recommendation row come from the recommend subgraph’s facts: no catalog hop, no SQL, a price change shows at once', async () => {
+    const { shopper } = t.fixture.users;
+    const token = await signDevToken(DEV_JWT_SECRET, { sub: shopper.id, role: 'customer' });
+    const CARDS = `{ recommendations(first: 10) { product { id title brand imageUrl price { amount currency cents } } } }`;
+    type Cards = {
+      recommendations: {
+        product: {
+          id: string;
+          title: string;
+          brand: string | null;
+          imageUrl: string | null;
+          price: { amount: string; currency: string; cents: number };
+        };
+      }[];
+    };
+    const cards = async () => {
+      const res = await t.gql<Cards>(CARDS, {}, { token });
+      expect(res.errors).toBeUndefined();
+      return res.data!.recommendations.map((r) => r.product);
+    };
+    const first = await cards();
+    expect(first.length).toBeGreaterThan(0);
+    // The same values the catalog answers.
+    const rows = await t.db.prisma.product.findMany({ where: { id: { in: first.map((p) => p.id) } } });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const p of first) {
+      const r = byId.get(p.id)!;
+      expect(p).toMatchObject({ title: r.title, brand: r.brand, imageUrl: r.imageUrl });
+      expect(p.price).toEqual({ amount: (r.priceCents / 100).toFixed(2), currency: r.currency, cents: r.priceCents });
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    t.sql.reset();
+    expect(await cards()).toEqual(first);
+    // The catalog would have read the products: zero statements means it was never asked.
+    expect(t.sql.count, t.sql.statements.join('\n')).toBe(0);
+
+    const target = first[0]!;
+    const update = await t.gql(
+      `mutation ($id: ID!, $i: UpdateProductInput!) { updateProduct(id: $id, input: $i) { id } }`,
+      { id: target.id, i: { priceCents: target.price.cents + 101, title: `${target.title} (new)` } },
+      { token: admin },
+    );
+    expect(update.errors).toBeUndefined();
+    await vi.waitFor(
+      async () => {
+        const card = (await cards()).find((p) => p.id === target.id);
+        expect(card).toMatchObject({ title: `${target.title} (new)`, price: { cents: target.price.cents + 101 } });
+      },
+      { timeout: 3_000, interval: 50 },
+    );
+  });
+
   it('a raw SQL write no event announced still reaches the in-memory facts within seconds (updated_at pass)', async () => {
     const { shopper } = t.fixture.users;
     const token = await signDevToken(DEV_JWT_SECRET, { sub: shopper.id, role: 'customer' });

@@ -6,6 +6,8 @@ export interface ProductFacts {
   brand: string | null;
   categoryId: string | null;
   priceCents: number;
+  currency: string;
+  imageUrl: string | null;
   status: 'ACTIVE' | 'ARCHIVED';
   availability: 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK' | 'PREORDER' | 'DISCONTINUED';
 }
@@ -22,14 +24,20 @@ export interface FactsRow {
   brand: string | null;
   category_id: string | null;
   price_cents: number;
+  currency: string;
+  image_url: string | null;
   status: ProductFacts['status'];
   availability: ProductFacts['availability'];
 }
 
 /** The columns every facts query selects, named as FactsRow. */
 export const FACTS_COLUMNS = Prisma.raw(
-  `id::text AS id, title, brand, category_id::text AS category_id, price_cents, status::text AS status, availability::text AS availability`,
+  `id::text AS id, title, brand, category_id::text AS category_id, price_cents, currency, image_url, status::text AS status, availability::text AS availability`,
 );
+
+// A store prices in a handful of currencies: one string each, not one per product.
+const currencies = new Map<string, string>();
+const intern = (c: string) => currencies.get(c) ?? (currencies.set(c, c), c);
 
 export function toFacts(r: FactsRow): ProductFacts {
   return {
@@ -38,6 +46,8 @@ export function toFacts(r: FactsRow): ProductFacts {
     brand: r.brand,
     categoryId: r.category_id,
     priceCents: r.price_cents,
+    currency: intern(r.currency),
+    imageUrl: r.image_url,
     status: r.status,
     availability: r.availability,
   };

@@ -1,11 +1,10 @@
 import type { Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import type { Product } from '@recgraph/db/generated/prisma/client';
-import { badUserInput, notFound, requireUuid } from '@recgraph/subgraph-kit';
+import { badUserInput, money, notFound, requireUuid } from '@recgraph/subgraph-kit';
 import { callerId } from './callers.ts';
 import { recordInteractions, type OutboxNotifier, type Tx } from '@recgraph/interactions';
 import type { CatalogLoaders } from './loaders.ts';
-import { money } from './productFields.ts';
 
 interface CartsContext {
   identity: Identity;

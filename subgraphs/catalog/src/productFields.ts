@@ -1,18 +1,5 @@
 import type { Product } from '@recgraph/db/generated/prisma/client';
 
-export interface Money {
-  amount: string;
-  currency: string;
-  cents: number;
-}
-
-/** Exact decimal string from minor units; every currency we import has two minor digits. */
-export function money(cents: number, currency: string): Money {
-  const abs = Math.abs(cents);
-  const amount = `${cents < 0 ? '-' : ''}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-  return { amount, currency: currency.trim().toUpperCase(), cents };
-}
-
 function specValue(value: unknown): string {
   if (Array.isArray(value)) return value.map(specValue).join(', ');
   if (value !== null && typeof value === 'object') return JSON.stringify(value);

@@ -6,6 +6,7 @@ import {
   badUserInput,
   decodeCursor,
   isUuid,
+  money,
   requirePageSize,
   requireUuid,
   scopeOf,
@@ -15,12 +16,13 @@ import { cartFields, cartMutations, cartQueries } from './carts.ts';
 import { checkout } from './checkout.ts';
 import type { CatalogLoaders } from './loaders.ts';
 import type { OutboxNotifier } from '@recgraph/interactions';
+import type { RateLimiterAbstract } from '@recgraph/subgraph-kit/rateLimits';
 import { productAdminMutations } from './productAdmin.ts';
 import { createReview } from './reviews.ts';
 import { trackingMutations } from './tracking.ts';
 import { userFields, userMutations, userQueries } from './users.ts';
 import { listProducts, type ProductListArgs, type ProductSort } from './productListing.ts';
-import { money, specs } from './productFields.ts';
+import { specs } from './productFields.ts';
 
 export interface CatalogContext {
   /** The caller, as verified by the gateway. */
@@ -31,6 +33,8 @@ export interface CatalogContext {
   outbox: OutboxNotifier;
   /** Announces product and preference changes to serving caches. */
   changes: CatalogChanges;
+  /** Tracked events per user per window, shared by every catalog replica (TRACK_EVENTS_PER_MINUTE). */
+  eventRate?: RateLimiterAbstract;
   /** The caller's users.id once resolved (and their row ensured) in this request. */
   caller?: Promise<string>;
 }

@@ -2,12 +2,11 @@ import type { CatalogChanges } from './catalogChanges.ts';
 import { requireRole, requireSelfOrAdmin, type Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import type { User, UserPreference } from '@recgraph/db/generated/prisma/client';
-import { badUserInput, isUuid, notFound, requireUuid } from '@recgraph/subgraph-kit';
+import { badUserInput, isUuid, money, notFound, requireUuid } from '@recgraph/subgraph-kit';
 import { z } from 'zod';
 import { callerId, isStoreUser, requireStoreUser } from './callers.ts';
 import { isUniqueViolation } from './dbErrors.ts';
 import type { CatalogLoaders } from './loaders.ts';
-import { money } from './productFields.ts';
 import { distinctList, email, majorUnits, optionalText, parseInput, text, uuid } from './validation.ts';
 
 interface UsersContext {

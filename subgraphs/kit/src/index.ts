@@ -6,3 +6,4 @@ export * from './readiness.ts';
 export * from './subgraphServer.ts';
 export * from './standalone.ts';
 export * from './identity.ts';
+export * from './money.ts';

@@ -1,11 +1,12 @@
 import { requireReadAccess, requireRole, requireUser, AuthError, type Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import type { EventBus } from '@recgraph/events';
-import { isUuid, notFound, requirePageSize, requireUuid, badUserInput } from '@recgraph/subgraph-kit';
+import { isUuid, money, notFound, requirePageSize, requireUuid, badUserInput } from '@recgraph/subgraph-kit';
 import type { Logger } from '@recgraph/telemetry';
 import { listModelVersions } from '@recgraph/training';
 import {
   DEFAULT_RECOMMEND_REQUEST,
+  type ProductFacts,
   type RankingEngine,
   type Recommendation,
   type Recommender,
@@ -40,7 +41,10 @@ export interface RecommendContext {
   logger: Logger;
 }
 
-/** Products are returned as references; the gateway fetches their fields from the catalog. */
+/**
+ * Products are returned as references: the card fields below come from the
+ * product facts, every other field the gateway fetches from the catalog.
+ */
 const ref = (id: string) => ({ id });
 
 const view = (r: Recommendation) => ({
@@ -230,7 +234,16 @@ export const resolvers = {
   },
 
   Product: {
-    __resolveReference: (reference: { id: string }) => reference,
+    // Like the catalog: an id that names no product resolves to null.
+    __resolveReference: async (reference: { id: string }, ctx: RecommendContext) =>
+      isUuid(reference.id) && (await ctx.loaders.facts.load(reference.id.toLowerCase())) ? reference : null,
+    title: async (p: { id: string }, _: unknown, ctx: RecommendContext) => (await productFacts(p, ctx)).title,
+    brand: async (p: { id: string }, _: unknown, ctx: RecommendContext) => (await productFacts(p, ctx)).brand,
+    price: async (p: { id: string }, _: unknown, ctx: RecommendContext) => {
+      const f = await productFacts(p, ctx);
+      return money(f.priceCents, f.currency);
+    },
+    imageUrl: async (p: { id: string }, _: unknown, ctx: RecommendContext) => (await productFacts(p, ctx)).imageUrl,
     recommendedWith: async (product: { id: string }, args: { first?: number | null }, ctx: RecommendContext) => {
       const first = args.first ?? 10;
       if (!Number.isInteger(first) || first <= 0 || first > MAX_RELATED) {
@@ -241,6 +254,13 @@ export const resolvers = {
     },
   },
 };
+
+/** Every product this subgraph returns was read from the facts a moment ago, so a miss is a real fault. */
+async function productFacts(p: { id: string }, ctx: RecommendContext): Promise<ProductFacts> {
+  const f = await ctx.loaders.facts.load(p.id.toLowerCase());
+  if (!f) throw notFound(`Product ${p.id} does not exist`);
+  return f;
+}
 
 const adminDeps = (ctx: RecommendContext) => ({
   db: { prisma: ctx.prisma },

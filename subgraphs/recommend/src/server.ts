@@ -48,7 +48,7 @@ export function createRecommendSubgraph(
     createContext: (identity) => ({
       identity,
       prisma,
-      loaders: createRecommendLoaders(prisma),
+      loaders: createRecommendLoaders(prisma, engine.facts),
       engine,
       ranking,
       bus,
