@@ -1,6 +1,7 @@
 import type { Config } from '@recgraph/config';
 import { InProcessEventBus } from './in-process-bus.ts';
 import { KafkaEventBus, type KafkaTuning } from './kafka-bus.ts';
+import { kafkaSecurityFromSettings, type KafkaSecurity, type KafkaSecuritySettings } from './kafka-security.ts';
 import { silentLogger, type EventBus, type EventBusLogger } from './types.ts';
 import { busConfigSchema } from './validate.ts';
 import { EventBusError } from './errors.ts';
@@ -14,6 +15,8 @@ export interface EventBusConfig {
   log?: EventBusLogger;
   /** Kafka timing knobs; tests shorten them, production keeps the defaults. */
   kafka?: KafkaTuning;
+  /** TLS and SASL for the brokers (absent: plaintext, unauthenticated). */
+  security?: KafkaSecurity;
 }
 
 export function createEventBus(cfg: EventBusConfig): EventBus {
@@ -27,19 +30,21 @@ export function createEventBus(cfg: EventBusConfig): EventBus {
   const log = cfg.log ?? silentLogger;
   const { brokers, clientId, topicPrefix } = parsed.data;
   return brokers
-    ? new KafkaEventBus({ brokers, clientId, topicPrefix, log, tuning: cfg.kafka ?? {} })
+    ? new KafkaEventBus({ brokers, clientId, topicPrefix, log, tuning: cfg.kafka ?? {}, security: cfg.security })
     : new InProcessEventBus(topicPrefix, log);
 }
 
-/** The bus the application configuration asks for (KAFKA_BROKERS set → Kafka). */
+/** The bus the application configuration asks for (KAFKA_BROKERS set → Kafka, with its TLS/SASL settings). */
 export function eventBusFromConfig(
-  config: Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_TOPIC_PREFIX'>,
+  config: Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_TOPIC_PREFIX'> & KafkaSecuritySettings,
   log?: EventBusLogger,
 ): EventBus {
+  const security = config.KAFKA_BROKERS ? kafkaSecurityFromSettings(config) : undefined;
   return createEventBus({
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     log,
+    ...(security ? { security } : {}),
   });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { BusMessage, ConsumedMessage, EventBus, TopicSpec } from './types.ts';
 
@@ -124,6 +125,16 @@ export const deadLetterV1Schema = z.object({
   /** The original bytes: as text when they are valid UTF-8, otherwise base64. */
   payload: z.string(),
   payloadEncoding: z.enum(['utf8', 'base64']),
+  /**
+   * Set when the payload is only the first bytes of the original (dead letters must fit the
+   * broker's message limit): the original's length and SHA-256, to find or verify it elsewhere.
+   */
+  payloadTruncated: z.boolean().optional(),
+  payloadBytes: z.number().int().nonnegative().optional(),
+  payloadSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256')
+    .optional(),
   reason: text(2000),
   /** Stable code a dashboard or a replay tool can group by (e.g. SCHEMA_VIOLATION, UNKNOWN_PRODUCT). */
   code: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_SNAKE_CASE code'),
@@ -243,27 +254,49 @@ function preservePayload(bytes: Buffer): Pick<DeadLetterV1, 'payload' | 'payload
     : { payload: bytes.toString('base64'), payloadEncoding: 'base64' };
 }
 
-/** The dead letter for a consumed message that could not be processed. */
+/**
+ * Largest encoded dead letter, in bytes: half of Kafka's default 1 MB message limit, so a
+ * dead letter always fits the broker (and a publish of several splits cleanly, kafka-bus.ts).
+ */
+export const MAX_DEAD_LETTER_BYTES = 512 * 1024;
+const MAX_DEAD_LETTER_KEY = 1024;
+
+/**
+ * The dead letter for a consumed message that could not be processed. Its encoded size stays
+ * under MAX_DEAD_LETTER_BYTES: a larger payload keeps its first bytes (as many as fit once
+ * base64 or JSON escaping has grown them) with the original's length and SHA-256.
+ */
 export function deadLetterFor(
   message: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset' | 'key' | 'value'>,
   failure: { code: string; reason: string },
   at: Date = new Date(),
 ): DeadLetterV1 {
-  return {
+  const base = {
     schema: SCHEMA_IDS.deadLetter,
     originalTopic: message.topic,
     partition: message.partition,
     offset: message.offset,
-    key: message.key,
-    ...preservePayload(message.value),
+    key: message.key.slice(0, MAX_DEAD_LETTER_KEY),
     // Reasons can quote arbitrary input; the cap keeps one bad message from bloating the topic.
     reason: failure.reason.slice(0, 2000) || failure.code,
     code: failure.code,
     at: at.toISOString(),
+  } as const;
+  const whole: DeadLetterV1 = { ...base, ...preservePayload(message.value) };
+  if (Buffer.byteLength(JSON.stringify(whole)) <= MAX_DEAD_LETTER_BYTES) return whole;
+  const digest = {
+    payloadTruncated: true,
+    payloadBytes: message.value.length,
+    payloadSha256: createHash('sha256').update(message.value).digest('hex'),
   };
+  // Escaping can grow text up to 6× (\u0000), base64 by 4/3: halve until the letter fits.
+  for (let keep = Math.min(message.value.length, MAX_DEAD_LETTER_BYTES / 2); ; keep = Math.floor(keep / 2)) {
+    const letter: DeadLetterV1 = { ...base, ...preservePayload(message.value.subarray(0, keep)), ...digest };
+    if (keep === 0 || Buffer.byteLength(JSON.stringify(letter)) <= MAX_DEAD_LETTER_BYTES) return letter;
+  }
 }
 
-/** The original bytes of a dead letter, for replay tools. */
+/** The original bytes of a dead letter, for replay tools (only the first bytes when payloadTruncated). */
 export function deadLetterPayload(letter: DeadLetterV1): Buffer {
   return Buffer.from(letter.payload, letter.payloadEncoding);
 }

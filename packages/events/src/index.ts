@@ -2,6 +2,14 @@ export { createEventBus, eventBusFromConfig, type EventBusConfig } from './creat
 export { EventBusError, type EventBusErrorCode } from './errors.ts';
 export type { KafkaTuning } from './kafka-bus.ts';
 export {
+  kafkaSecurityFromSettings,
+  SASL_MECHANISMS,
+  type KafkaSecurity,
+  type KafkaSecuritySettings,
+  type KafkaTls,
+  type SaslMechanism,
+} from './kafka-security.ts';
+export {
   silentLogger,
   type BusMessage,
   type ConsumedMessage,

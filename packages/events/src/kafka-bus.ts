@@ -3,6 +3,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage, LogEntry, Producer } from 'kafkajs';
 import { registerKafkaCodecs, undecodableBatchOf } from './compression.ts';
 import { EventBusError } from './errors.ts';
+import { kafkajsSecurity, type KafkaSecurity } from './kafka-security.ts';
 import { handleWithRedelivery, sleep } from './retry.ts';
 import type {
   BusMessage,
@@ -33,6 +34,8 @@ export interface KafkaTuning {
   rebalanceTimeoutMs?: number;
   /** Longest a fetch waits for new data; also bounds how late a member notices a rebalance. Default 1 000. */
   maxWaitTimeMs?: number;
+  /** Retries of a failed connection or request, with backoff (kafkajs's default 5); tests of refusals lower it. */
+  retries?: number;
 }
 
 interface KafkaBusOptions {
@@ -41,6 +44,7 @@ interface KafkaBusOptions {
   topicPrefix: string;
   log: EventBusLogger;
   tuning: KafkaTuning;
+  security?: KafkaSecurity | undefined;
 }
 
 /** kafkajs narrates every connect and join at INFO; those are debug detail for us. */
@@ -62,21 +66,25 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Memoises an async connect; a failed attempt is forgotten so the next call retries. */
-function lazily<T>(connect: () => Promise<T>): () => Promise<T> {
+/**
+ * Memoises an async connect; a failed attempt is forgotten so the next call retries.
+ * `started()` is the connection when one was asked for, so close() never opens one to close it.
+ */
+function lazily<T>(connect: () => Promise<T>): (() => Promise<T>) & { started(): Promise<T> | undefined } {
   let pending: Promise<T> | undefined;
-  return () =>
+  const get = () =>
     (pending ??= connect().catch((err: unknown) => {
       pending = undefined;
       throw err;
     }));
+  return Object.assign(get, { started: () => pending });
 }
 
 export class KafkaEventBus implements EventBus {
   private readonly kafka: InstanceType<typeof Kafka>;
   private readonly prefix: string;
   private readonly log: EventBusLogger;
-  private readonly tuning: Required<KafkaTuning>;
+  private readonly tuning: Required<Omit<KafkaTuning, 'retries'>>;
   private readonly knownTopics = new Set<string>();
   private readonly subscriptions = new Set<Subscription>();
   private closed = false;
@@ -112,6 +120,8 @@ export class KafkaEventBus implements EventBus {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      ...kafkajsSecurity(options.security),
+      ...(options.tuning.retries !== undefined ? { retry: { retries: options.tuning.retries } } : {}),
       logLevel: logLevel.INFO,
       logCreator: kafkajsLogCreator(options.log),
     });
@@ -163,16 +173,19 @@ export class KafkaEventBus implements EventBus {
     const now = String(Date.now());
     await this.brokerCall(`publish to "${full}"`, async () => {
       const producer = await this.producer();
-      await producer.send({
-        topic: full,
-        acks: -1,
-        messages: v.messages.map((m) => ({
-          key: m.key,
-          value: m.value,
-          headers: m.headers,
-          timestamp: m.timestamp === undefined ? now : String(m.timestamp),
-        })),
-      });
+      // In order, one request at a time: the key's order holds across the split.
+      for (const group of bySize(v.messages, MAX_PRODUCE_BYTES)) {
+        await producer.send({
+          topic: full,
+          acks: -1,
+          messages: group.map((m) => ({
+            key: m.key,
+            value: m.value,
+            headers: m.headers,
+            timestamp: m.timestamp === undefined ? now : String(m.timestamp),
+          })),
+        });
+      }
     });
   }
 
@@ -252,10 +265,10 @@ export class KafkaEventBus implements EventBus {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
-    const [producer, admin] = await Promise.allSettled([this.producer(), this.admin()]);
+    const [producer, admin] = await Promise.allSettled([this.producer.started(), this.admin.started()]);
     await Promise.all([
-      producer.status === 'fulfilled' ? producer.value.disconnect() : undefined,
-      admin.status === 'fulfilled' ? admin.value.disconnect() : undefined,
+      producer.status === 'fulfilled' ? producer.value?.disconnect() : undefined,
+      admin.status === 'fulfilled' ? admin.value?.disconnect() : undefined,
     ]);
   }
 
@@ -434,6 +447,33 @@ export class KafkaEventBus implements EventBus {
   private assertOpen(): void {
     if (this.closed) throw new EventBusError('BUS_CLOSED', 'the event bus is closed');
   }
+}
+
+/**
+ * Bytes of messages one produce request carries. A partition's share of a request is one record
+ * batch, which the broker refuses above message.max.bytes (1 MB by default) — and kafkajs retries a
+ * refused batch as a whole, forever for a consumer that redelivers. Below that, with room for headers.
+ */
+const MAX_PRODUCE_BYTES = 900 * 1024;
+
+/** Splits messages, in order, into groups of at most maxBytes (a larger message goes alone). */
+function bySize(messages: BusMessage[], maxBytes: number): BusMessage[][] {
+  const groups: BusMessage[][] = [];
+  let group: BusMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    let size = Buffer.byteLength(m.key) + m.value.length + 64;
+    for (const [k, h] of Object.entries(m.headers ?? {})) size += Buffer.byteLength(k) + Buffer.byteLength(h);
+    if (group.length && bytes + size > maxBytes) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(m);
+    bytes += size;
+  }
+  if (group.length) groups.push(group);
+  return groups;
 }
 
 function toConsumed(m: KafkaMessage, topic: string, partition: number): ConsumedMessage {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventBusError } from './errors.ts';
+import { kafkaSecuritySchema } from './kafka-security.ts';
 import type { BusMessage, SubscribeOptions, TopicSpec } from './types.ts';
 
 // Kafka's own limits, applied to both implementations so code that runs in-process also runs on Kafka.
@@ -27,6 +28,7 @@ export const busConfigSchema = z.object({
       heartbeatIntervalMs: ms('heartbeatIntervalMs').optional(),
       rebalanceTimeoutMs: ms('rebalanceTimeoutMs').optional(),
       maxWaitTimeMs: ms('maxWaitTimeMs').optional(),
+      retries: z.number().int().min(0).max(100).optional(),
     })
     .strict()
     .refine(
@@ -34,6 +36,7 @@ export const busConfigSchema = z.object({
       'heartbeatIntervalMs must be shorter than sessionTimeoutMs',
     )
     .optional(),
+  security: kafkaSecuritySchema.optional(),
 });
 
 const topicSpecSchema = z.object({

@@ -36,3 +36,40 @@ export function realKafkaJavaClasspath(): string | undefined {
     throw new Error('TEST_KAFKA_JAVA_CLASSPATH is not set under CI: run `npm run infra:up` (scripts/test.sh does).');
   return classpath || undefined;
 }
+
+/** The local broker's secured listeners (scripts/infra/lib/kafka-security.sh), from .infra/env. */
+export interface SecuredKafka {
+  /** SASL over TLS: PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for one user. */
+  saslSslBrokers: string[];
+  /** TLS that requires a client certificate signed by the test CA. */
+  sslBrokers: string[];
+  /** ca.pem, client.pem and client.key. */
+  tlsDir: string;
+  username: string;
+  password: string;
+}
+
+/** TEST_KAFKA_SASL_SSL_BROKERS and friends; under CI they must be present wherever the broker is. */
+export function realSecuredKafka(): SecuredKafka | undefined {
+  const e = process.env;
+  const names = [
+    'TEST_KAFKA_SASL_SSL_BROKERS',
+    'TEST_KAFKA_SSL_BROKERS',
+    'TEST_KAFKA_TLS_DIR',
+    'TEST_KAFKA_SASL_USERNAME',
+    'TEST_KAFKA_SASL_PASSWORD',
+  ] as const;
+  const missing = names.filter((n) => !e[n]);
+  if (missing.length && e.CI)
+    throw new Error(
+      `${missing.join(', ')} not set under CI: run \`npm run infra:up\` (a broker started before its secured listeners existed restarts once).`,
+    );
+  if (missing.length) return undefined;
+  return {
+    saslSslBrokers: e.TEST_KAFKA_SASL_SSL_BROKERS!.split(','),
+    sslBrokers: e.TEST_KAFKA_SSL_BROKERS!.split(','),
+    tlsDir: e.TEST_KAFKA_TLS_DIR!,
+    username: e.TEST_KAFKA_SASL_USERNAME!,
+    password: e.TEST_KAFKA_SASL_PASSWORD!,
+  };
+}

@@ -3,12 +3,19 @@
 
 INFRA_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO_ROOT="$(cd "$INFRA_SCRIPTS_DIR/../.." && pwd)"
-INFRA_DIR="$REPO_ROOT/.infra"
+# Installed tools (pgserver's venv, the broker's jars, the test client's venv) always live here.
+INFRA_TOOLS_DIR="$REPO_ROOT/.infra"
+# Running state (data, logs, pids, certificates, the env file). INFRA_STATE_DIR moves it, e.g. for a
+# private broker and database on other ports that a test may stop and start without touching the shared ones.
+INFRA_DIR="${INFRA_STATE_DIR:-$INFRA_TOOLS_DIR}"
 
 KAFKA_HOST=127.0.0.1
 # Ports can be moved (e.g. to run a second checkout's CI beside a running one).
 KAFKA_PORT=${INFRA_KAFKA_PORT:-19092}
 KAFKA_CONTROLLER_PORT=${INFRA_KAFKA_CONTROLLER_PORT:-19093}
+# Secured listeners beside PLAINTEXT: SASL (PLAIN, SCRAM-SHA-256/512) over TLS, and TLS with client certificates.
+KAFKA_SASL_SSL_PORT=${INFRA_KAFKA_SASL_SSL_PORT:-19094}
+KAFKA_SSL_PORT=${INFRA_KAFKA_SSL_PORT:-19095}
 PG_HOST=127.0.0.1
 PG_PORT=${INFRA_PG_PORT:-15432}
 PG_SUPERUSER=postgres

@@ -16,6 +16,14 @@ write_env_file() {
     kafka_running && kafka_client_installed && echo "TEST_KAFKA_PYTHON=$(kafka_client_python)"
     # The broker's own jars hold the Java client (kafka-clients) for the Java-producer codec tests.
     kafka_running && echo "TEST_KAFKA_JAVA_CLASSPATH=$KAFKA_LIBS/*"
+    # The secured listeners (lib/kafka-security.sh): SASL_SSL, and SSL with client certificates.
+    if kafka_running && port_open "$KAFKA_HOST" "$KAFKA_SASL_SSL_PORT"; then
+      echo "TEST_KAFKA_SASL_SSL_BROKERS=$KAFKA_HOST:$KAFKA_SASL_SSL_PORT"
+      echo "TEST_KAFKA_SSL_BROKERS=$KAFKA_HOST:$KAFKA_SSL_PORT"
+      echo "TEST_KAFKA_TLS_DIR=$KAFKA_TLS_DIR"
+      echo "TEST_KAFKA_SASL_USERNAME=$KAFKA_SASL_USER"
+      echo "TEST_KAFKA_SASL_PASSWORD=$(kafka_sasl_password)"
+    fi
     true
   } >"$tmp"
   chmod 644 "$tmp"

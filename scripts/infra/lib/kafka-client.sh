@@ -2,7 +2,7 @@
 # tests produce with (gzip, snappy, lz4, zstd batches). Sourced by up.sh and env-file.sh.
 # shellcheck shell=bash
 
-KAFKA_CLIENT_VENV="$INFRA_DIR/kafka-client-venv"
+KAFKA_CLIENT_VENV="$INFRA_TOOLS_DIR/kafka-client-venv"
 CONFLUENT_KAFKA_VERSION=2.16.1
 
 kafka_client_python() { printf '%s' "$KAFKA_CLIENT_VENV/bin/python"; }

@@ -2,10 +2,12 @@
 # shellcheck shell=bash
 
 KAFKA_DIR="$INFRA_DIR/kafka"
-KAFKA_LIBS="$KAFKA_DIR/libs"
+KAFKA_LIBS="$INFRA_TOOLS_DIR/kafka/libs"
 KAFKA_PID="$KAFKA_DIR/kafka.pid"
 KAFKA_POM="$INFRA_SCRIPTS_DIR/kafka/pom.xml"
 KAFKA_MAIN=kafka.Kafka
+# shellcheck source=kafka-security.sh
+source "$INFRA_SCRIPTS_DIR/lib/kafka-security.sh"
 
 require_java() {
   command -v java >/dev/null ||
@@ -42,33 +44,53 @@ kafka_healthy() {
     kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" 2>/dev/null | grep -q 'Metadata(3)'
 }
 
+# The broker's configuration from the template: listeners, TLS material and the PLAIN user's credentials.
+kafka_render_config() {
+  sed -e "s|@DATA_DIR@|$KAFKA_DIR/data|" \
+      -e "s|@HOST@|$KAFKA_HOST|g" \
+      -e "s|@PORT@|$KAFKA_PORT|g" \
+      -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+      -e "s|@SASL_SSL_PORT@|$KAFKA_SASL_SSL_PORT|g" \
+      -e "s|@SSL_PORT@|$KAFKA_SSL_PORT|g" \
+      -e "s|@TLS_DIR@|$KAFKA_TLS_DIR|g" \
+      -e "s|@SASL_USER@|$KAFKA_SASL_USER|g" \
+      -e "s|@SASL_PASSWORD@|$(kafka_sasl_password)|g" \
+      "$INFRA_SCRIPTS_DIR/kafka/server.properties"
+}
+
 kafka_up() {
   mkdir -p "$KAFKA_DIR"
+  kafka_tls_material
   if kafka_running; then
-    say "kafka: already running (pid $(<"$KAFKA_PID")) on $KAFKA_HOST:$KAFKA_PORT"
-    return 0
+    # A broker started from an older template (e.g. before the secured listeners) restarts once.
+    if kafka_render_config | cmp -s - "$KAFKA_DIR/server.properties"; then
+      kafka_scram_users
+      say "kafka: already running (pid $(<"$KAFKA_PID")) on $KAFKA_HOST:$KAFKA_PORT"
+      return 0
+    fi
+    say "kafka: the broker's configuration changed (scripts/infra/kafka/server.properties); restarting it"
+    kafka_down
   fi
   require_java
-  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_SASL_SSL_PORT" "$KAFKA_SSL_PORT"; do
     port_open "$KAFKA_HOST" "$p" && fail "port $KAFKA_HOST:$p is taken by another process; stop it or free the port"
   done
   kafka_fetch_libs
 
   mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
-  sed -e "s|@DATA_DIR@|$KAFKA_DIR/data|" \
-      -e "s|@HOST@|$KAFKA_HOST|g" \
-      -e "s|@PORT@|$KAFKA_PORT|g" \
-      -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
-      "$INFRA_SCRIPTS_DIR/kafka/server.properties" >"$KAFKA_DIR/server.properties"
+  (umask 077 && kafka_render_config >"$KAFKA_DIR/server.properties")
 
   local jvm_log=(-Dlog4j.configuration="file:$INFRA_SCRIPTS_DIR/kafka/log4j.properties" -Dkafka.logs.dir="$KAFKA_DIR/logs")
   if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
     local cluster_id
     cluster_id=$(java -cp "$(kafka_classpath)" "${jvm_log[@]}" kafka.tools.StorageTool random-uuid) ||
       fail "kafka: StorageTool random-uuid failed"
+    local scram=()
+    mapfile -t scram < <(kafka_scram_format_args)
     java -cp "$(kafka_classpath)" "${jvm_log[@]}" kafka.tools.StorageTool format \
-      -t "$cluster_id" -c "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/logs/format.log" 2>&1 ||
+      -t "$cluster_id" -c "$KAFKA_DIR/server.properties" "${scram[@]}" >"$KAFKA_DIR/logs/format.log" 2>&1 ||
       fail "kafka: formatting storage failed; see $KAFKA_DIR/logs/format.log"
+    kafka_scram_mark
     say "kafka: formatted storage (cluster $cluster_id)"
   fi
 
@@ -84,7 +106,8 @@ kafka_up() {
     fail "kafka: broker did not open $KAFKA_HOST:$KAFKA_PORT within 90s; see $KAFKA_DIR/logs/server.log"
   fi
   wait_until 60 kafka_healthy || fail "kafka: broker does not answer metadata requests; see $KAFKA_DIR/logs/server.log"
-  say "kafka: ready (pid $(<"$KAFKA_PID"))"
+  kafka_scram_users
+  say "kafka: ready (pid $(<"$KAFKA_PID")); SASL_SSL on :$KAFKA_SASL_SSL_PORT, SSL with client certificates on :$KAFKA_SSL_PORT"
 }
 
 kafka_down() {

@@ -1,7 +1,7 @@
 # Postgres 16 + pgvector from PyPI's pgserver wheel. Sourced by up/down/status.
 # shellcheck shell=bash
 
-PG_VENV="$INFRA_DIR/venv"
+PG_VENV="$INFRA_TOOLS_DIR/venv"
 PG_DIR="$INFRA_DIR/pg"
 PG_DATA="$PG_DIR/data"
 PG_LOG="$PG_DIR/postgres.log"

@@ -30,9 +30,6 @@ import { validateBatch, type Rejection } from './validate-batch.ts';
 /** Covers a batch transaction that began before a ranking's read and committed after it (recovery over-approximates by this). */
 const RECOVERY_SLACK_S = 60;
 
-/** Larger undecodable batches are dead-lettered without their bytes (base64 must stay under Kafka's 1 MB message limit). */
-const MAX_DEAD_LETTER_RAW_BYTES = 512 * 1024;
-
 export interface OnlineFeatureUpdaterOptions {
   bus: EventBus;
   /** The database (openDatabase's; embedded PGlite or a real server). */
@@ -68,6 +65,11 @@ export interface OnlineFeatureUpdaterOptions {
    * more of the CPU to ingestion; a pass after an idle spell starts at once either way.
    */
   refreshIntervalMs?: number;
+  /**
+   * Most weight one user's events add to popularity per UTC day (default 0: no cap;
+   * updaterOptionsFromConfig gives POPULARITY_USER_DAILY_CAP).
+   */
+  popularityUserDailyCap?: number;
   /** Where a new group starts: the retained history (default, replays are idempotent) or only new events. */
   fromBeginning?: boolean;
   log?: EventBusLogger;
@@ -123,6 +125,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   const groupId = o.groupId ?? 'online-feature-updater';
   const k = o.k ?? 20;
   const maxFutureMs = o.maxFutureMs ?? 5 * 60_000;
+  const userDailyCap = o.popularityUserDailyCap ?? 0;
   // No serving caches: the updater ranks right after its own writes, so it reads them fresh.
   const ranking = createRankingEngine(o.db.prisma, log, {
     ...DEFAULT_SERVING_OPTIONS,
@@ -142,7 +145,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   let stopping: Promise<void> | undefined;
   /**
    * A record batch of the interactions topic the bus could not decompress: one dead letter
-   * for the whole batch (its original bytes when they fit a Kafka message), counted; the bus
+   * for the whole batch (its first bytes when they do not fit a Kafka message), counted; the bus
    * has logged it and commits past it once this resolves.
    */
   async function deadLetterUndecodable(batch: UndecodableBatch): Promise<void> {
@@ -152,7 +155,8 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
         partition: batch.partition,
         offset: batch.firstOffset,
         key: '',
-        value: batch.raw.length <= MAX_DEAD_LETTER_RAW_BYTES ? batch.raw : Buffer.alloc(0),
+        // deadLetterFor keeps what fits Kafka's message limit, with the whole batch's length and hash.
+        value: batch.raw,
       },
       {
         code: 'UNDECODABLE_BATCH',
@@ -305,7 +309,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
         ? await withTransaction(pool, async (client) => {
             const r = await recordInteractions(client, accepted);
             // Only first-time events move the features, so a redelivered batch never double-counts.
-            await updatePopularity(client, r.inserted);
+            await updatePopularity(client, r.inserted, userDailyCap);
             await updateCoVisitation(client, r.inserted, coVisitation);
             return r;
           })
