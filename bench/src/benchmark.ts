@@ -16,6 +16,8 @@ export interface BenchOptions {
   seconds?: string | undefined;
   layouts?: string | undefined;
   fresh?: boolean | undefined;
+  /** `--cpu-prof <dir>`: role processes write V8 CPU profiles there (serving benchmarks). */
+  cpuProf?: string | undefined;
 }
 
 /** One benchmark: registered in ./registry.ts, run by `npm run bench -- <name>`. */

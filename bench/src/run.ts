@@ -22,6 +22,8 @@ const { values, positionals } = parseArgs({
     seconds: { type: 'string' },
     layouts: { type: 'string' },
     fresh: { type: 'boolean', default: false },
+    // Role processes write V8 CPU profiles here (open them in Chrome DevTools or speedscope).
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -54,6 +56,7 @@ for (const b of selected) {
         seconds: values.seconds,
         layouts: values.layouts,
         fresh: values.fresh,
+        cpuProf: values['cpu-prof'],
       },
     });
     const text = tables.map(renderTable).join('\n\n');

@@ -13,6 +13,7 @@ import { queryLimits } from './protection/queryLimits.ts';
 import { withRequestErrors } from './protection/requestErrors.ts';
 import { createRateLimit } from './protection/rateLimit.ts';
 import { SecretDataSource } from './secretDataSource.ts';
+import { createSubgraphFetcher } from './subgraphFetcher.ts';
 import { staticImages } from './staticImages.ts';
 import { SUBGRAPHS, type SubgraphName, type SubgraphUrls } from './subgraphList.ts';
 import { attachSubscriptions, type SubscriptionLimits, type SubscriptionServer } from './subscriptions/index.ts';
@@ -74,6 +75,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const metrics = createServiceMetrics('gateway');
   const limits = queryLimits(protection);
   const urlFor = (name: string, fallback?: string) => subgraphUrls[name as SubgraphName] ?? fallback;
+  const http = createSubgraphFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl:
       mode === 'live'
@@ -87,7 +89,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     buildService: ({ name, url }) => {
       const target = urlFor(name, url);
       if (!target) throw new Error(`No URL for subgraph ${name}`);
-      return new SecretDataSource({ name, url: target, secret, metrics });
+      return new SecretDataSource({ name, url: target, secret, metrics, fetcher: http.fetcher });
     },
     logger,
   });
@@ -166,6 +168,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     async stop() {
       await subscriptions?.close();
       await running.close();
+      await http.close();
     },
   };
 }

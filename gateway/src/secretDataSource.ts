@@ -15,6 +15,8 @@ export interface SubgraphSourceOptions {
   /** Sent in x-recgraph-gateway. */
   secret: string;
   metrics?: ServiceMetrics;
+  /** The HTTP client (subgraphFetcher.ts); Apollo's default otherwise. */
+  fetcher?: RemoteGraphQLDataSource['fetcher'];
 }
 
 /**
@@ -29,7 +31,7 @@ export class SecretDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly #metrics: ServiceMetrics | undefined;
 
   constructor(options: SubgraphSourceOptions) {
-    super({ url: options.url });
+    super({ url: options.url, ...(options.fetcher ? { fetcher: options.fetcher } : {}) });
     this.#secret = options.secret;
     this.#name = options.name;
     this.#metrics = options.metrics;

@@ -143,6 +143,7 @@ export const benchmark: Benchmark = {
             logDir: join(work, `logs-${layout}`),
             kafkaBrokers: layout === 'split' ? kafkaBrokers : undefined,
             log,
+            cpuProfDir: options.cpuProf ? join(options.cpuProf, layout) : undefined,
           });
           const running = roles;
           // The direct requests carry what the gateway forwards: its secret and the signed identity (valid 60 s,

@@ -42,6 +42,8 @@ export interface RoleSettings {
   kafkaBrokers?: string | undefined;
   log: (msg: string) => void;
   readyTimeoutMs?: number;
+  /** Each role process writes a V8 CPU profile (.cpuprofile) under <dir>/<role> when it exits. */
+  cpuProfDir?: string | undefined;
 }
 
 /** A free loopback port (bound and released; the role binds it a moment later). */
@@ -73,12 +75,19 @@ function installExitHook(): void {
 }
 
 /** `node --import tsx <entry>`: what `tsx <entry>` runs, without a wrapper process in between. */
-function spawnRole(role: string, entry: string, env: NodeJS.ProcessEnv, logDir: string): RoleProcess {
+function spawnRole(
+  role: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+  cpuProfDir?: string,
+): RoleProcess {
   installExitHook();
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${role}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(cpuProfDir), role)}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', fd, fd],
@@ -200,10 +209,12 @@ export async function startSplitRoles(s: RoleSettings): Promise<RunningRoles> {
   const stop = () => stopAll(processes);
   try {
     const t = performance.now();
-    const subgraphs = SUBGRAPH_NAMES.map((name) => spawnRole(name, `subgraphs/${name}/src/index.ts`, env, s.logDir));
+    const subgraphs = SUBGRAPH_NAMES.map((name) =>
+      spawnRole(name, `subgraphs/${name}/src/index.ts`, env, s.logDir, s.cpuProfDir),
+    );
     processes.push(...subgraphs);
     await Promise.all(subgraphs.map((p, i) => waitReady(p, origin(ports[SUBGRAPH_NAMES[i]!]), timeout)));
-    const gateway = spawnRole('gateway', 'gateway/src/index.ts', env, s.logDir);
+    const gateway = spawnRole('gateway', 'gateway/src/index.ts', env, s.logDir, s.cpuProfDir);
     processes.push(gateway);
     await waitReady(gateway, origin(ports.gateway), timeout);
     s.log(
@@ -248,7 +259,7 @@ export async function startAllInOne(s: RoleSettings): Promise<RunningRoles> {
   const stop = () => stopAll(processes);
   try {
     const t = performance.now();
-    const p = spawnRole('all-in-one', 'scripts/start.ts', env, s.logDir);
+    const p = spawnRole('all-in-one', 'scripts/start.ts', env, s.logDir, s.cpuProfDir);
     processes.push(p);
     await waitReady(p, origin(ports.gateway), s.readyTimeoutMs ?? 240_000);
     s.log(`all-in-one ready in ${((performance.now() - t) / 1000).toFixed(1)} s: pid ${p.child.pid}`);
