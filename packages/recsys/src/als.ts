@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { cgUpdateRows, rowLosses } from './als-kernel.js';
+import { AlsWasm, KernelMemory, gramWasm, padded } from './train-wasm.js';
 import { nnz, transpose, type CsrMatrix } from './csr.ts';
 import {
   DimensionMismatchError,
@@ -41,6 +42,11 @@ export interface AlsOptions {
   seed: number;
   /** Compute the training loss every iteration (reported via onProgress). */
   calculateTrainingLoss: boolean;
+  /**
+   * 'wasm' (default): the WebAssembly SIMD kernels (train-kernels.ts, float32 like implicit);
+   * 'js': the readable float64 reference in als-kernel.js. Each is bit-identical across thread counts.
+   */
+  kernel: 'wasm' | 'js';
 }
 
 /**
@@ -57,6 +63,7 @@ export const DEFAULT_ALS_OPTIONS: AlsOptions = {
   threads: Math.max(1, Math.min(availableParallelism(), 8)),
   seed: 42,
   calculateTrainingLoss: false,
+  kernel: 'wasm',
 };
 
 /** Uniform [0, 0.01) init, as implicit does; users first then items, from one seeded stream. */
@@ -122,6 +129,7 @@ class AlsPool {
       X: Float32Array;
       Y: Float32Array;
       G: Float64Array;
+      G32: Float32Array;
       losses: Float64Array;
       ui: CsrMatrix;
       iu: CsrMatrix;
@@ -133,6 +141,9 @@ class AlsPool {
       userFactors: buf(data.X),
       itemFactors: buf(data.Y),
       gram: buf(data.G),
+      gram32: buf(data.G32),
+      nUsers: data.ui.nRows,
+      nItems: data.ui.nCols,
       losses: buf(data.losses),
       ui: { indptr: buf(data.ui.indptr), indices: buf(data.ui.indices), data: buf(data.ui.data) },
       iu: { indptr: buf(data.iu.indptr), indices: buf(data.iu.indices), data: buf(data.iu.data) },
@@ -363,31 +374,59 @@ export class AlsModel implements Recommender {
     const X = useWorkers ? shared(init.X) : init.X;
     const Y = useWorkers ? shared(init.Y) : init.Y;
     const G = useWorkers ? shared(new Float64Array(f * f)) : new Float64Array(f * f);
+    const fp = padded(f);
+    const G32 = useWorkers ? shared(new Float32Array(fp * fp)) : new Float32Array(fp * fp);
     const losses = useWorkers ? shared(new Float64Array(nUsers)) : new Float64Array(nUsers);
-    const pool = useWorkers ? new AlsPool(threads, { f, X, Y, G, losses, ui, iu }) : undefined;
+    const pool = useWorkers ? new AlsPool(threads, { f, X, Y, G, G32, losses, ui, iu }) : undefined;
     const cost = o.cgSteps * f * f;
     const userBlocks = balancedBlocks(ui.indptr, nUsers, threads, cost, 2 * (o.cgSteps + 1) * f);
     const itemBlocks = balancedBlocks(iu.indptr, nItems, threads, cost, 2 * (o.cgSteps + 1) * f);
     const lossBlocks = balancedBlocks(ui.indptr, nUsers, threads, f * f, 2 * f);
+    const wasm = o.kernel === 'wasm';
+    const gramMemory = wasm ? new KernelMemory() : undefined;
+    // Wasm: every thread copies in the CSR rows it owns once (blocks fixed for the whole fit).
+    const blockOf = (b: [number, number][], w: number, n: number): [number, number] => b[w] ?? [n, n];
+    const single = wasm && !pool ? new AlsWasm(f, ui, iu, [0, nUsers], [0, nItems]) : undefined;
+    const setGram = (F: Float32Array, n: number) => {
+      if (gramMemory) G32.set(gramWasm(gramMemory, F, n, f, o.regularization));
+      else G.set(gram(F, n, f, o.regularization));
+    };
     const t0 = performance.now();
     this.losses.length = 0;
     try {
+      if (pool && wasm)
+        await pool.run(
+          Array.from({ length: threads }, (_, w) => ({
+            op: 'wasm-init',
+            userRange: blockOf(userBlocks, w, nUsers),
+            itemRange: blockOf(itemBlocks, w, nItems),
+          })),
+        );
+      const half = async (
+        side: 0 | 1,
+        out: Float32Array,
+        fixed: Float32Array,
+        m: CsrMatrix,
+        blocks: [number, number][],
+      ) => {
+        const step = { alpha: o.alpha, cgSteps: o.cgSteps };
+        if (pool && wasm)
+          await pool.run(
+            Array.from({ length: threads }, () => ({ op: side === 0 ? 'wasm-user' : 'wasm-item', ...step })),
+          );
+        else if (pool)
+          await pool.run(blocks.map(([start, end]) => ({ op: side === 0 ? 'user' : 'item', start, end, ...step })));
+        else if (single) single.update(side, out, fixed, G32, o.alpha, o.cgSteps);
+        else cgUpdateRows(out, fixed, G, m.indptr, m.indices, m.data, f, o.alpha, o.cgSteps, 0, m.nRows);
+      };
       for (let it = 0; it < o.iterations; it++) {
         // Users against fixed items.
-        G.set(gram(Y, nItems, f, o.regularization));
-        if (pool)
-          await pool.run(
-            userBlocks.map(([start, end]) => ({ op: 'user', start, end, alpha: o.alpha, cgSteps: o.cgSteps })),
-          );
-        else cgUpdateRows(X, Y, G, ui.indptr, ui.indices, ui.data, f, o.alpha, o.cgSteps, 0, nUsers);
+        setGram(Y, nItems);
+        await half(0, X, Y, ui, userBlocks);
         checkFinite(X, f, 'user', it);
         // Items against fixed users.
-        G.set(gram(X, nUsers, f, o.regularization));
-        if (pool)
-          await pool.run(
-            itemBlocks.map(([start, end]) => ({ op: 'item', start, end, alpha: o.alpha, cgSteps: o.cgSteps })),
-          );
-        else cgUpdateRows(Y, X, G, iu.indptr, iu.indices, iu.data, f, o.alpha, o.cgSteps, 0, nItems);
+        setGram(X, nUsers);
+        await half(1, Y, X, iu, itemBlocks);
         checkFinite(Y, f, 'item', it);
         let loss: number | undefined;
         if (o.calculateTrainingLoss) {

@@ -2,11 +2,12 @@ import { columnCounts, nnz, selectColumns, type CsrMatrix } from './csr.ts';
 import {
   ArtifactFormatError,
   CatalogTooLargeError,
+  NotPositiveDefiniteError,
   DimensionMismatchError,
   EmptyInputError,
   NotFittedError,
 } from './errors.ts';
-import { spdInverseInPlace } from './linalg.ts';
+import { spdInverseWasm } from './train-wasm.js';
 import { checkIndex, topKScores, type Exclusion, type TopK } from './topk.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
 import type { FitOptions, RecommendOptions, Recommender } from './model.ts';
@@ -16,11 +17,13 @@ import type { FitOptions, RecommendOptions, Recommender } from './model.ts';
  * Closed form of  min_B ‖X − XB‖² + λ‖B‖²  s.t. diag(B) = 0:
  *   P = (XᵀX + λI)⁻¹,   B = I − P·diag(1/diag(P)),  i.e. B_ij = −P_ij / P_jj (i ≠ j), B_ii = 0.
  * Scores for user u: s_u = x_u B. Dense n×n: O(n²) memory (float64 while fitting) and O(n³) time
- * (Cholesky-based SPD inverse, n³/2 multiply-adds), so it is refused above `maxItems`.
+ * (Cholesky-based SPD inverse, n³/2 multiply-adds, in WebAssembly SIMD — train-kernels.ts; the
+ * readable reference is linalg.ts spdInverseInPlace), so it is refused above `maxItems`; the
+ * scalable item-item models (sparse-ease.ts, rp3beta.ts) take larger catalogs.
  */
 export interface EaseOptions {
   regularization: number;
-  /** Refuse catalogs larger than this (default 5000: 200 MB of float64, ~1 min single-threaded). */
+  /** Refuse catalogs larger than this (default 5000: 200 MB of float64 in JavaScript and twice that in the kernel's memory). */
   maxItems: number;
   /** Use x_ui = 1 for every stored entry (Steck's setting; default true). */
   binarize: boolean;
@@ -129,7 +132,8 @@ export class EaseModel implements Recommender {
     const X = n === userItems.nCols ? userItems : selectColumns(userItems, keep);
     const P = gramianXtX(X, o.binarize);
     for (let i = 0; i < n; i++) P[i * n + i]! += o.regularization;
-    spdInverseInPlace(P, n);
+    const bad = spdInverseWasm(P, n);
+    if (bad) throw new NotPositiveDefiniteError(bad.row, bad.pivot);
     this.B = easeFromInverse(P, n);
     this.itemIds = keep;
     this.column = new Int32Array(userItems.nCols).fill(-1);
