@@ -28,6 +28,8 @@ export interface GatewayOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** Serve /metrics and /health/* on this port only, not beside /graphql (0 picks a free port). */
+  opsPort?: number;
   /** static (default): serve gateway/supergraph.graphql (or `supergraphSdl`). live: compose from the running subgraphs. */
   mode?: 'static' | 'live';
   /** Static mode: use this supergraph instead of the checked-in file. */
@@ -49,6 +51,8 @@ export interface RunningGateway {
   url: string;
   origin: string;
   port: number;
+  /** Where /metrics and /health/* answer when opsPort was given. */
+  opsOrigin?: string;
   /** Present when the gateway was given a bus. */
   subscriptions?: SubscriptionServer;
   stop(): Promise<void>;
@@ -120,6 +124,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     maxBodyBytes: protection.maxBodyBytes,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
+    ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
     context: gatewayContext(
       options.verifyToken,
       secret,
@@ -164,6 +169,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     url: running.url,
     origin: running.origin,
     port: running.port,
+    ...(running.opsOrigin ? { opsOrigin: running.opsOrigin } : {}),
     ...(subscriptions ? { subscriptions } : {}),
     async stop() {
       await subscriptions?.close();

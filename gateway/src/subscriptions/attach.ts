@@ -182,6 +182,7 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
           identity: state.identity,
           maxTokens: options.maxTokens,
           validationRules: options.validationRules ?? [],
+          production: options.production ?? false,
         });
         if (Array.isArray(prepared)) return prepared;
         const { recommendations, userId } = prepared;

@@ -20,6 +20,14 @@ function badInput(message: string): GraphQLError {
   return new Err(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
 }
 
+/**
+ * graphql-armor's blockFieldSuggestion masks suggestions in Apollo's HTTP pipeline only; the
+ * WebSocket path validates itself, so it strips them the same way.
+ */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean [^?]*\?/g, '').trim();
+}
+
 function authError(err: AuthError): GraphQLError {
   return new Err(err.message, { extensions: { code: err.code } });
 }
@@ -94,6 +102,8 @@ export function prepareSubscription(options: {
   identity: Identity;
   maxTokens: number;
   validationRules: readonly ValidationRule[];
+  /** Production: validation errors lose graphql-js's "Did you mean …?" (it would map the schema for anyone). */
+  production?: boolean;
 }): PreparedSubscription | GraphQLError[] {
   const { schema, identity } = options;
   const r = options.request as Partial<SubscribeRequest> | null;
@@ -114,7 +124,11 @@ export function prepareSubscription(options: {
   const invalid = gql.validate(schema, document, [...gql.specifiedRules, ...options.validationRules]);
   if (invalid.length) {
     return invalid.map(
-      (e) => new Err(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT } }),
+      (e) =>
+        new Err(options.production ? withoutSuggestions(e.message) : e.message, {
+          nodes: e.nodes,
+          extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT },
+        }),
     );
   }
   const operation = gql.getOperationAST(document, r.operationName ?? undefined);

@@ -52,6 +52,11 @@ export interface ServeOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
   /** How long close() lets in-flight requests finish before cutting connections (default 3 s). */
   shutdownGraceMs?: number;
+  /**
+   * Serve /metrics and /health/* on this port (0: a free one) instead of the GraphQL port, so a
+   * public listener exposes only /graphql; probes and scrapers reach the operations port inside.
+   */
+  opsPort?: number;
 }
 
 export interface RunningServer {
@@ -62,6 +67,8 @@ export interface RunningServer {
   port: number;
   /** The node server, for protocols beside HTTP (the gateway's WebSocket subscriptions upgrade on it). */
   server: Server;
+  /** http://host:opsPort when operations endpoints have their own port. */
+  opsOrigin?: string;
   close(): Promise<void>;
 }
 
@@ -138,21 +145,35 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
     res.end();
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (opts.cors?.(req, res)) return;
-    if (url.pathname === '/metrics' && opts.metrics && req.method === 'GET') return opts.metrics.handle(req, res);
+  /** /metrics and /health/*; false when the request is for something else. */
+  async function handleOps(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    if (url.pathname === '/metrics' && opts.metrics && req.method === 'GET') {
+      await opts.metrics.handle(req, res);
+      return true;
+    }
     if (url.pathname === '/health/live' && (req.method === 'GET' || req.method === 'HEAD')) {
-      return sendJson(res, 200, { status: 'live' });
+      sendJson(res, 200, { status: 'live' });
+      return true;
     }
     if (url.pathname === '/health/ready' && (req.method === 'GET' || req.method === 'HEAD')) {
       const report = await opts
         .ready()
         .catch((err: unknown): ReadyReport => ({ ready: false, checks: { self: { ok: false, error: String(err) } } }));
-      return sendJson(res, report.ready ? 200 : 503, {
+      // Which dependency failed, never its error text (it can quote hosts, users, SQL): that goes to the log.
+      const failing = Object.entries(report.checks ?? {}).filter(([, c]) => !c.ok);
+      if (failing.length) opts.logger?.warn({ checks: Object.fromEntries(failing) }, 'not ready');
+      sendJson(res, report.ready ? 200 : 503, {
         status: report.ready ? 'ready' : 'unavailable',
-        checks: report.checks ?? {},
+        checks: Object.fromEntries(Object.entries(report.checks ?? {}).map(([name, c]) => [name, { ok: c.ok }])),
       });
+      return true;
     }
+    return false;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (opts.cors?.(req, res)) return;
+    if (opts.opsPort === undefined && (await handleOps(req, res, url))) return;
     if (url.pathname === GRAPHQL_PATH) {
       if (req.method !== 'GET' && req.method !== 'POST') {
         return sendGraphQLError(res, 405, ErrorCode.BAD_USER_INPUT, 'Use GET or POST for /graphql');
@@ -214,6 +235,28 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
     );
   }
 
+  /** The operations endpoints' own server (opsPort). */
+  async function listenOps(opsPort: number): Promise<Server> {
+    const ops = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      handleOps(req, res, url)
+        .then((handled) => handled || sendJson(res, 404, { error: 'not found' }))
+        .catch((err: unknown) => {
+          opts.onError?.(err);
+          if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+          else res.destroy();
+        });
+    });
+    await new Promise<void>((resolve, reject) => {
+      ops.once('error', reject);
+      ops.listen(opsPort, opts.host, () => {
+        ops.off('error', reject);
+        resolve();
+      });
+    });
+    return ops;
+  }
+
   await opts.apollo.start();
   const server = createServer((req, res) => {
     serve(req, res).catch((err: unknown) => {
@@ -242,15 +285,28 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
   });
   const port = (server.address() as AddressInfo).port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  const origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const originOf = (p: number) => `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${p}`;
+  const origin = originOf(port);
+  const opsServer =
+    opts.opsPort === undefined
+      ? undefined
+      : await listenOps(opts.opsPort).catch((err: unknown) => {
+          server.close();
+          throw err;
+        });
   let closed: Promise<void> | undefined;
   return {
     origin,
     url: origin + GRAPHQL_PATH,
     port,
     server,
+    ...(opsServer ? { opsOrigin: originOf((opsServer.address() as AddressInfo).port) } : {}),
     close() {
       closed ??= (async () => {
+        // Probes see the shutdown at once; the ops port holds no long requests.
+        const opsClosed = opsServer && new Promise<void>((resolve) => opsServer.close(() => resolve()));
+        opsServer?.closeAllConnections();
+        await opsClosed;
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         // In-flight requests get a grace period; idle keep-alive sockets (the
         // gateway's agent holds some) would otherwise keep close() waiting forever.
