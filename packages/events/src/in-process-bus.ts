@@ -19,11 +19,25 @@ interface StoredMessage {
   timestamp: number;
 }
 
+/** A partition's retained messages: offsets below `base` were trimmed. */
+interface PartitionLog {
+  base: number;
+  messages: StoredMessage[];
+}
+
 interface Topic {
   /** The name the application uses (without prefix), reported on consumed messages. */
   name: string;
-  partitions: StoredMessage[][];
+  partitions: PartitionLog[];
 }
+
+/**
+ * Retention. Messages every subscribed group has committed past are dropped (in steps of at
+ * least TRIM_STEP, so trimming stays cheap); a partition never holds more than MAX_RETAINED
+ * (Kafka's retention, by count: a topic nobody reads, such as dead letters, cannot grow forever).
+ */
+const TRIM_STEP = 1_000;
+export const MAX_RETAINED_PER_PARTITION = 100_000;
 
 /** "topic\0partition": identifies one partition inside a group's bookkeeping. */
 type PartitionId = string;
@@ -58,8 +72,10 @@ class Member {
   }
 }
 
+/** The partition's end offset (the next message's). */
 function partitionLength(topics: Map<string, Topic>, topic: string, partition: number): number {
-  return topics.get(topic)?.partitions[partition]?.length ?? 0;
+  const log = topics.get(topic)?.partitions[partition];
+  return log ? log.base + log.messages.length : 0;
 }
 
 class Group {
@@ -126,7 +142,10 @@ export class InProcessEventBus implements EventBus {
         }
         continue;
       }
-      this.topics.set(full, { name: spec.name, partitions: Array.from({ length: spec.partitions }, () => []) });
+      this.topics.set(full, {
+        name: spec.name,
+        partitions: Array.from({ length: spec.partitions }, () => ({ base: 0, messages: [] })),
+      });
       this.log.debug({ topic: full, partitions: spec.partitions }, 'created in-process topic');
       for (const g of this.groups.values())
         if (g.members.some((m) => m.topics.includes(full))) g.rebalance(this.topics);
@@ -140,12 +159,19 @@ export class InProcessEventBus implements EventBus {
     const now = Date.now();
     for (const m of v.messages) {
       // Copies: a producer reusing its buffer must not change what consumers see.
-      t.partitions[partitionForKey(m.key, t.partitions.length)]!.push({
+      const log = t.partitions[partitionForKey(m.key, t.partitions.length)]!;
+      log.messages.push({
         key: m.key,
         value: Buffer.from(m.value),
         headers: { ...m.headers },
         timestamp: m.timestamp ?? now,
       });
+      if (log.messages.length > MAX_RETAINED_PER_PARTITION + TRIM_STEP) {
+        const dropped = log.messages.length - MAX_RETAINED_PER_PARTITION;
+        log.messages.splice(0, dropped);
+        log.base += dropped;
+        this.log.warn({ topic: t.name, dropped }, 'in-process topic over its retention: oldest messages dropped');
+      }
     }
     // Delivery happens on a later turn of the event loop, never inside publish.
     setImmediate(() => {
@@ -227,7 +253,10 @@ export class InProcessEventBus implements EventBus {
               'handleBatch failed; redelivering the batch',
             ),
         );
-        if (delivered) group.committed.set(work.id, work.next);
+        if (delivered) {
+          group.committed.set(work.id, work.next);
+          this.trim(work.topic, work.partition);
+        }
       } finally {
         group.busy.delete(work.id);
         group.wakeAll();
@@ -238,7 +267,7 @@ export class InProcessEventBus implements EventBus {
   private nextBatch(
     group: Group,
     member: Member,
-  ): { id: PartitionId; messages: ConsumedMessage[]; next: number } | undefined {
+  ): { id: PartitionId; topic: string; partition: number; messages: ConsumedMessage[]; next: number } | undefined {
     const n = member.assigned.length;
     for (let i = 0; i < n; i++) {
       const { topic, partition } = member.assigned[(member.cursor + i) % n]!;
@@ -246,17 +275,44 @@ export class InProcessEventBus implements EventBus {
       if (group.busy.has(id)) continue;
       const t = this.topics.get(topic)!;
       const log = t.partitions[partition]!;
-      const start = group.committed.get(id) ?? member.resetPositions.get(id) ?? 0;
-      if (start >= log.length) continue;
+      // A position below the retained range starts at its beginning (Kafka's reset to earliest).
+      const start = Math.max(log.base, group.committed.get(id) ?? member.resetPositions.get(id) ?? 0);
+      if (start >= log.base + log.messages.length) continue;
       member.cursor = (member.cursor + i + 1) % n;
-      const slice = log.slice(start, start + member.options.maxBatchSize);
+      const slice = log.messages.slice(start - log.base, start - log.base + member.options.maxBatchSize);
       return {
         id,
+        topic,
+        partition,
         next: start + slice.length,
         messages: slice.map((m, j) => ({ ...m, topic: t.name, partition, offset: String(start + j) })),
       };
     }
     return undefined;
+  }
+
+  /** Messages the topic still holds in memory, over all partitions (retention made visible). */
+  retainedMessages(topic: string): number {
+    const t = this.topicOrThrow(prefixed(this.topicPrefix, topic));
+    return t.partitions.reduce((n, p) => n + p.messages.length, 0);
+  }
+
+  /** Drops what every group reading the partition has consumed (their slowest position). */
+  private trim(topic: string, partition: number): void {
+    const log = this.topics.get(topic)?.partitions[partition];
+    if (!log) return;
+    const id = partitionId(topic, partition);
+    let slowest = Infinity;
+    for (const g of this.groups.values()) {
+      const readers = g.members.filter((m) => m.topics.includes(topic));
+      if (!readers.length) continue;
+      const position = g.committed.get(id) ?? Math.min(...readers.map((m) => m.resetPositions.get(id) ?? log.base));
+      slowest = Math.min(slowest, position);
+    }
+    const removable = (slowest === Infinity ? log.base : slowest) - log.base;
+    if (removable < TRIM_STEP) return;
+    log.messages.splice(0, removable);
+    log.base += removable;
   }
 
   private topicOrThrow(full: string): Topic {
