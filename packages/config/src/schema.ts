@@ -129,10 +129,35 @@ export const trainingSchema = z.object({
       error: 'expected a directory holding model.onnx and tokenizer.json (scripts/models/fetch-minilm.sh <dir>)',
     })
     .optional(),
+  /**
+   * An image-encoder model directory (image-encoder.json + model.onnx, e.g. written by
+   * `npm run train:image-encoder`) for product IMAGE embeddings and image search; "builtin"
+   * for the grid descriptor. Unset → the shipped trained CNN (packages/embeddings/models/
+   * image-cnn-fashion), else the grid descriptor (logged).
+   */
+  IMAGE_ENCODER_DIR: z
+    .string()
+    .min(1)
+    .refine(
+      (d) => d === 'builtin' || (existsSync(join(d, 'image-encoder.json')) && existsSync(join(d, 'model.onnx'))),
+      {
+        error:
+          'expected "builtin" or a directory holding image-encoder.json and model.onnx (npm run train:image-encoder)',
+      },
+    )
+    .optional(),
   /** Search: reciprocal rank fusion's k and each retriever's weight (score = Σ weight / (k + rank)). */
   SEARCH_RRF_K: z.coerce.number({ error: 'expected a number such as 60' }).min(1).max(10_000).default(60),
   SEARCH_WEIGHT_LEXICAL: z.coerce.number({ error: 'expected a weight such as 1' }).min(0).max(100).default(1),
   SEARCH_WEIGHT_SEMANTIC: z.coerce.number({ error: 'expected a weight such as 1' }).min(0).max(100).default(1),
+  /** The text → image list (a CLIP-style IMAGE_ENCODER_DIR only). */
+  SEARCH_WEIGHT_IMAGE: z.coerce.number({ error: 'expected a weight such as 1' }).min(0).max(100).default(1),
+  /** Search: text → image neighbours below this cosine similarity are not results (CLIP similarities run low). */
+  SEARCH_MIN_IMAGE_SIMILARITY: z.coerce
+    .number({ error: 'expected a similarity such as 0.2' })
+    .min(-1)
+    .max(1)
+    .default(0.2),
   /** Search: semantic neighbours below this cosine similarity are not results. */
   SEARCH_MIN_SIMILARITY: z.coerce.number({ error: 'expected a similarity such as 0.3' }).min(-1).max(1).default(0.3),
 });
