@@ -4,6 +4,8 @@ import { EaseModel } from './ease.ts';
 import { ArtifactFormatError } from './errors.ts';
 import type { Recommender } from './model.ts';
 import { PopularityModel } from './popularity.ts';
+import { Rp3betaModel } from './rp3beta.ts';
+import { SparseEaseModel } from './sparse-ease.ts';
 
 /** Loads any model artifact, dispatching on its kind (checksum verified first). */
 export function loadModel(bytes: Uint8Array): Recommender {
@@ -15,6 +17,10 @@ export function loadModel(bytes: Uint8Array): Recommender {
       return EaseModel.load(bytes);
     case 'popularity':
       return PopularityModel.load(bytes);
+    case 'sparse-ease':
+      return SparseEaseModel.load(bytes);
+    case 'rp3beta':
+      return Rp3betaModel.load(bytes);
     default:
       throw new ArtifactFormatError(`unknown model kind ${kind}`);
   }
