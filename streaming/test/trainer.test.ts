@@ -84,6 +84,13 @@ function trainerSuite(backend: Backend) {
       expect(events[0]!.metrics?.['ndcg@10']).toBeGreaterThan(0);
       const gauge = (await trainer.metrics.modelMetric.get()).values.find((v) => v.labels.metric === 'ndcg@10');
       expect(gauge?.value).toBe((active!.metrics as Record<string, number>)['ndcg@10']);
+      expect(gauge?.labels.model_version).toBe(active!.id);
+      expect((await trainer.metrics.activeModel.get()).values).toEqual([
+        expect.objectContaining({ value: 1, labels: { model_version: active!.id, algorithm: active!.algorithm } }),
+      ]);
+      expect((await trainer.metrics.activeModelTrained.get()).values[0]!.value).toBe(
+        active!.createdAt.getTime() / 1000,
+      );
       expect((await trainer.metrics.lastSuccess.get()).values[0]!.value).toBeGreaterThan(Date.now() / 1000 - 600);
       // 64 factors: the ALS item vectors become COLLABORATIVE embeddings as they are.
       expect(r.embeddings).toMatchObject({
@@ -155,7 +162,8 @@ function trainerSuite(backend: Backend) {
         const text = await (await fetch(`${base}/metrics`)).text();
         expect(text).toMatch(/recgraph_trainer_runs_total\{outcome="promoted",trigger="manual"\} 1/);
         expect(text).toMatch(/recgraph_trainer_run_duration_seconds_bucket/);
-        expect(text).toMatch(/recgraph_trainer_model_metric\{metric="ndcg@10"\}/);
+        expect(text).toMatch(/recgraph_trainer_model_metric\{metric="ndcg@10",model_version="[0-9a-f-]{36}"\}/);
+        expect(text).toMatch(/recgraph_trainer_active_model_info\{model_version="[0-9a-f-]{36}",algorithm="\w+"\} 1/);
       } finally {
         server.close();
       }

@@ -4,6 +4,30 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
+/**
+ * Codes a caller causes (the stable codes of ARCHITECTURE.md plus Apollo's request-shape ones):
+ * an operation failing only with these is the client's fault and spends no error budget.
+ */
+const CLIENT_ERROR_CODES = new Set([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/** ok | client_error | error (a server fault: any code outside CLIENT_ERROR_CODES). */
+export function outcomeOf(codes: readonly string[]): 'ok' | 'client_error' | 'error' {
+  if (codes.length === 0) return 'ok';
+  return codes.every((c) => CLIENT_ERROR_CODES.has(c)) ? 'client_error' : 'error';
+}
+
 export interface ServiceMetrics {
   readonly registry: client.Registry;
   /** Apollo plugin: rate, errors and latency per GraphQL operation. */
@@ -27,7 +51,7 @@ export function createServiceMetrics(service: string): ServiceMetrics {
 
   const requests = new client.Counter({
     name: `${prefix}graphql_requests_total`,
-    help: 'GraphQL operations handled, by operation name and outcome (ok | error).',
+    help: 'GraphQL operations handled, by operation name and outcome: ok, client_error (only caller-caused codes such as BAD_USER_INPUT) or error (any server fault; what the availability SLO counts).',
     labelNames: ['operation', 'outcome'] as const,
     registers: [registry],
   });
@@ -69,9 +93,9 @@ export function createServiceMetrics(service: string): ServiceMetrics {
           const formatted = body.kind === 'single' ? body.singleResult.errors : undefined;
           const all = formatted ?? ctx.errors ?? [];
           duration.observe({ operation: op }, seconds);
-          requests.inc({ operation: op, outcome: all.length ? 'error' : 'ok' });
-          for (const e of all)
-            errors.inc({ operation: op, code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+          const codes = all.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          requests.inc({ operation: op, outcome: outcomeOf(codes) });
+          for (const code of codes) errors.inc({ operation: op, code });
         },
       };
     },

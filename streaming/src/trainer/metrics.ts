@@ -8,8 +8,12 @@ export interface TrainerMetrics {
   readonly runs: client.Counter<'outcome' | 'trigger'>;
   readonly lastSuccess: client.Gauge;
   readonly runDuration: client.Histogram<'outcome'>;
-  /** The ACTIVE model's offline metrics, e.g. {metric="ndcg@10"}. */
-  readonly modelMetric: client.Gauge<'metric'>;
+  /** The ACTIVE model's offline metrics, e.g. {metric="ndcg@10", model_version="<uuid>"}. */
+  readonly modelMetric: client.Gauge<'metric' | 'model_version'>;
+  /** 1 for the ACTIVE model, labelled with its version and algorithm (absent while none is). */
+  readonly activeModel: client.Gauge<'model_version' | 'algorithm'>;
+  /** When the ACTIVE model was trained (registered), seconds since the epoch: "model stale" reads it. */
+  readonly activeModelTrained: client.Gauge;
   readonly embeddingsWritten: client.Counter<'kind'>;
   readonly embeddingRuns: client.Counter<'outcome'>;
   readonly embeddingsDuration: client.Histogram;
@@ -43,8 +47,19 @@ export function createTrainerMetrics(): TrainerMetrics {
     }),
     modelMetric: new client.Gauge({
       name: 'recgraph_trainer_model_metric',
-      help: "The active model's offline holdout metrics (ndcg@10, recall@20, ...).",
-      labelNames: ['metric'] as const,
+      help: "The active model's offline holdout metrics (ndcg@10, recall@20, ...), labelled with its version.",
+      labelNames: ['metric', 'model_version'] as const,
+      registers,
+    }),
+    activeModel: new client.Gauge({
+      name: 'recgraph_trainer_active_model_info',
+      help: 'Always 1, labelled with the ACTIVE model version and its algorithm; absent while no model is active.',
+      labelNames: ['model_version', 'algorithm'] as const,
+      registers,
+    }),
+    activeModelTrained: new client.Gauge({
+      name: 'recgraph_trainer_active_model_trained_timestamp_seconds',
+      help: 'When the ACTIVE model was registered (trained), seconds since the epoch; absent while no model is active.',
       registers,
     }),
     embeddingsWritten: new client.Counter({

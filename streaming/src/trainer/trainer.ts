@@ -97,9 +97,16 @@ export function createPeriodicTrainer(o: PeriodicTrainerOptions): PeriodicTraine
 
   async function refreshModelGauges(): Promise<void> {
     const active = await getActiveModelVersion(db);
+    // Reset first: a rolled-back or retired version's series must vanish, not linger beside the new one.
     metrics.modelMetric.reset();
-    for (const [metric, value] of Object.entries(flatMetrics(active?.metrics)))
-      metrics.modelMetric.set({ metric }, value);
+    metrics.activeModel.reset();
+    metrics.activeModelTrained.reset();
+    if (!active) return;
+    const model_version = active.id;
+    for (const [metric, value] of Object.entries(flatMetrics(active.metrics)))
+      metrics.modelMetric.set({ metric, model_version }, value);
+    metrics.activeModel.set({ model_version, algorithm: active.algorithm }, 1);
+    metrics.activeModelTrained.set(active.createdAt.getTime() / 1000);
   }
 
   async function knownWatermark(): Promise<bigint | undefined> {

@@ -2,6 +2,7 @@ import type { PrismaClient } from '@recgraph/db';
 import type { Experiment } from '@recgraph/db/generated/prisma/client';
 import type { ExperimentState, ExperimentVariant, Strategy } from '@recgraph/ranking';
 import { badUserInput, notFound, requireUuid } from '@recgraph/subgraph-kit';
+import { attributedOutcomes } from './attribution.ts';
 
 const STRATEGIES: readonly Strategy[] = ['PERSONALIZED', 'MIXED', 'POPULAR'];
 const MAX_VARIANTS = 10;
@@ -172,52 +173,15 @@ function erfc(x: number): number {
   return x >= 0 ? y : 2 - y;
 }
 
-interface VariantRow {
-  variant: string;
-  impressions: number;
-  users: number;
-  clicked: number;
-  carted: number;
-  purchased: number;
-}
-
 /**
  * Per variant: impressions, distinct users, and the share of impressions that
- * led to a click-through (a CLICK or VIEW of a shown product), an add-to-cart
- * and a purchase within the attribution window. Each interaction counts for
- * the latest impression before it that showed its product (last touch), so a
- * list shown twice does not count one click twice. The first variant is the
+ * led to a click-through, an add-to-cart and a purchase within the experiment's
+ * attribution window (last touch: attributedOutcomes). The first variant is the
  * control for the p-value.
  */
 export async function experimentResults(prisma: PrismaClient, id: string) {
   const e = await getExperiment(prisma, id);
-  const rows = await prisma.$queryRaw<VariantRow[]>`
-    WITH imp AS (
-      SELECT id, user_id, product_ids, variant, served_at FROM recommendation_impressions
-      WHERE experiment_id = ${e.id}::uuid
-    ), touches AS (
-      SELECT DISTINCT ON (i.id) i.id AS interaction_id, i.type::text AS type, imp.id AS impression_id
-      FROM imp JOIN interactions i
-        ON i.user_id = imp.user_id AND i.product_id = ANY(imp.product_ids)
-       AND i.occurred_at >= imp.served_at
-       AND i.occurred_at < imp.served_at + make_interval(secs => ${e.attributionWindowS})
-      WHERE i.type IN ('CLICK', 'VIEW', 'ADD_TO_CART', 'PURCHASE')
-      ORDER BY i.id, imp.served_at DESC, imp.id
-    ), per_impression AS (
-      SELECT impression_id,
-             bool_or(type IN ('CLICK', 'VIEW')) AS clicked,
-             bool_or(type = 'ADD_TO_CART') AS carted,
-             bool_or(type = 'PURCHASE') AS purchased
-      FROM touches GROUP BY impression_id
-    )
-    SELECT imp.variant,
-           count(*)::int AS impressions,
-           count(DISTINCT imp.user_id)::int AS users,
-           count(*) FILTER (WHERE p.clicked)::int AS clicked,
-           count(*) FILTER (WHERE p.carted)::int AS carted,
-           count(*) FILTER (WHERE p.purchased)::int AS purchased
-    FROM imp LEFT JOIN per_impression p ON p.impression_id = imp.id
-    GROUP BY imp.variant`;
+  const rows = await attributedOutcomes(prisma, { experimentId: e.id }, 'variant');
   const variants = e.variants as unknown as ExperimentVariant[];
   const byName = new Map(rows.map((r) => [r.variant, r]));
   const empty = { impressions: 0, users: 0, clicked: 0, carted: 0, purchased: 0 };

@@ -9,6 +9,7 @@ import {
   servingOptionsFromConfig,
   type ServingOptions,
 } from '@recgraph/ranking';
+import { registerBusinessKpis } from './businessKpis.ts';
 import { createRecommendLoaders } from './loaders.ts';
 import { resolvers, type RecommendContext } from './resolvers.ts';
 
@@ -40,7 +41,10 @@ export function createRecommendSubgraph(
   const outbox = processOutbox(prisma, logger);
   const subgraph = createSubgraph<RecommendContext>({
     name: 'recommend',
-    registerMetrics: registerRetrievalMetric,
+    registerMetrics: (registry) => {
+      registerRetrievalMetric(registry);
+      registerBusinessKpis(registry, prisma, { warn: (message, err) => logger.warn({ err }, message) });
+    },
     schemaFile: RECOMMEND_SCHEMA_FILE,
     resolvers,
     secret,
