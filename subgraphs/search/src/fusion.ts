@@ -1,4 +1,5 @@
-export type RetrieverName = 'LEXICAL' | 'SEMANTIC';
+/** IMAGE: text → image retrieval through a CLIP-style image encoder's text tower. */
+export type RetrieverName = 'LEXICAL' | 'SEMANTIC' | 'IMAGE';
 
 export interface RankedList {
   retriever: RetrieverName;
@@ -15,7 +16,8 @@ export interface FusedHit {
 export interface FusionOptions {
   /** RRF's k (60 in the literature and in Elasticsearch, OpenSearch, Supabase). */
   k: number;
-  weights: Record<RetrieverName, number>;
+  /** IMAGE unset → 1. */
+  weights: Record<'LEXICAL' | 'SEMANTIC', number> & { IMAGE?: number };
 }
 
 export const DEFAULT_FUSION: FusionOptions = { k: 60, weights: { LEXICAL: 1, SEMANTIC: 1 } };
@@ -29,7 +31,7 @@ export const DEFAULT_FUSION: FusionOptions = { k: 60, weights: { LEXICAL: 1, SEM
 export function fuse(lists: readonly RankedList[], o: FusionOptions = DEFAULT_FUSION): FusedHit[] {
   const byId = new Map<string, FusedHit & { best: number }>();
   for (const list of lists) {
-    const w = o.weights[list.retriever];
+    const w = o.weights[list.retriever] ?? 1;
     list.hits.forEach((h, i) => {
       const rank = i + 1;
       let f = byId.get(h.id);

@@ -1,6 +1,7 @@
 import { Prisma, type PrismaClient } from '@recgraph/db';
 import { badUserInput } from '@recgraph/subgraph-kit';
 import { fuse, type FusedHit, type FusionOptions, type RankedList } from './fusion.ts';
+import { nearestImages, type ImageQueryEncoder } from './imageSearch.ts';
 import { semanticSearch, type QueryEncoder } from './semantic.ts';
 import {
   filterSql,
@@ -21,6 +22,8 @@ export interface SearchSettings {
   minSimilarity: number;
   /** Each retriever's list is at least this deep, so fusion sees more than one page. */
   candidates: number;
+  /** Text → image neighbours below this cosine similarity are not results (default 0.2). */
+  minImageSimilarity?: number;
 }
 
 export interface SearchPage {
@@ -59,6 +62,7 @@ export async function hybridSearch(
   rawQuery: string,
   args: { first: number; after?: string | null; filter: SearchFilter; mode: SearchMode },
   s: SearchSettings,
+  imageEncoder?: ImageQueryEncoder,
 ): Promise<SearchPage> {
   const query = requireQuery(rawQuery);
   const offset = decodeCursor(args.after);
@@ -66,19 +70,34 @@ export async function hybridSearch(
   // Validates the words (count) before anything runs.
   lexicalQuery(query);
 
-  const [lexical, semantic] = await Promise.all([
+  const [lexical, semantic, textToImage] = await Promise.all([
     args.mode === 'SEMANTIC' ? undefined : lexicalSearch(prisma, query, args.filter, depth),
     args.mode === 'LEXICAL' ? undefined : semanticSearch(prisma, encoder, query, args.filter, depth, s.minSimilarity),
+    // A CLIP-style image encoder (with a text tower) adds text → image as a third list.
+    args.mode === 'HYBRID' && imageEncoder
+      ? imageEncoder.embedText(query).then(
+          (q) =>
+            q &&
+            nearestImages(prisma, {
+              ...q,
+              filter: args.filter,
+              depth,
+              minSimilarity: s.minImageSimilarity ?? 0.2,
+            }),
+        )
+      : undefined,
   ]);
   const lists: RankedList[] = [];
   if (lexical) lists.push({ retriever: 'LEXICAL', hits: lexical.hits });
   if (semantic) lists.push({ retriever: 'SEMANTIC', hits: semantic.hits });
+  if (textToImage) lists.push({ retriever: 'IMAGE', hits: textToImage });
   const fused = fuse(lists, s.fusion).slice(0, MAX_DEPTH);
 
   const lexicalIds = new Set(lexical?.hits.map((h) => h.id));
-  const semanticOnly = semantic ? semantic.hits.filter((h) => !lexicalIds.has(h.id)).map((h) => h.id) : [];
-  const totalCount = (lexical?.total ?? 0) + semanticOnly.length;
-  const facets = await facetCounts(prisma, lexical?.matches, semantic?.hits.map((h) => h.id) ?? [], args.filter);
+  const vectorIds = [...new Set([...(semantic?.hits ?? []), ...(textToImage ?? [])].map((h) => h.id))];
+  const vectorOnly = vectorIds.filter((id) => !lexicalIds.has(id));
+  const totalCount = (lexical?.total ?? 0) + vectorOnly.length;
+  const facets = await facetCounts(prisma, lexical?.matches, vectorIds, args.filter);
 
   const hits = fused.slice(offset, offset + args.first);
   const end = offset + hits.length;
