@@ -57,6 +57,9 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     const pool = new pg.Pool({ connectionString: url, max: embedded ? 1 : (options.poolSize ?? 10) });
     // Every statement becomes a span under the request that ran it (a no-op outside requests).
     instrumentPgPool(pool);
+    // A server restart or failover drops idle pooled connections, and the pool reports each as an
+    // 'error' event, which would end the process unheard. The pool replaces them on next use.
+    pool.on('error', (err) => options.log?.(`an idle database connection was lost: ${err.message}`));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       prisma,

@@ -61,6 +61,9 @@ export async function migrate(
 ): Promise<MigrateResult> {
   const migrations = readMigrations(opts.dir);
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A dropped connection is reported as an 'error' event besides failing the query in flight:
+  // unheard, the event would end the process; the failed query already ends the run.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK]);
@@ -105,6 +108,6 @@ export async function migrate(
     return result;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_ADVISORY_LOCK]).catch(() => undefined);
-    await client.end();
+    await client.end().catch(() => undefined);
   }
 }

@@ -32,6 +32,11 @@ export async function withTrainingLock<T>(db: Pick<Database, 'url' | 'mode'>, fn
     }
   }
   const client = new pg.Client({ connectionString: db.url, application_name: 'recgraph-training-lock' });
+  // A server restart ends this idle session, which pg reports as an 'error' event: unheard, it
+  // would kill the process mid-run. The server has released the lock with the session; the run's
+  // own queries fail on the same outage and the run is recorded as failed, so only note it.
+  let lost: Error | undefined;
+  client.on('error', (err) => (lost ??= err));
   await client.connect();
   try {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
@@ -41,7 +46,8 @@ export async function withTrainingLock<T>(db: Pick<Database, 'url' | 'mode'>, fn
     try {
       return await fn();
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1::bigint)', [TRAINING_LOCK_KEY]).catch(() => undefined);
+      if (!lost)
+        await client.query('SELECT pg_advisory_unlock($1::bigint)', [TRAINING_LOCK_KEY]).catch(() => undefined);
     }
   } finally {
     await client.end().catch(() => undefined);
