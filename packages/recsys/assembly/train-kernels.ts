@@ -384,3 +384,35 @@ export function spdInverse(A: usize, Mt: usize, np: i32, T: usize): i32 {
   }
   return -1;
 }
+
+/**
+ * Solves A x = b in place (x in b) for a symmetric positive definite k×k row-major A (stride k,
+ * lower triangle read, overwritten by its Cholesky factor): the small per-item systems of sparse
+ * EASE. Returns −1, or the row whose pivot was not positive.
+ */
+export function choleskySolve(A: usize, k: i32, b: usize): i32 {
+  for (let i = 0; i < k; i++) {
+    const ri = at(A, k, i, 0);
+    for (let j = 0; j <= i; j++) {
+      const s = load<f64>(ri + ((<usize>j) << 3)) - dot1(ri, at(A, k, j, 0), 0, j);
+      if (i == j) {
+        if (!(s > 0)) return i;
+        store<f64>(ri + ((<usize>i) << 3), Math.sqrt(s));
+      } else store<f64>(ri + ((<usize>j) << 3), s / load<f64>(at(A, k, j, j)));
+    }
+  }
+  // L y = b (rows), then Lᵀ x = y (columns of L).
+  for (let i = 0; i < k; i++) {
+    const ri = at(A, k, i, 0);
+    store<f64>(
+      b + ((<usize>i) << 3),
+      (load<f64>(b + ((<usize>i) << 3)) - dot1(ri, b, 0, i)) / load<f64>(ri + ((<usize>i) << 3)),
+    );
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    let s = load<f64>(b + ((<usize>i) << 3));
+    for (let q = i + 1; q < k; q++) s -= load<f64>(at(A, k, q, i)) * load<f64>(b + ((<usize>q) << 3));
+    store<f64>(b + ((<usize>i) << 3), s / load<f64>(at(A, k, i, i)));
+  }
+  return -1;
+}

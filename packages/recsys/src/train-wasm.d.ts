@@ -21,3 +21,8 @@ export declare function gramWasm(
   lambda: number,
 ): Float32Array;
 export declare function spdInverseWasm(A: Float64Array, n: number): { row: number; pivot: number } | undefined;
+export declare class SmallSpdSolver {
+  constructor(maxK: number);
+  system(k: number): { A: Float64Array; b: Float64Array };
+  solve(k: number): boolean;
+}

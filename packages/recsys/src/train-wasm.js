@@ -188,3 +188,24 @@ export function spdInverseWasm(A, n) {
   for (let i = 0; i < n; i++) A.set(P.subarray(i * np, i * np + n), i * n);
   return undefined;
 }
+
+/**
+ * Reusable WebAssembly solver for many small SPD systems (sparse EASE's per-item regressions):
+ * write A (k×k, row-major) and b into the views from `system(k)`, then `solve(k)` leaves x in b.
+ */
+export class SmallSpdSolver {
+  /** @param {number} maxK */
+  constructor(maxK) {
+    this.mem = new KernelMemory();
+    this.aOff = this.mem.alloc(maxK * maxK * 8);
+    this.bOff = this.mem.alloc(maxK * 8);
+  }
+  /** @param {number} k @returns {{ A: Float64Array, b: Float64Array }} */
+  system(k) {
+    return { A: this.mem.f64(this.aOff, k * k), b: this.mem.f64(this.bOff, k) };
+  }
+  /** Solves in place; returns false when A is not positive definite (A and b are then garbage). @param {number} k */
+  solve(k) {
+    return this.mem.k.choleskySolve(this.aOff, k, this.bOff) < 0;
+  }
+}
