@@ -17,7 +17,11 @@ export interface UpdaterMetrics {
   readonly dirtyUsers: client.Gauge;
   /** Age of the newest message of the last batch per partition: how far behind the consumer runs. */
   readonly lag: client.Gauge<'partition'>;
+  /** Publication of an event to its user's list re-ranked (or its batch committed, when nothing needed ranking). */
+  readonly updateLatency: client.Histogram;
 }
+
+const UPDATE_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export function createUpdaterMetrics(): UpdaterMetrics {
   const service = createServiceMetrics('updater');
@@ -64,6 +68,12 @@ export function createUpdaterMetrics(): UpdaterMetrics {
       name: 'recgraph_updater_consumer_lag_seconds',
       help: 'Seconds between publishing and handling the newest message of the last batch, per partition.',
       labelNames: ['partition'] as const,
+      registers,
+    }),
+    updateLatency: new client.Histogram({
+      name: 'recgraph_updater_update_latency_seconds',
+      help: "Online update latency: from an interaction's publication to its user's recommendations re-ranked.",
+      buckets: UPDATE_LATENCY_BUCKETS,
       registers,
     }),
   };

@@ -244,8 +244,13 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   const dirty = new Set<string>();
   /** Batches committed so far; a pass refreshes every user of the batches committed before it began. */
   let committedBatches = 0;
-  /** Committed batches whose users are not refreshed yet, oldest first (for onBatchHandled). */
+  /** Committed batches whose users are not refreshed yet, oldest first (for the update latency and onBatchHandled). */
   const pending: { seq: number; summary: Omit<BatchSummary, 'doneAt'> }[] = [];
+  /** A batch's users are ranked (or it had none): its events' online update latency, then the caller's hook. */
+  function batchDone(summary: BatchSummary): void {
+    for (const t of summary.publishedAt) metrics.updateLatency.observe(Math.max(0, summary.doneAt - t) / 1000);
+    o.onBatchHandled?.(summary);
+  }
   let refreshing: Promise<boolean> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let halted = false;
@@ -297,7 +302,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       metrics.dirtyUsers.set(dirty.size + Math.max(0, users.length - i - refreshChunk));
     }
     const doneAt = Date.now();
-    while (pending[0] && pending[0].seq <= upTo) o.onBatchHandled?.({ ...pending.shift()!.summary, doneAt });
+    while (pending[0] && pending[0].seq <= upTo) batchDone({ ...pending.shift()!.summary, doneAt });
     return true;
   }
 
@@ -331,10 +336,8 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
         deadLettered: rejected.length + stored.unknown.length,
         durableAt,
       };
-      if (o.onBatchHandled) {
-        if (users.size === 0 && pending.length === 0) o.onBatchHandled({ ...summary, doneAt: Date.now() });
-        else pending.push({ seq: ++committedBatches, summary });
-      } else committedBatches++;
+      if (users.size === 0 && pending.length === 0) batchDone({ ...summary, doneAt: Date.now() });
+      else pending.push({ seq: ++committedBatches, summary });
       markDirty(users);
       // Backpressure only when ranking falls this far behind; offsets are committed once this returns.
       while (dirty.size >= maxDirtyUsers && !halted) {
