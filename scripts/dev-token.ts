@@ -13,7 +13,7 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '12h' },
   },
 });
-const cfg = config();
+const cfg = config('gateway');
 const fail = (msg: string) => {
   console.error(msg);
   process.exit(2);

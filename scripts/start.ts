@@ -102,7 +102,7 @@ function banner(urls: { gateway: string; origin: string; subgraphs: Record<strin
 }
 
 async function main(): Promise<void> {
-  const cfg = config();
+  const cfg = config('all');
   // One SDK for every service in this process; spans say which in recgraph.service.
   const telemetry = initTelemetry({
     serviceName: cfg.OTEL_SERVICE_NAME ?? 'recgraph',
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     await streaming.trainer.start();
     stack = await startStack({
       prisma: db.prisma,
-      secret: cfg.SUBGRAPH_SECRET,
+      secret: { bearer: cfg.SUBGRAPH_SECRET, identityKey: cfg.IDENTITY_SIGNING_KEY },
       verifyToken: tokenVerifierFromConfig(cfg),
       host: cfg.HOST,
       ports: {

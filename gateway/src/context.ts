@@ -16,7 +16,7 @@ export interface GatewayContext {
  * silently continuing as anonymous. The rate limit is charged here, once the
  * caller is known, so a signed-in user's budget follows them across addresses.
  */
-export function gatewayContext(verify: TokenVerifier, secret: string, rateLimit?: RateLimitCheck) {
+export function gatewayContext(verify: TokenVerifier, identityKey: string, rateLimit?: RateLimitCheck) {
   return async (req: IncomingMessage): Promise<GatewayContext> => {
     let identity: Identity;
     try {
@@ -26,6 +26,6 @@ export function gatewayContext(verify: TokenVerifier, secret: string, rateLimit?
       throw err;
     }
     await rateLimit?.(identity, req);
-    return { identity, forwardedIdentity: await signForwardedIdentity(identity, secret) };
+    return { identity, forwardedIdentity: await signForwardedIdentity(identity, identityKey) };
   };
 }

@@ -1,6 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
-import { signForwardedIdentity, type TokenVerifier } from '@recgraph/auth';
+import { signForwardedIdentity, type GatewaySecrets, type TokenVerifier } from '@recgraph/auth';
 import type { EventBus } from '@recgraph/events';
 import { createServiceMetrics, type Logger } from '@recgraph/telemetry';
 import { gatewayContext, type GatewayContext } from './context.ts';
@@ -20,8 +20,8 @@ import { attachSubscriptions, type SubscriptionLimits, type SubscriptionServer }
 
 export interface GatewayOptions {
   subgraphUrls: SubgraphUrls;
-  /** Sent to every subgraph in x-recgraph-gateway. */
-  secret: string;
+  /** The bearer sent to every subgraph in x-recgraph-gateway, and the key caller identities are signed with. */
+  secret: GatewaySecrets;
   logger: Logger;
   /** Verifies `Authorization: Bearer` tokens (createTokenVerifier from @recgraph/auth). */
   verifyToken: TokenVerifier;
@@ -93,7 +93,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     buildService: ({ name, url }) => {
       const target = urlFor(name, url);
       if (!target) throw new Error(`No URL for subgraph ${name}`);
-      return new SecretDataSource({ name, url: target, secret, metrics, fetcher: http.fetcher });
+      return new SecretDataSource({ name, url: target, secret: secret.bearer, metrics, fetcher: http.fetcher });
     },
     logger,
   });
@@ -127,7 +127,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
     context: gatewayContext(
       options.verifyToken,
-      secret,
+      secret.identityKey,
       protection.rateLimit ? createRateLimit(protection.rateLimit) : undefined,
     ),
     ready: readyWhen(
@@ -145,7 +145,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         // In-process, as the subscriber: the context an HTTP request of theirs would get,
         // without charging the HTTP rate limit.
         execute: async (request, identity) => {
-          const forwardedIdentity = await signForwardedIdentity(identity, secret);
+          const forwardedIdentity = await signForwardedIdentity(identity, secret.identityKey);
           const response = await apollo.executeOperation(request, { contextValue: { identity, forwardedIdentity } });
           if (response.body.kind !== 'single') throw new Error('expected a single result');
           return response.body.singleResult;

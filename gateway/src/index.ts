@@ -16,7 +16,7 @@ export { SUBGRAPHS, subgraphUrlsFromConfig, type SubgraphName, type SubgraphUrls
 
 /** `tsx gateway/src/index.ts`: the gateway alone, in front of separately running subgraphs. */
 async function main(): Promise<void> {
-  const cfg = config();
+  const cfg = config('gateway');
   // Before anything else, so the first request already runs in a trace.
   const telemetry = initTelemetry({
     serviceName: cfg.OTEL_SERVICE_NAME ?? 'recgraph-gateway',
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     );
   const gateway = await createGateway({
     subgraphUrls: subgraphUrlsFromConfig(cfg),
-    secret: cfg.SUBGRAPH_SECRET,
+    secret: { bearer: cfg.SUBGRAPH_SECRET, identityKey: cfg.IDENTITY_SIGNING_KEY },
     logger,
     verifyToken: tokenVerifierFromConfig(cfg),
     host: cfg.HOST,

@@ -4,7 +4,7 @@ import { createAssistantSubgraph } from '@recgraph/subgraph-assistant/server';
 import { createCatalogSubgraph } from '@recgraph/subgraph-catalog/server';
 import { createRecommendSubgraph } from '@recgraph/subgraph-recommend/server';
 import { createSearchSubgraph } from '@recgraph/subgraph-search/server';
-import { createTokenVerifier, type TokenVerifier } from '@recgraph/auth';
+import { createTokenVerifier, type GatewaySecrets, type TokenVerifier } from '@recgraph/auth';
 import { DEV_JWT_SECRET } from '@recgraph/config';
 import { createEventBus, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
 import { createLogger, type LoggerOptions } from '@recgraph/telemetry';
@@ -21,7 +21,8 @@ const FACTORIES: Record<SubgraphName, (deps: SubgraphDeps) => Subgraph> = {
 
 export interface StackOptions {
   prisma: PrismaClient;
-  secret: string;
+  /** The gateway↔subgraph bearer and identity signing key. */
+  secret: GatewaySecrets;
   host?: string;
   /** Per-service ports; 0 or absent picks free ones. */
   ports?: Partial<Record<SubgraphName | 'gateway', number>>;

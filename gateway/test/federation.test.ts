@@ -208,7 +208,7 @@ describe('HTTP surface', () => {
     await wrong.body?.cancel();
     const right = await fetch(catalog.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-recgraph-gateway': TEST_SECRET },
+      headers: { 'content-type': 'application/json', 'x-recgraph-gateway': TEST_SECRET.bearer },
       body,
     });
     expect(right.status).toBe(200);

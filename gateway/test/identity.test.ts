@@ -1,7 +1,7 @@
-import { signDevToken } from '@recgraph/auth';
+import { signDevToken, signForwardedIdentity } from '@recgraph/auth';
 import { DEV_JWT_SECRET } from '@recgraph/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from './support/testStack.ts';
+import { startTestStack, TEST_SECRET, type TestStack } from './support/testStack.ts';
 
 let t: TestStack;
 beforeAll(async () => {
@@ -33,13 +33,20 @@ describe('bearer tokens at the gateway', () => {
     expect(res.data ?? null).toBeNull();
   });
 
-  it('subgraphs refuse a forwarded identity they cannot verify', async () => {
+  it.each([
+    ['a malformed identity', async () => 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.bad'],
+    // Whoever holds the bearer (SUBGRAPH_SECRET) still cannot mint an admin: identities need IDENTITY_SIGNING_KEY.
+    [
+      'an admin identity signed with the bearer',
+      () => signForwardedIdentity({ role: 'admin', sub: 'x', scopes: [], allowedUserIds: [] }, TEST_SECRET.bearer),
+    ],
+  ])('subgraphs refuse %s', async (_name, make) => {
     const res = await fetch(t.stack.subgraphs.catalog.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-recgraph-gateway': 'test-subgraph-secret-0123456789',
-        'x-recgraph-identity': 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.bad',
+        'x-recgraph-gateway': TEST_SECRET.bearer,
+        'x-recgraph-identity': await make(),
       },
       body: JSON.stringify({ query: QUERY }),
     });

@@ -11,8 +11,8 @@ export interface StandaloneWorker extends ObservableWorker {
 }
 
 export interface StandaloneWorkerSpec {
-  /** Logger and message name: "updater", "trainer". */
-  name: string;
+  /** Logger and message name, and the role whose settings it reads. */
+  name: 'updater' | 'trainer';
   port: (cfg: Config) => number;
   create: (cfg: Config, db: Database, bus: EventBus, log: Logger) => StandaloneWorker;
   /** Logged on SIGTERM/SIGINT: what stop() lets finish. */
@@ -27,7 +27,7 @@ export interface StandaloneWorkerSpec {
  * KAFKA_BROKERS; `npm start` runs every role in one process instead.
  */
 export async function runStandaloneWorker(spec: StandaloneWorkerSpec): Promise<void> {
-  const cfg = loadedConfig();
+  const cfg = loadedConfig(spec.name);
   const log = createLogger(spec.name, { level: cfg.LOG_LEVEL });
   if (!cfg.DATABASE_URL || !cfg.KAFKA_BROKERS) {
     log.fatal(

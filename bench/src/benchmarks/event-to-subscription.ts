@@ -26,7 +26,7 @@ import { promote, runTraining } from '@recgraph/training';
 import { startStack } from '../../../gateway/src/stack.ts';
 import type { Benchmark } from '../benchmark.ts';
 
-const SECRET = 'bench-subgraph-secret-0123456789';
+const SECRET = { bearer: 'bench-subgraph-secret-0123456789', identityKey: 'bench-identity-signing-key-0123456789' };
 const RECS_QUERY = `subscription ($userId: ID!) {
   recommendationsUpdated(userId: $userId) { items { score product { id title } } }
 }`;

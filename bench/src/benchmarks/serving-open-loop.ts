@@ -18,7 +18,7 @@ import type { BenchOptions, Benchmark } from '../benchmark.ts';
 import type { BenchTable } from '../table.ts';
 import { p99Chart } from '../serving/chart.ts';
 import { findVegeta, openLoopStep, vegetaVersion, type LoadRequest, type StepResult } from '../serving/load.ts';
-import { startRoles, type Layout, type RunningRoles } from '../serving/roles.ts';
+import { BENCH_IDENTITY_SIGNING_KEY, startRoles, type Layout, type RunningRoles } from '../serving/roles.ts';
 import { prepareStore, resolveStoreSize, sampleUsers, serverUrlForLoad } from '../serving/store.ts';
 
 const resultsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../results');
@@ -164,7 +164,7 @@ export const benchmark: Benchmark = {
                   [GATEWAY_SECRET_HEADER]: SUBGRAPH_SECRET,
                   [IDENTITY_HEADER]: await signForwardedIdentity(
                     { role: 'customer', sub, scopes: ['read', 'subscribe'], allowedUserIds: [] },
-                    SUBGRAPH_SECRET,
+                    BENCH_IDENTITY_SIGNING_KEY,
                   ),
                 },
                 body,

@@ -44,6 +44,10 @@ export interface RoleSettings {
   readyTimeoutMs?: number;
   /** Each role process writes a V8 CPU profile (.cpuprofile) under <dir>/<role> when it exits. */
   cpuProfDir?: string | undefined;
+  /** Split layout with Kafka: also run the online feature updater (streaming/src/updater) in its own process. */
+  withUpdater?: boolean;
+  /** Topic and consumer-group prefix on the shared broker (default recgraph-bench-serving.). */
+  topicPrefix?: string;
 }
 
 /** A free loopback port (bound and released; the role binds it a moment later). */
@@ -153,6 +157,9 @@ async function stopAll(processes: RoleProcess[], graceMs = 15_000): Promise<void
   );
 }
 
+/** The key the bench's roles sign and verify forwarded identities with (direct subgraph requests sign with it too). */
+export const BENCH_IDENTITY_SIGNING_KEY = 'bench-identity-signing-key-0123456789abcdef';
+
 /** The environment packages/config reads, as a deployment would set it (docker-compose.yml's x-recgraph env). */
 function baseEnv(s: RoleSettings, ports: Record<SubgraphName | 'gateway', number>, dataDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -167,6 +174,7 @@ function baseEnv(s: RoleSettings, ports: Record<SubgraphName | 'gateway', number
     HOST: '127.0.0.1',
     DATABASE_URL: s.databaseUrl,
     SUBGRAPH_SECRET: s.subgraphSecret,
+    IDENTITY_SIGNING_KEY: BENCH_IDENTITY_SIGNING_KEY,
     JWT_HS256_SECRET: s.jwtSecret,
     // The per-identity limiter (600/min by default) would answer RATE_LIMITED under load: off, as for any load test.
     RATE_LIMIT_POINTS: '0',
@@ -202,7 +210,7 @@ export async function startSplitRoles(s: RoleSettings): Promise<RunningRoles> {
   const env = baseEnv(s, ports, join(s.logDir, 'data-split'));
   if (s.kafkaBrokers) {
     env.KAFKA_BROKERS = s.kafkaBrokers;
-    env.KAFKA_TOPIC_PREFIX = 'recgraph-bench-serving.';
+    env.KAFKA_TOPIC_PREFIX = s.topicPrefix ?? 'recgraph-bench-serving.';
   }
   const timeout = s.readyTimeoutMs ?? 240_000;
   const processes: RoleProcess[] = [];
@@ -217,6 +225,13 @@ export async function startSplitRoles(s: RoleSettings): Promise<RunningRoles> {
     const gateway = spawnRole('gateway', 'gateway/src/index.ts', env, s.logDir, s.cpuProfDir);
     processes.push(gateway);
     await waitReady(gateway, origin(ports.gateway), timeout);
+    if (s.withUpdater && s.kafkaBrokers) {
+      const updaterPort = await freePort();
+      const updaterEnv = { ...env, UPDATER_PORT: String(updaterPort) };
+      const updater = spawnRole('updater', 'streaming/src/updater/index.ts', updaterEnv, s.logDir, s.cpuProfDir);
+      processes.push(updater);
+      await waitReady(updater, origin(updaterPort), timeout);
+    }
     s.log(
       `split layout ready in ${((performance.now() - t) / 1000).toFixed(1)} s: ${processes.map((p) => `${p.role} pid ${p.child.pid}`).join(', ')}`,
     );

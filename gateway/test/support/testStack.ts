@@ -6,7 +6,13 @@ import { startStack, type RunningStack, type StackOptions } from '../../src/stac
 import { seedFixture, type Fixture } from './fixture.ts';
 import { countSqlStatements } from './sqlCounter.ts';
 
-export const TEST_SECRET = 'test-subgraph-secret-0123456789';
+import type { GatewaySecrets } from '@recgraph/auth';
+
+/** The gateway↔subgraph bearer and identity signing key the test stacks share. */
+export const TEST_SECRET: GatewaySecrets = {
+  bearer: 'test-subgraph-secret-0123456789',
+  identityKey: 'test-identity-signing-key-0123456789',
+};
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -28,7 +34,7 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export interface TestStackOptions extends Pick<StackOptions, 'mode' | 'bus' | 'protection'> {
+export interface TestStackOptions extends Pick<StackOptions, 'mode' | 'bus' | 'protection' | 'catalog'> {
   /**
    * A real Postgres database (e.g. createTestDatabase(TEST_DATABASE_URL)) to migrate and
    * seed instead of the in-memory embedded one. It should be fresh: the fixture is inserted as is.

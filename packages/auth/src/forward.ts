@@ -2,6 +2,16 @@ import { jwtVerify, SignJWT } from 'jose';
 import { AuthError, type Identity, ROLES, SCOPES } from './identity.ts';
 import { z } from 'zod';
 
+/**
+ * What the gateway and subgraphs share: the bearer the gateway sends with every call
+ * (SUBGRAPH_SECRET) and the key it signs caller identities with (IDENTITY_SIGNING_KEY).
+ * Two keys, so a party that learns the bearer still cannot mint an admin identity.
+ */
+export interface GatewaySecrets {
+  bearer: string;
+  identityKey: string;
+}
+
 /** Header the gateway uses to pass the verified identity to subgraphs. */
 export const IDENTITY_HEADER = 'x-recgraph-identity';
 
@@ -13,11 +23,11 @@ const forwardedSchema = z.object({
 });
 
 /**
- * Signs the identity with the gateway↔subgraph secret (HS256, 60 s). A
+ * Signs the identity with the identity signing key (HS256, 60 s). A
  * subgraph trusts only identities it can verify, so a client that reaches a
  * subgraph directly cannot claim to be someone else.
  */
-export async function signForwardedIdentity(identity: Identity, secret: string): Promise<string> {
+export async function signForwardedIdentity(identity: Identity, identityKey: string): Promise<string> {
   return new SignJWT({
     role: identity.role,
     ...(identity.sub ? { sub: identity.sub } : {}),
@@ -28,13 +38,13 @@ export async function signForwardedIdentity(identity: Identity, secret: string):
     .setIssuedAt()
     .setExpirationTime('60s')
     .setIssuer('recgraph-gateway')
-    .sign(new TextEncoder().encode(secret));
+    .sign(new TextEncoder().encode(identityKey));
 }
 
-export async function readForwardedIdentity(header: string | undefined, secret: string): Promise<Identity> {
+export async function readForwardedIdentity(header: string | undefined, identityKey: string): Promise<Identity> {
   if (!header) throw new AuthError('UNAUTHENTICATED', 'Request did not come through the gateway.');
   try {
-    const { payload } = await jwtVerify(header, new TextEncoder().encode(secret), {
+    const { payload } = await jwtVerify(header, new TextEncoder().encode(identityKey), {
       issuer: 'recgraph-gateway',
       algorithms: ['HS256'],
     });

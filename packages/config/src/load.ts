@@ -2,14 +2,15 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { readFileSync } from 'node:fs';
+import { productionIssues, roleSettings, type Role } from './roles.ts';
 import { configSchema, type Config } from './schema.ts';
 
 /** Thrown when the environment does not describe a valid configuration. */
 export class ConfigError extends Error {
   readonly issues: readonly { variable: string; message: string }[];
-  constructor(issues: { variable: string; message: string }[]) {
+  constructor(issues: { variable: string; message: string }[], role?: Role) {
     super(
-      'Invalid configuration:\n' +
+      `Invalid configuration${role && role !== 'all' ? ` for the ${role}` : ''}:\n` +
         issues.map((i) => `  - ${i.variable}: ${i.message}`).join('\n') +
         '\nFix the variables above (environment or .env) and start again.',
     );
@@ -23,6 +24,11 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** A .env file merged under `env` (env wins). Defaults to ./.env when present. */
   envFile?: string | false;
+  /**
+   * The process reading it: only that role's settings are validated (the rest keep
+   * their defaults) and production requires that role's credentials. Default: all.
+   */
+  role?: Role;
 }
 
 /**
@@ -39,28 +45,37 @@ export function loadConfig(options: LoadOptions = {}): Config {
   for (const [k, v] of Object.entries({ ...fromFile, ...env })) {
     if (v !== undefined && v !== '') merged[k] = v;
   }
-  const result = configSchema.safeParse(merged);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((i) => ({
-        variable: String(i.path[0] ?? '(root)'),
-        message:
-          i.code === 'invalid_value' || i.code === 'invalid_type'
-            ? `${i.message} (got ${JSON.stringify(merged[String(i.path[0])] ?? null)})`
-            : i.message,
-      })),
-    );
+  const role = options.role ?? 'all';
+  const uses = roleSettings(role);
+  const given = Object.fromEntries(Object.entries(merged).filter(([k]) => uses.has(k as keyof Config)));
+  const result = configSchema.safeParse(given);
+  if (result.success) {
+    const issues = productionIssues(role, result.data, given);
+    if (issues.length) throw new ConfigError(issues, role);
+    return result.data;
   }
-  return result.data;
+  throw new ConfigError(
+    result.error.issues.map((i) => ({
+      variable: String(i.path[0] ?? '(root)'),
+      message:
+        i.code === 'invalid_value' || i.code === 'invalid_type'
+          ? `${i.message} (got ${JSON.stringify(merged[String(i.path[0])] ?? null)})`
+          : i.message,
+    })),
+    role,
+  );
 }
 
 let cached: Config | undefined;
 
-/** Process-wide configuration, loaded once; exits with a clear message when invalid. */
-export function config(): Config {
+/**
+ * Process-wide configuration, loaded once for the role the entry point names
+ * (later calls, from library code, get the same); exits with a clear message when invalid.
+ */
+export function config(role?: Role): Config {
   if (cached) return cached;
   try {
-    cached = loadConfig();
+    cached = loadConfig(role ? { role } : {});
     return cached;
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -25,6 +25,11 @@ const postgresUrl = z
   .url('expected a URL such as postgresql://user:pass@host:5432/db')
   .refine((u) => /^postgres(ql)?:\/\//.test(u), 'expected a postgres:// or postgresql:// URL');
 
+/** Development values, so `npm start` works with no setup; production refuses them (roles.ts). */
+export const DEV_JWT_SECRET = 'recgraph-dev-only-jwt-secret-do-not-use-in-prod';
+export const DEV_SUBGRAPH_SECRET = 'dev-subgraph-secret-change-me';
+export const DEV_IDENTITY_SIGNING_KEY = 'dev-identity-signing-key-change-me';
+
 /**
  * One schema per concern (as in graphql-hive's environment.ts). Each maps
  * environment variable names to typed values; `loadConfig` runs them all and
@@ -63,8 +68,13 @@ export const serverSchema = z.object({
   RECOMMEND_PORT: port.default(4002),
   SEARCH_PORT: port.default(4003),
   ASSISTANT_PORT: port.default(4004),
-  /** Shared secret subgraphs use to refuse calls that bypass the gateway. */
-  SUBGRAPH_SECRET: z.string().min(16, 'expected at least 16 characters').default('dev-subgraph-secret-change-me'),
+  /** Bearer the gateway sends every subgraph (x-recgraph-gateway); subgraphs refuse calls without it. */
+  SUBGRAPH_SECRET: z.string().min(16, 'expected at least 16 characters').default(DEV_SUBGRAPH_SECRET),
+  /**
+   * HS256 key of the caller identity the gateway signs for subgraphs (x-recgraph-identity).
+   * Separate from SUBGRAPH_SECRET: knowing the bearer must not let anyone mint an identity.
+   */
+  IDENTITY_SIGNING_KEY: z.string().min(16, 'expected at least 16 characters').default(DEV_IDENTITY_SIGNING_KEY),
   /** Seed the demo store on first start when the database is empty. */
   SEED_DEMO: bool.default(true),
   DEMO_PRODUCTS: z.coerce.number().int().min(10).max(100_000).default(400),
@@ -275,9 +285,6 @@ export const securitySchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024, 'expected at least 1024 bytes').default(1_000_000),
 });
 
-/** Used only outside production, so `npm start` works with no setup. */
-export const DEV_JWT_SECRET = 'recgraph-dev-only-jwt-secret-do-not-use-in-prod';
-
 export const configSchema = runtimeSchema
   .extend(databaseSchema.shape)
   .extend(kafkaSchema.shape)
@@ -288,19 +295,6 @@ export const configSchema = runtimeSchema
   .extend(authSchema.shape)
   .extend(trainingSchema.shape)
   .extend(streamingSchema.shape)
-  .extend(interactionsSchema.shape)
-  .superRefine((c, ctx) => {
-    if (c.NODE_ENV !== 'production') return;
-    if (!c.JWT_HS256_SECRET && !c.JWT_JWKS_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_HS256_SECRET'],
-        message: 'production needs JWT_HS256_SECRET or JWT_JWKS_URL',
-      });
-    }
-    if (c.SUBGRAPH_SECRET === 'dev-subgraph-secret-change-me') {
-      ctx.addIssue({ code: 'custom', path: ['SUBGRAPH_SECRET'], message: 'production needs its own SUBGRAPH_SECRET' });
-    }
-  });
+  .extend(interactionsSchema.shape);
 
 export type Config = z.infer<typeof configSchema>;

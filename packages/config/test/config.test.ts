@@ -44,16 +44,17 @@ describe('loadConfig', () => {
     }
   });
 
-  it('refuses production without token verification or with the dev subgraph secret', () => {
+  it('refuses production without token verification or with the development credentials', () => {
     expect(() => load({ NODE_ENV: 'production' })).toThrowError(/JWT_HS256_SECRET: production needs/);
     expect(() => load({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://id.example/jwks' })).toThrowError(
-      /SUBGRAPH_SECRET: production needs/,
+      /SUBGRAPH_SECRET: production needs it set/,
     );
     expect(
       load({
         NODE_ENV: 'production',
         JWT_JWKS_URL: 'https://id.example/jwks',
-        SUBGRAPH_SECRET: 'a-real-secret-of-length',
+        SUBGRAPH_SECRET: 'Yq3LrX0cVb8mN2pT6wZ9eK4hJ7sD1fG5',
+        IDENTITY_SIGNING_KEY: 'pO9iU8yT7rE6wQ5aS4dF3gH2jK1lZ0xC',
       }).NODE_ENV,
     ).toBe('production');
   });

@@ -5,7 +5,7 @@ import { createProgress } from '@recgraph/data';
 import { embeddedDataDir, openDatabase } from '@recgraph/db';
 import { rebuildOnlineFeatures } from '../features/rebuild.ts';
 
-const cfg = config();
+const cfg = config('tool');
 const db = await openDatabase({ url: cfg.DATABASE_URL, dataDir: embeddedDataDir(cfg.RECGRAPH_DATA_DIR) });
 const progress = createProgress();
 try {

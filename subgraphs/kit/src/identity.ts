@@ -19,11 +19,11 @@ export function authGraphQLError(err: AuthError): GraphQLError {
  * header is the gateway itself (composition, health) acting anonymously; a
  * header that does not verify is refused.
  */
-export async function forwardedIdentity(req: IncomingMessage, secret: string): Promise<Identity> {
+export async function forwardedIdentity(req: IncomingMessage, identityKey: string): Promise<Identity> {
   const header = req.headers[IDENTITY_HEADER];
   if (header === undefined) return ANONYMOUS;
   try {
-    return await readForwardedIdentity(Array.isArray(header) ? header[0] : header, secret);
+    return await readForwardedIdentity(Array.isArray(header) ? header[0] : header, identityKey);
   } catch (err) {
     if (err instanceof AuthError) throw authGraphQLError(err);
     throw err;

@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { config, type Config } from '@recgraph/config';
+import type { GatewaySecrets } from '@recgraph/auth';
+import { config, type Config, type Role } from '@recgraph/config';
 import { embeddedDataDir, openDatabase, type PrismaClient } from '@recgraph/db';
 import { eventBusFromConfig, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
 import { createLogger, initTelemetry, type Logger } from '@recgraph/telemetry';
@@ -9,8 +10,8 @@ import type { Subgraph } from './subgraphServer.ts';
 /** What every subgraph factory receives. */
 export interface SubgraphDeps {
   prisma: PrismaClient;
-  /** SUBGRAPH_SECRET: requests without it in x-recgraph-gateway are refused. */
-  secret: string;
+  /** SUBGRAPH_SECRET (requests without it in x-recgraph-gateway are refused) and IDENTITY_SIGNING_KEY. */
+  secret: GatewaySecrets;
   logger: Logger;
   /** Where subgraphs publish domain events (catalog: interactions). Absent: they publish nothing. */
   bus?: EventBus;
@@ -33,11 +34,11 @@ export function isMainModule(moduleUrl: string): boolean {
  * only one process can hold: run `npm start` for the all-in-one setup instead.
  */
 export async function runStandaloneSubgraph(
-  name: string,
+  name: Extract<Role, 'catalog' | 'recommend' | 'search' | 'assistant'>,
   port: (cfg: Config) => number,
   factory: (deps: SubgraphDeps) => Subgraph,
 ): Promise<void> {
-  const cfg = config();
+  const cfg = config(name);
   // Before the database opens, so its pool's statements are traced from the first request.
   const telemetry = initTelemetry({
     serviceName: cfg.OTEL_SERVICE_NAME ?? `recgraph-${name}`,
@@ -54,7 +55,8 @@ export async function runStandaloneSubgraph(
   });
   const bus = eventBusFromConfig(cfg, logger);
   await bus.ensureTopics(STREAMING_TOPICS);
-  const running = await factory({ prisma: db.prisma, secret: cfg.SUBGRAPH_SECRET, logger, bus }).start({
+  const secret = { bearer: cfg.SUBGRAPH_SECRET, identityKey: cfg.IDENTITY_SIGNING_KEY };
+  const running = await factory({ prisma: db.prisma, secret, logger, bus }).start({
     port: port(cfg),
     host: cfg.HOST,
     maxBodyBytes: cfg.MAX_BODY_BYTES,

@@ -4,7 +4,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type GraphQLSchema } from 'graphql';
-import type { Identity } from '@recgraph/auth';
+import type { GatewaySecrets, Identity } from '@recgraph/auth';
 import { createServiceMetrics, type Logger, type ServiceMetrics } from '@recgraph/telemetry';
 import { createErrorFormatter, ErrorCode } from './errors.ts';
 import { checkGatewaySecret } from './gatewaySecret.ts';
@@ -18,7 +18,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   schemaFile: URL;
   /** Resolver map (typed by each subgraph against its own context). */
   resolvers: Record<string, unknown>;
-  secret: string;
+  /** The gateway's bearer (checked on every /graphql request) and the key its forwarded identities are signed with. */
+  secret: GatewaySecrets;
   /** Per request; `identity` is the caller as the gateway verified it (anonymous when no token). */
   createContext: (identity: Identity) => TContext;
   ready: () => Promise<ReadyReport>;
@@ -73,11 +74,11 @@ export function createSubgraph<TContext extends BaseContext>(def: SubgraphDefini
         host,
         port,
         ...(maxBodyBytes ? { maxBodyBytes } : {}),
-        context: async (req) => def.createContext(await forwardedIdentity(req, def.secret)),
+        context: async (req) => def.createContext(await forwardedIdentity(req, def.secret.identityKey)),
         ready: def.ready,
         onError: (err) => log.error({ err }, 'request failed'),
         guard: (req) => {
-          const check = checkGatewaySecret(req.headers, def.secret);
+          const check = checkGatewaySecret(req.headers, def.secret.bearer);
           if (check === 'ok') return null;
           log.warn({ remote: req.socket.remoteAddress, check }, 'refused request that bypassed the gateway');
           return check === 'missing'

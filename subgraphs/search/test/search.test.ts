@@ -218,7 +218,7 @@ describe.each(backends)('search through the gateway on $name', (backend) => {
     await denied.body?.cancel();
     const allowed = await fetch(t.stack.subgraphs.search.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-recgraph-gateway': TEST_SECRET },
+      headers: { 'content-type': 'application/json', 'x-recgraph-gateway': TEST_SECRET.bearer },
       body,
     });
     expect(await allowed.json()).toEqual({ data: { search: { totalCount: 1 } } });

@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const cfg = config();
+  const cfg = config('tool');
   const db = await openDatabase({ url: cfg.DATABASE_URL, dataDir: embeddedDataDir(cfg.RECGRAPH_DATA_DIR) });
   const progress = createProgress();
   try {

@@ -2,7 +2,7 @@
 import { config } from '@recgraph/config';
 import { embeddedDataDir, openDatabase } from '../index.ts';
 
-const cfg = config();
+const cfg = config('migrate');
 const db = await openDatabase({
   url: cfg.DATABASE_URL,
   dataDir: embeddedDataDir(cfg.RECGRAPH_DATA_DIR),

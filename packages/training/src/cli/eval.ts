@@ -7,7 +7,7 @@ const code = await evalCommand(process.argv.slice(2), {
   out: (l) => console.log(l),
   err: (l) => console.error(l),
   openDatabase: () => {
-    const cfg = config();
+    const cfg = config('trainer');
     return openDatabase({
       url: cfg.DATABASE_URL,
       dataDir: embeddedDataDir(cfg.RECGRAPH_DATA_DIR),

@@ -3,7 +3,7 @@ import { config } from '@recgraph/config';
 import { embeddedDataDir, openDatabase } from '@recgraph/db';
 import { trainCommand } from './train-command.ts';
 
-const cfg = config();
+const cfg = config('trainer');
 const code = await trainCommand(process.argv.slice(2), {
   out: (l) => console.log(l),
   err: (l) => console.error(l),
