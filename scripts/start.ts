@@ -17,10 +17,11 @@ import { protectionFromConfig } from '@recgraph/gateway/protection/options';
 import {
   createOnlineFeatureUpdater,
   createPeriodicTrainer,
+  createEmbeddingPipeline,
+  embeddingPipelineOptionsFromConfig,
   rebuildOnlineFeatures,
   trainerOptionsFromConfig,
   updaterOptionsFromConfig,
-  type OnlineFeatureUpdater,
   type PeriodicTrainer,
 } from '@recgraph/streaming';
 import { createLogger, initTelemetry, type Logger } from '@recgraph/telemetry';
@@ -57,6 +58,10 @@ function startStreaming(db: Database, bus: EventBus, cfg: Config, log: Logger) {
   return {
     updater: createOnlineFeatureUpdater(updaterOptionsFromConfig(cfg, db, bus, log.child({ role: 'updater' }))),
     trainer: createPeriodicTrainer(trainerOptionsFromConfig(cfg, db, bus, log.child({ role: 'trainer' }))),
+    // The trainer role's embedding pipeline: TEXT vectors kept current (catalog changes, encoder switches).
+    embeddings: ((o) => (o ? createEmbeddingPipeline(o) : undefined))(
+      embeddingPipelineOptionsFromConfig(cfg, db, bus, log.child({ role: 'embeddings' })),
+    ),
   };
 }
 
@@ -123,7 +128,7 @@ async function main(): Promise<void> {
   // Kafka when KAFKA_BROKERS is set, else in-process: the catalog publishes tracked interactions on it.
   const bus = eventBusFromConfig(cfg, log);
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
-  let streaming: { updater: OnlineFeatureUpdater; trainer: PeriodicTrainer } | undefined;
+  let streaming: ReturnType<typeof startStreaming> | undefined;
   let stopping = false;
   const shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
@@ -131,6 +136,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     await stack?.stop().catch((err: unknown) => log.error({ err }, 'stopping servers failed'));
     await streaming?.updater.stop().catch((err: unknown) => log.error({ err }, 'stopping the updater failed'));
+    await streaming?.embeddings?.stop().catch((err: unknown) => log.error({ err }, 'stopping embeddings failed'));
     await streaming?.trainer.stop().catch((err: unknown) => log.error({ err }, 'stopping the trainer failed'));
     await bus.close().catch((err: unknown) => log.error({ err }, 'closing the event bus failed'));
     await db.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
@@ -147,6 +153,7 @@ async function main(): Promise<void> {
     await prepareFirstRun(db, streaming.trainer, seeded, log);
     await streaming.updater.start();
     await streaming.trainer.start();
+    await streaming.embeddings?.start();
     stack = await startStack({
       prisma: db.prisma,
       secret: { bearer: cfg.SUBGRAPH_SECRET, identityKey: cfg.IDENTITY_SIGNING_KEY },

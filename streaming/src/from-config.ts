@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '@recgraph/config';
 import type { Database } from '@recgraph/db';
 import type { EventBus, EventBusLogger } from '@recgraph/events';
+import type { EmbeddingPipelineOptions } from './trainer/embedding-pipeline.ts';
 import type { PeriodicTrainerOptions } from './trainer/trainer.ts';
 import type { OnlineFeatureUpdaterOptions } from './updater/updater.ts';
 import { servingOptionsFromConfig } from '@recgraph/ranking';
@@ -62,6 +63,26 @@ export function trainerOptionsFromConfig(
           ...textEncoderOption(cfg.TEXT_ENCODER_DIR),
         }
       : false,
+    ...(log ? { log } : {}),
+  };
+}
+
+/**
+ * The embedding pipeline the trainer role runs (TEXT_ENCODER_DIR, EMBEDDINGS_PROVIDER);
+ * undefined when TRAINER_EMBEDDINGS is off.
+ */
+export function embeddingPipelineOptionsFromConfig(
+  cfg: Config,
+  db: Database,
+  bus: EventBus,
+  log?: EventBusLogger,
+): EmbeddingPipelineOptions | undefined {
+  if (!cfg.TRAINER_EMBEDDINGS) return undefined;
+  return {
+    db,
+    bus,
+    provider: cfg.EMBEDDINGS_PROVIDER,
+    ...textEncoderOption(cfg.TEXT_ENCODER_DIR),
     ...(log ? { log } : {}),
   };
 }

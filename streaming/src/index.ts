@@ -12,4 +12,13 @@ export { DEFAULT_CO_VISITATION, type CoVisitationOptions } from './updater/co-vi
 export type { RejectionCode } from './updater/validate-batch.ts';
 export { rebuildOnlineFeatures, type RebuildOptions, type RebuildReport } from './features/rebuild.ts';
 export { createPeriodicTrainer, type PeriodicTrainer, type PeriodicTrainerOptions } from './trainer/trainer.ts';
-export { updaterOptionsFromConfig, trainerOptionsFromConfig } from './from-config.ts';
+export {
+  createEmbeddingPipeline,
+  type EmbeddingPipeline,
+  type EmbeddingPipelineOptions,
+} from './trainer/embedding-pipeline.ts';
+export {
+  updaterOptionsFromConfig,
+  trainerOptionsFromConfig,
+  embeddingPipelineOptionsFromConfig,
+} from './from-config.ts';

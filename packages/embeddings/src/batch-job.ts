@@ -1,11 +1,12 @@
 import { basename, join } from 'node:path';
 import { access } from 'node:fs/promises';
-import { upsertProductEmbeddings, type Database, type EmbeddingRow } from '@recgraph/db';
+import { upsertProductEmbeddings, type Database } from '@recgraph/db';
 import { collaborativeRows, type ItemFactors } from './collaborative.ts';
 import { loadEncoder, type Encoder } from './encoder.ts';
 import { selectExecutionProvider, type ProviderChoice, type ProviderPreference } from './execution-provider.ts';
 import { IMAGE_FEATURISERS, TEXT_FEATURISERS } from './featurisers.ts';
 import { readEncoderManifest, type EncoderSpec } from './manifest.ts';
+import { backfillTextEncoder } from './pipeline.ts';
 import type { ProductText } from './text-features.ts';
 import { openTextEncoder, type TextEncoder } from './text-encoder.ts';
 
@@ -36,7 +37,8 @@ export interface GenerateEmbeddingsOptions {
 
 export interface EmbeddingsReport {
   provider: ProviderChoice;
-  text: { model: string; written: number };
+  /** written: vectors computed; unchanged: products whose text had not changed since their vector (not encoded again). */
+  text: { model: string; written: number; unchanged: number };
   image: { model: string; written: number; missing: number; unreadable: number } | { skipped: string };
   collaborative: { model: string; written: number; note?: string } | { skipped: string };
   aborted: boolean;
@@ -138,20 +140,18 @@ export async function generateProductEmbeddings(
     const imageFeaturiser = imageSpec ? IMAGE_FEATURISERS[imageSpec.featuriser] : undefined;
     if (imageSpec && !imageFeaturiser) throw new Error(`no image featuriser ${imageSpec.featuriser}`);
 
-    const textReport = { model: text.model, written: 0 };
+    // TEXT through the embedding pipeline's writer: products whose input did not change since
+    // their vector was computed are not encoded again, and the encoder becomes the serving one.
+    const backfill = await backfillTextEncoder(db, text, {
+      batchSize,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onProgress: (done, n) => o.onProgress?.('text', done, n),
+    });
+    const textReport = { model: text.model, written: backfill.written, unchanged: backfill.unchanged };
     const imageReport = { model: imageSpec?.name ?? '', written: 0, missing: 0, unreadable: 0 };
     let done = 0;
-    for await (const page of productPages(db, batchSize)) {
+    for await (const page of imageEncoder && imageFeaturiser && o.imagesDir ? productPages(db, batchSize) : []) {
       if (aborted()) break;
-      const vectors = await text.encodeProducts(page);
-      const rows: EmbeddingRow[] = page.map((p, i) => ({
-        productId: p.id,
-        kind: 'TEXT',
-        model: text.model,
-        vector: vectors[i]!,
-      }));
-      textReport.written += await upsertProductEmbeddings(db.prisma, rows);
-
       if (imageEncoder && imageFeaturiser && o.imagesDir) {
         const dir = o.imagesDir;
         const features = await Promise.all(
@@ -184,8 +184,7 @@ export async function generateProductEmbeddings(
         );
       }
       done += page.length;
-      o.onProgress?.('text', done, total);
-      if (imageEncoder) o.onProgress?.('image', done, total);
+      o.onProgress?.('image', done, total);
     }
 
     let collaborative: EmbeddingsReport['collaborative'] = { skipped: 'no active model item factors given' };
@@ -213,6 +212,11 @@ export async function generateProductEmbeddings(
           );
           o.onProgress?.('collaborative', Math.min(i + batchSize, rows.length), rows.length);
         }
+        // One model version's vectors at a time (the ANN retrieval checks they cover the model).
+        if (!aborted())
+          await db.pool.query(`DELETE FROM product_embeddings WHERE kind = 'COLLABORATIVE' AND model <> $1`, [
+            o.itemFactors.name,
+          ]);
         collaborative = { model: o.itemFactors.name, written, ...(r.note ? { note: r.note } : {}) };
       }
     }

@@ -30,3 +30,18 @@ export {
   type TextEncoder,
   type TextEncoderChoice,
 } from './text-encoder.ts';
+export {
+  activateEncoder,
+  backfillTextEncoder,
+  BUILT_IN_SOURCE,
+  deleteRetiredVectors,
+  embedPending,
+  encoderSource,
+  registerEncoder,
+  textEncoderChoiceFor,
+  textInputSha256,
+  type BackfillOptions,
+  type BackfillReport,
+  type EmbedPendingOptions,
+  type EmbedPendingResult,
+} from './pipeline.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore, renderProductImage, seedStore } from '@recgraph/data';
-import { nearestProducts, openDatabase, type Database } from '@recgraph/db';
+import { nearestProducts, openDatabase, upsertProductEmbeddings, type Database } from '@recgraph/db';
 import {
   EncoderIntegrityError,
   generateProductEmbeddings,
@@ -210,6 +210,8 @@ describe('batch embedding job (embedded PGlite)', () => {
   });
 
   it('stops between batches when aborted', async () => {
+    // Every product was embedded above: an unchanged product is not encoded again, so start from none.
+    await db.pool.query(`DELETE FROM product_embeddings WHERE kind = 'TEXT'`);
     const controller = new AbortController();
     const report = await generateProductEmbeddings(db, {
       provider: 'cpu',
@@ -219,5 +221,27 @@ describe('batch embedding job (embedded PGlite)', () => {
     });
     expect(report.aborted).toBe(true);
     expect(report.text.written).toBe(100);
+  });
+
+  it('encodes again only products whose text changed, and never overwrites a fresher vector', async () => {
+    await generateProductEmbeddings(db, { provider: 'cpu' });
+    const again = await generateProductEmbeddings(db, { provider: 'cpu' });
+    expect(again.text).toMatchObject({ written: 0, unchanged: 0 });
+    const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM products ORDER BY id LIMIT 2');
+    await db.pool.query(`UPDATE products SET title = title || ' edited' WHERE id = $1`, [rows[0]!.id]);
+    await db.pool.query(`UPDATE products SET stock = stock + 1 WHERE id = $1`, [rows[1]!.id]);
+    const edited = await generateProductEmbeddings(db, { provider: 'cpu' });
+    expect(edited.text).toMatchObject({ written: 1, unchanged: 1 });
+    // A vector computed from an older version of the product is refused.
+    const stale = await upsertProductEmbeddings(db.prisma, [
+      {
+        productId: rows[0]!.id,
+        kind: 'TEXT',
+        model: edited.text.model,
+        vector: new Float32Array(64).fill(0.125),
+        productUpdatedAt: new Date(0),
+      },
+    ]);
+    expect(stale).toBe(0);
   });
 });

@@ -97,7 +97,7 @@ describe.skipIf(!present)('pretrained sentence encoder (all-MiniLM-L6-v2, quanti
       for (const [i, title] of titles.entries())
         await db.prisma.product.create({ data: { sku: `S-${i}`, title, priceCents: 1000 } });
       const report = await generateProductEmbeddings(db, { textEncoderDir: dir });
-      expect(report.text).toEqual({ model: enc.model, written: 3 });
+      expect(report.text).toEqual({ model: enc.model, written: 3, unchanged: 0 });
       const { rows } = await db.pool.query<{ model: string; dims: number }>(
         `SELECT DISTINCT model, dims FROM product_embeddings WHERE kind = 'TEXT'`,
       );

@@ -352,14 +352,24 @@ export class Recommender {
     return out;
   }
 
-  /** Nearest products by the TEXT embedding, when the product has one. */
+  /**
+   * Nearest products by the TEXT embedding (content-based: what a new product with no
+   * interactions gets), among vectors of the same encoder: the serving one
+   * (embedding_encoders' ACTIVE TEXT encoder), else the product's newest vector's. While
+   * the embedding pipeline backfills a new encoder both are stored; mixing them would
+   * compare vectors of different spaces.
+   */
   private async textNeighbours(productId: string, k: number): Promise<{ id: string; score: number }[]> {
-    const rows = await this.prisma.$queryRaw<{ v: string }[]>`
-      SELECT embedding::text AS v FROM product_embeddings WHERE product_id = ${productId}::uuid AND kind = 'TEXT'`;
+    const rows = await this.prisma.$queryRaw<{ v: string; model: string }[]>`
+      SELECT e.embedding::text AS v, e.model FROM product_embeddings e
+      LEFT JOIN embedding_encoders a ON a.kind = e.kind AND a.model = e.model AND a.status = 'ACTIVE'
+      WHERE e.product_id = ${productId}::uuid AND e.kind = 'TEXT'
+      ORDER BY (a.model IS NOT NULL) DESC, e.updated_at DESC LIMIT 1`;
     if (!rows[0]) return [];
     const near = await nearestProducts(this.prisma, parseVectorLiteral(rows[0].v), {
       kind: 'TEXT',
       k,
+      model: rows[0].model,
       excludeProductIds: [productId],
     });
     return near.map((n) => ({ id: n.productId, score: n.score }));

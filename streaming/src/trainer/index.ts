@@ -1,12 +1,30 @@
 // Standalone entry: `tsx streaming/src/trainer/index.ts`. Any number of instances may
 // run: the training lock (a Postgres advisory lock) lets one train at a time.
-import { trainerOptionsFromConfig } from '../from-config.ts';
+// The embedding pipeline (TEXT vectors: encoder switches, catalog-change re-embedding) runs beside it.
+import { embeddingPipelineOptionsFromConfig, trainerOptionsFromConfig } from '../from-config.ts';
 import { runStandaloneWorker } from '../run-worker.ts';
+import { createEmbeddingPipeline } from './embedding-pipeline.ts';
 import { createPeriodicTrainer } from './trainer.ts';
 
 await runStandaloneWorker({
   name: 'trainer',
   port: (cfg) => cfg.TRAINER_PORT,
-  create: (cfg, db, bus, log) => createPeriodicTrainer(trainerOptionsFromConfig(cfg, db, bus, log)),
+  create: (cfg, db, bus, log) => {
+    const trainer = createPeriodicTrainer(trainerOptionsFromConfig(cfg, db, bus, log));
+    const options = embeddingPipelineOptionsFromConfig(cfg, db, bus, log);
+    const pipeline = options ? createEmbeddingPipeline(options) : undefined;
+    return {
+      metrics: trainer.metrics,
+      readiness: () => trainer.readiness() && (pipeline?.readiness() ?? true),
+      async start() {
+        await trainer.start();
+        await pipeline?.start();
+      },
+      async stop() {
+        await pipeline?.stop();
+        await trainer.stop();
+      },
+    };
+  },
   stopping: 'a training run in hand finishes, embeddings stop after their batch',
 });

@@ -1,5 +1,12 @@
-import { Prisma, toVectorLiteral, type PrismaClient } from '@recgraph/db';
-import { chooseTextEncoder, openTextEncoder, type TextEncoder } from '@recgraph/embeddings';
+import { activeEncoder, Prisma, toVectorLiteral, type ActiveEncoder, type PrismaClient } from '@recgraph/db';
+import {
+  BUILT_IN_SOURCE,
+  chooseTextEncoder,
+  openTextEncoder,
+  textEncoderChoiceFor,
+  type TextEncoder,
+  type TextEncoderChoice,
+} from '@recgraph/embeddings';
 import type { Logger } from '@recgraph/telemetry';
 import { filterSql, type SearchFilter } from './textSearch.ts';
 
@@ -18,40 +25,85 @@ export interface SemanticHit {
   score: number;
 }
 
-/** The query encoder, opened on first use and shared by every request of the subgraph. */
+/** How long the serving encoder (embedding_encoders) is cached: an encoder switch reaches queries within this. */
+export const SERVING_ENCODER_TTL_MS = 2000;
+
+/**
+ * The query encoder, shared by every request of the subgraph. Queries are encoded with
+ * the SERVING TEXT encoder (embedding_encoders' ACTIVE row, re-read every 2 s), so they
+ * always meet product vectors of the same encoder: while the embedding pipeline backfills
+ * a newly configured encoder, the old one keeps answering; once every product has its new
+ * vector the pipeline switches and queries follow. Before any encoder is registered (or
+ * when this process cannot open the serving one) the configured encoder is used.
+ */
 export class QueryEncoder {
-  private encoder?: Promise<TextEncoder>;
+  private readonly encoders = new Map<string, Promise<TextEncoder>>();
   private readonly cache = new Map<string, Float32Array>();
+  private readonly configured: TextEncoderChoice;
+  private serving?: { until: number; value: Promise<ActiveEncoder | undefined> };
+  private readonly warned = new Set<string>();
 
   constructor(
     private readonly o: SemanticOptions,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.configured = chooseTextEncoder(o.textEncoderDir);
+  }
 
-  /** Which encoder semantic retrieval will use (logged at start; the model loads on the first query). */
+  /** Which encoder is configured (logged at start; models load on the first query). */
   describe(): void {
-    const choice = chooseTextEncoder(this.o.textEncoderDir);
     this.logger?.info(
-      { dir: choice.dir ?? null, reason: choice.reason },
-      choice.dir
-        ? 'search: semantic retrieval with a pretrained text encoder'
+      { dir: this.configured.dir ?? null, reason: this.configured.reason },
+      this.configured.dir
+        ? 'search: semantic retrieval with a pretrained text encoder (the serving one in embedding_encoders, when it differs, until the pipeline switches)'
         : 'search: semantic retrieval with the built-in hashed text encoder (no pretrained model found)',
     );
   }
 
-  open(): Promise<TextEncoder> {
-    this.encoder ??= (async () => {
-      const e = await openTextEncoder(chooseTextEncoder(this.o.textEncoderDir), { threads: 1 });
-      this.logger?.info({ encoder: e.model, dims: e.dims, source: e.source }, 'search: text encoder loaded');
-      return e;
-    })();
-    this.encoder.catch(() => (this.encoder = undefined));
-    return this.encoder;
+  private open(choice: TextEncoderChoice): Promise<TextEncoder> {
+    const key = choice.dir ?? BUILT_IN_SOURCE;
+    let e = this.encoders.get(key);
+    if (!e) {
+      e = openTextEncoder(choice, { threads: 1 }).then((enc) => {
+        this.logger?.info({ encoder: enc.model, dims: enc.dims, source: enc.source }, 'search: text encoder loaded');
+        return enc;
+      });
+      e.catch(() => this.encoders.delete(key));
+      this.encoders.set(key, e);
+    }
+    return e;
   }
 
-  async embed(query: string): Promise<{ model: string; vector: Float32Array }> {
-    const e = await this.open();
-    const key = query.toLowerCase();
+  private servingEncoder(prisma: PrismaClient): Promise<ActiveEncoder | undefined> {
+    const now = Date.now();
+    if (!this.serving || this.serving.until < now) {
+      const value = activeEncoder(prisma, 'TEXT');
+      this.serving = { until: now + SERVING_ENCODER_TTL_MS, value };
+      value.catch(() => (this.serving = undefined));
+    }
+    return this.serving.value;
+  }
+
+  /** The encoder queries use now (see the class comment). */
+  async current(prisma: PrismaClient): Promise<TextEncoder> {
+    const [serving, configured] = await Promise.all([this.servingEncoder(prisma), this.open(this.configured)]);
+    if (!serving || serving.model === configured.model) return configured;
+    const choice = textEncoderChoiceFor(serving.source);
+    const e = choice ? await this.open(choice).catch(() => undefined) : undefined;
+    if (e?.model === serving.model) return e;
+    if (!this.warned.has(serving.model)) {
+      this.warned.add(serving.model);
+      this.logger?.warn(
+        { serving: serving.model, source: serving.source, configured: configured.model },
+        "search: cannot open the serving text encoder here; querying the configured encoder's vectors (products it has not embedded yet are not found semantically)",
+      );
+    }
+    return configured;
+  }
+
+  async embed(prisma: PrismaClient, query: string): Promise<{ model: string; vector: Float32Array }> {
+    const e = await this.current(prisma);
+    const key = `${e.model}\u0000${query.toLowerCase()}`;
     let v = this.cache.get(key);
     if (!v) {
       v = await e.encodeQuery(query);
@@ -62,9 +114,9 @@ export class QueryEncoder {
   }
 
   async release(): Promise<void> {
-    const e = await this.encoder?.catch(() => undefined);
-    this.encoder = undefined;
-    await e?.release();
+    const all = [...this.encoders.values()];
+    this.encoders.clear();
+    for (const e of all) await (await e.catch(() => undefined))?.release();
   }
 }
 
@@ -82,7 +134,7 @@ export async function semanticSearch(
   depth: number,
   minSimilarity: number,
 ): Promise<{ model: string; hits: SemanticHit[] }> {
-  const { model, vector } = await encoder.embed(query);
+  const { model, vector } = await encoder.embed(prisma, query);
   const dims = vector.length;
   const q = toVectorLiteral(vector);
   const col = HNSW_TEXT_DIMS.has(dims) ? Prisma.raw(`(e.embedding::vector(${dims}))`) : Prisma.raw('e.embedding');

@@ -1,0 +1,221 @@
+import { activeEncoder, type Database } from '@recgraph/db';
+import {
+  backfillTextEncoder,
+  chooseTextEncoder,
+  deleteRetiredVectors,
+  embedPending,
+  openTextEncoder,
+  selectExecutionProvider,
+  readEncoderManifest,
+  textEncoderChoiceFor,
+  activateEncoder,
+  type BackfillReport,
+  type ProviderPreference,
+  type TextEncoder,
+} from '@recgraph/embeddings';
+import {
+  catalogChangedEvents,
+  silentLogger,
+  STREAMING_TOPIC,
+  type ConsumedMessage,
+  type EventBus,
+  type EventBusLogger,
+  type Subscription,
+} from '@recgraph/events';
+
+export interface EmbeddingPipelineOptions {
+  db: Database;
+  /** catalog-changes come from here; absent → only the periodic sweep notices edits. */
+  bus?: EventBus;
+  /** The configured TEXT encoder (TEXT_ENCODER_DIR; unset → the fetched model in .models/, else built-in). */
+  textEncoderDir?: string;
+  /** Execution provider (EMBEDDINGS_PROVIDER): the CUDA provider when configured and present. */
+  provider?: ProviderPreference;
+  /** Products per inference batch (default 64). */
+  batchSize?: number;
+  /** How often edits that no event announced are looked for (default 30 s). */
+  sweepIntervalMs?: number;
+  /** How long a retired encoder's vectors stay for readers that still cache it (default 60 s). */
+  retiredGraceMs?: number;
+  /** Consumer group on catalog-changes: instances sharing it split the work (default "embedding-pipeline"). */
+  groupId?: string;
+  log?: EventBusLogger;
+}
+
+export interface EmbeddingPipeline {
+  /** Opens the encoder, follows catalog-changes and starts the backfill in the background. */
+  start(): Promise<void>;
+  /** Stops following changes and the sweep; a backfill stops after its batch (the old encoder keeps serving). */
+  stop(): Promise<void>;
+  /** True while following changes (or, without a bus, between start and stop). */
+  readiness(): boolean;
+  /** The start's backfill: resolves once the configured encoder serves (or the backfill was stopped). */
+  backfilled(): Promise<BackfillReport | undefined>;
+  /** Re-embeds these products now if their text changed (what a catalog change triggers). */
+  embed(productIds: readonly string[]): Promise<void>;
+}
+
+/**
+ * The embedding pipeline's worker, run by the trainer role (streaming/src/trainer/index.ts
+ * and the quick start): it owns the heavy encoder (and the GPU when configured), so the
+ * search subgraph only ever encodes queries. At start it makes the configured TEXT encoder
+ * the serving one — when another encoder serves, a background backfill writes the new
+ * vectors beside the old ones and switches when complete (packages/embeddings
+ * pipeline.ts), so search answers throughout. A product created or edited through the
+ * catalog is re-embedded within a second of its catalog-changes event; a periodic sweep
+ * catches edits no event announced (raw SQL, a lost event) and deletes retired vectors.
+ */
+export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingPipeline {
+  const log = o.log ?? silentLogger;
+  const { db } = o;
+  const batchSize = o.batchSize ?? 64;
+  const sweepIntervalMs = o.sweepIntervalMs ?? 30_000;
+  const graceMs = o.retiredGraceMs ?? 60_000;
+  const abort = new AbortController();
+  let target: TextEncoder | undefined;
+  /** The encoder that served when the switch began, kept fresh for edits until the switch completes. */
+  let previous: { model: string; encoder: Promise<TextEncoder | undefined> } | undefined;
+  let subscription: Subscription | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let backfill: Promise<BackfillReport | undefined> = Promise.resolve(undefined);
+  let running = false;
+  let switching = false;
+
+  /** The previously serving encoder during a switch, when this process can open it. */
+  async function servingOld(): Promise<TextEncoder | undefined> {
+    if (!switching || !target) return undefined;
+    const active = await activeEncoder(db.prisma, 'TEXT');
+    if (!active || active.model === target.model) return undefined;
+    if (previous?.model !== active.model) {
+      const choice = textEncoderChoiceFor(active.source);
+      previous = {
+        model: active.model,
+        encoder: choice
+          ? openTextEncoder(choice, { threads: 1 })
+              .then((e) => (e.model === active.model ? e : (void e.release(), undefined)))
+              .catch(() => undefined)
+          : Promise.resolve(undefined),
+      };
+    }
+    return previous.encoder;
+  }
+
+  async function embed(productIds: readonly string[]): Promise<void> {
+    if (!target || productIds.length === 0) return;
+    const old = await servingOld();
+    for (const encoder of old ? [target, old] : [target])
+      for (let i = 0; i < productIds.length; i += batchSize) {
+        const ids = productIds.slice(i, i + batchSize);
+        const r = await embedPending(db, encoder, { ids, limit: ids.length });
+        if (r.encoded) log.info({ model: encoder.model, products: r.encoded }, 'changed products re-embedded');
+      }
+  }
+
+  async function sweep(): Promise<void> {
+    if (!target || switching) return;
+    let encoded = 0;
+    for (let pass = 0; pass < 1000 && !abort.signal.aborted; pass++) {
+      const r = await embedPending(db, target, { limit: batchSize });
+      encoded += r.encoded;
+      if (r.count === 0) break;
+    }
+    if (encoded) log.info({ model: target.model, products: encoded }, 'sweep re-embedded products no event announced');
+    await activateEncoder(db, 'TEXT', target.model);
+    const deleted = await deleteRetiredVectors(db, graceMs);
+    if (deleted) log.info({ rows: deleted }, 'retired encoder vectors deleted');
+  }
+
+  async function runBackfill(encoder: TextEncoder): Promise<BackfillReport | undefined> {
+    const active = await activeEncoder(db.prisma, 'TEXT');
+    switching = active !== undefined && active.model !== encoder.model;
+    log.info(
+      { model: encoder.model, serving: active?.model ?? null },
+      switching
+        ? 'TEXT encoder switch: embedding every product in the background; the serving encoder answers until it completes'
+        : 'TEXT embeddings: bringing the configured encoder up to date',
+    );
+    try {
+      const report = await backfillTextEncoder(db, encoder, {
+        batchSize,
+        signal: abort.signal,
+        onProgress: (done, total) => {
+          if (done === total || done % 1024 < batchSize)
+            log.info({ model: encoder.model, done, total }, 'embedding progress');
+        },
+      });
+      log.info({ ...report }, report.active ? 'TEXT encoder serving' : 'TEXT backfill stopped before completing');
+      return report;
+    } finally {
+      switching = false;
+      const old = await previous?.encoder;
+      previous = undefined;
+      await old?.release().catch(() => undefined);
+    }
+  }
+
+  return {
+    async start() {
+      const choice = chooseTextEncoder(o.textEncoderDir);
+      const spec = (await readEncoderManifest()).find((s) => s.kind === 'TEXT');
+      const provider = spec
+        ? await selectExecutionProvider(o.provider ?? 'auto', { path: spec.path, inputDims: spec.input.dims })
+        : { provider: 'cpu' as const, reason: 'no shipped TEXT encoder to probe with' };
+      target = await openTextEncoder(choice, { provider: provider.provider });
+      log.info(
+        {
+          model: target.model,
+          dims: target.dims,
+          provider: provider.provider,
+          reason: provider.reason,
+          why: choice.reason,
+        },
+        'embedding pipeline: TEXT encoder loaded',
+      );
+      running = true;
+      if (o.bus)
+        subscription = await o.bus.subscribe({
+          groupId: o.groupId ?? 'embedding-pipeline',
+          topics: [STREAMING_TOPIC.catalogChanges],
+          fromBeginning: false,
+          handleBatch: async (messages: ConsumedMessage[]) => {
+            const ids = new Set<string>();
+            for (const m of messages) {
+              const decoded = catalogChangedEvents.decode(m.value);
+              if (!decoded.ok) {
+                log.warn({ code: decoded.error.code, offset: m.offset }, 'ignoring an unreadable catalog change');
+                continue;
+              }
+              for (const id of decoded.value.productIds) ids.add(id);
+            }
+            // A failure is not retried here: the sweep re-embeds what is still stale.
+            await embed([...ids]).catch((err: unknown) => log.warn({ err }, 're-embedding changed products failed'));
+          },
+        });
+      backfill = runBackfill(target).catch((err: unknown) => {
+        log.error({ err }, 'TEXT backfill failed; the serving encoder keeps answering, the sweep retries');
+        return undefined;
+      });
+      const tick = () => {
+        sweepTimer = setTimeout(() => {
+          void sweep()
+            .catch((err: unknown) => log.warn({ err }, 'embedding sweep failed'))
+            .finally(() => running && tick());
+        }, sweepIntervalMs);
+        sweepTimer.unref();
+      };
+      tick();
+    },
+    async stop() {
+      running = false;
+      if (sweepTimer) clearTimeout(sweepTimer);
+      abort.abort();
+      await subscription?.stop();
+      await backfill;
+      await target?.release().catch(() => undefined);
+      target = undefined;
+    },
+    readiness: () => running,
+    backfilled: () => backfill,
+    embed,
+  };
+}
