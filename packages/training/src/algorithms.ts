@@ -4,13 +4,21 @@ import {
   AlsModel,
   DEFAULT_ALS_OPTIONS,
   DEFAULT_EASE_OPTIONS,
+  DEFAULT_RP3BETA_OPTIONS,
+  DEFAULT_SPARSE_EASE_OPTIONS,
   EaseModel,
   PopularityModel,
+  Rp3betaModel,
+  SparseEaseModel,
   type Recommender,
 } from '@recgraph/recsys';
 import { InvalidTrainingOptionsError } from './errors.ts';
 
-export const ALGORITHMS = ['als', 'ease', 'popularity'] as const;
+/**
+ * Dense EASE refuses catalogs over maxItems (n³ time, n² memory); sparse-ease and rp3beta are the
+ * item-item models for any catalog size. The registry promotes whichever evaluates best.
+ */
+export const ALGORITHMS = ['als', 'ease', 'sparse-ease', 'rp3beta', 'popularity'] as const;
 export type AlgorithmName = (typeof ALGORITHMS)[number];
 
 /** Hyper-parameters as recorded in the registry: plain JSON, every default filled in. */
@@ -38,7 +46,35 @@ const easeParams = z
   .partial()
   .strict();
 
+const sparseEaseParams = z
+  .object({
+    regularization: z.number().positive(),
+    /** Items each item's column is regressed on. */
+    neighbours: z.number().int().min(1).max(2000),
+    /** Gram entries kept per item (≥ neighbours). */
+    gramNeighbours: z.number().int().min(1).max(20000),
+  })
+  .partial()
+  .strict();
+
+const rp3betaParams = z
+  .object({
+    alpha: z.number().min(0),
+    beta: z.number().min(0),
+    neighbours: z.number().int().min(1).max(20000),
+  })
+  .partial()
+  .strict();
+
 const popularityParams = z.object({}).strict();
+
+const SCHEMAS = {
+  als: alsParams,
+  ease: easeParams,
+  'sparse-ease': sparseEaseParams,
+  rp3beta: rp3betaParams,
+  popularity: popularityParams,
+} as const;
 
 export function isAlgorithm(name: unknown): name is AlgorithmName {
   return typeof name === 'string' && (ALGORITHMS as readonly string[]).includes(name);
@@ -55,7 +91,7 @@ export function resolveParams(algorithm: AlgorithmName, params: Record<string, u
     throw new InvalidTrainingOptionsError(
       `unknown algorithm ${JSON.stringify(algorithm)}; expected one of ${ALGORITHMS.join(', ')}`,
     );
-  const schema = algorithm === 'als' ? alsParams : algorithm === 'ease' ? easeParams : popularityParams;
+  const schema = SCHEMAS[algorithm];
   const r = schema.safeParse(params ?? {});
   if (!r.success)
     throw new InvalidTrainingOptionsError(
@@ -80,6 +116,18 @@ export function resolveParams(algorithm: AlgorithmName, params: Record<string, u
       maxItems: DEFAULT_EASE_OPTIONS.maxItems,
       ...(r.data as ModelParams),
     };
+  if (algorithm === 'sparse-ease') {
+    const d = DEFAULT_SPARSE_EASE_OPTIONS;
+    const p = { regularization: d.regularization, neighbours: d.neighbours, ...(r.data as ModelParams) };
+    const gramNeighbours = (r.data as ModelParams).gramNeighbours ?? Math.max(d.gramNeighbours, 4 * p.neighbours!);
+    if (gramNeighbours < p.neighbours!)
+      throw new InvalidTrainingOptionsError('invalid sparse-ease parameters: gramNeighbours must be >= neighbours');
+    return { ...p, gramNeighbours } as ModelParams;
+  }
+  if (algorithm === 'rp3beta') {
+    const d = DEFAULT_RP3BETA_OPTIONS;
+    return { alpha: d.alpha, beta: d.beta, neighbours: d.neighbours, ...(r.data as ModelParams) };
+  }
   return {};
 }
 
@@ -93,6 +141,10 @@ export function createModel(algorithm: AlgorithmName, params: ModelParams, threa
       return new AlsModel({ ...params, threads, calculateTrainingLoss: false });
     case 'ease':
       return new EaseModel(params);
+    case 'sparse-ease':
+      return new SparseEaseModel(params);
+    case 'rp3beta':
+      return new Rp3betaModel(params);
     case 'popularity':
       return new PopularityModel();
   }

@@ -61,6 +61,10 @@ describe('npm run eval', () => {
         'factors=8,regularization=1,iterations=10',
         '--ease-params',
         'regularization=10',
+        '--sparse-ease-params',
+        'regularization=10,neighbours=8',
+        '--rp3beta-params',
+        'neighbours=20',
         '--topk-out',
         topk,
         '--report',
@@ -71,11 +75,14 @@ describe('npm run eval', () => {
     const lines = stdout.split('\n');
     expect(lines[0]).toBe('| model | k | Precision | Recall | MAP | NDCG | Hit rate | Coverage | Novelty | ILD |');
     const row = (name: string, k: number) => lines.find((l) => l.startsWith(`| ${name} | ${k} |`))!.split(' | ');
-    for (const k of [5, 10]) for (const name of ['als', 'ease', 'popularity']) expect(row(name, k)).toHaveLength(10);
+    const all = ['als', 'ease', 'sparse-ease', 'rp3beta', 'popularity'];
+    for (const k of [5, 10]) for (const name of all) expect(row(name, k)).toHaveLength(10);
     // Group-aware models beat group-blind popularity on NDCG.
     const ndcg = (name: string) => Number(row(name, 10)[5]);
     expect(ndcg('ease')).toBeGreaterThan(ndcg('popularity'));
     expect(ndcg('als')).toBeGreaterThan(ndcg('popularity'));
+    expect(ndcg('sparse-ease')).toBeGreaterThan(ndcg('popularity'));
+    expect(ndcg('rp3beta')).toBeGreaterThan(ndcg('popularity'));
     expect(stdout).toContain('40 test users');
 
     const html = readFileSync(report, 'utf8');
@@ -83,7 +90,7 @@ describe('npm run eval', () => {
     expect(html.match(/<svg /g)?.length).toBe(2 * 8); // 8 metrics with values (no category ILD) × 2 cut-offs
     expect(html).toContain('NDCG@10');
 
-    for (const algorithm of ['als', 'ease', 'popularity']) {
+    for (const algorithm of all) {
       const rows = readFileSync(join(dir, `topk.${algorithm}.tsv`), 'utf8')
         .trim()
         .split('\n');
@@ -121,6 +128,10 @@ describe('npm run eval', () => {
     expect(await evalCommand(['--movielens', dir, '--split', 'random'], io)).toBe(2);
     expect(await evalCommand(['--train', files.train, '--test', files.test, '--als-params', 'factors=0'], io)).toBe(2);
     expect(err.join('\n')).toMatch(/invalid als parameters: factors/);
+    expect(
+      await evalCommand(['--train', files.train, '--test', files.test, '--rp3beta-params', 'neighbours=0'], io),
+    ).toBe(2);
+    expect(err.join('\n')).toMatch(/invalid rp3beta parameters: neighbours/);
     expect(await evalCommand(['--movielens', join(dir, 'missing')], io)).toBe(1);
     expect(existsSync(join(dir, 'reports', 'never.html'))).toBe(false);
   });

@@ -20,11 +20,13 @@ source (one; default: the database, DATABASE_URL or the embedded one under RECGR
   --movielens DIR              DIR/ratings.csv (userId,movieId,rating,timestamp), split here
   --train FILE --test FILE     explicit user,item,rating[,timestamp] files (CSV, TSV or ::), no split
 options:
-  --algorithms als,ease,popularity   (default als,ease,popularity)
+  --algorithms als,ease,sparse-ease,rp3beta,popularity   (default: all of them)
   --split stratified|temporal  --test-fraction 0.25  --seed 42
   --k 10,20                    cut-offs
   --als-params factors=64,regularization=10,alpha=1,iterations=15
   --ease-params regularization=250,top-items=1000
+  --sparse-ease-params regularization=250,neighbours=100,gram-neighbours=400
+  --rp3beta-params alpha=0.5,beta=0.5,neighbours=100
   --topk-out FILE              each evaluated user's top-k (max k) per algorithm: user, item, rank, score
   --report FILE                HTML report with charts (default reports/eval.html)`;
 
@@ -134,6 +136,8 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
         k: { type: 'string' },
         'als-params': { type: 'string' },
         'ease-params': { type: 'string' },
+        'sparse-ease-params': { type: 'string' },
+        'rp3beta-params': { type: 'string' },
         'topk-out': { type: 'string' },
         report: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -160,11 +164,7 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     const paramsFor = (a: AlgorithmName, seed: number) =>
       resolveParams(
         a,
-        a === 'als'
-          ? parseParamList('als-params', values['als-params'] as string | undefined)
-          : a === 'ease'
-            ? parseParamList('ease-params', values['ease-params'] as string | undefined)
-            : {},
+        a === 'popularity' ? {} : parseParamList(`${a}-params`, values[`${a}-params`] as string | undefined),
         seed,
       );
     const seed = parseNumber('seed', values.seed as string | undefined) ?? 42;

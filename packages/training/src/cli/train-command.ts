@@ -14,9 +14,11 @@ import type { CliIo } from './eval-command.ts';
 export const TRAIN_USAGE = `usage: npm run train -- [options]
 Trains on the interactions in the database (DATABASE_URL or the embedded one under RECGRAPH_DATA_DIR),
 registers the model and promotes it when it beats the active one by PROMOTION_MARGIN on the same holdout.
-  --algorithm als|ease|popularity    (default als)
+  --algorithm als|ease|sparse-ease|rp3beta|popularity    (default als)
   ALS:  --factors 64 --regularization 10 --alpha 1 --iterations 15 --cg-steps 3
   EASE: --regularization 250 --top-items 1000 --max-items 5000
+  sparse-ease: --regularization 250 --neighbours 100 --gram-neighbours 400
+  rp3beta: --alpha 0.5 --beta 0.5 --neighbours 100
   --split stratified|temporal  --test-fraction 0.25  --seed 42  --k 10,20  --primary-metric ndcg@10
   --from DATE --to DATE        train on events in [from, to)
   --no-promote                 register only (an admin promotes later)`;
@@ -29,6 +31,9 @@ const PARAM_FLAGS = {
   'cg-steps': 'cgSteps',
   'top-items': 'topItems',
   'max-items': 'maxItems',
+  neighbours: 'neighbours',
+  'gram-neighbours': 'gramNeighbours',
+  beta: 'beta',
 } as const;
 
 export interface TrainIo extends CliIo {
