@@ -198,9 +198,11 @@ export const streamingSchema = z.object({
   /** Retrain once this many interactions were stored since the last run (checked every TRAINER_CHECK_SECONDS). */
   TRAINER_AFTER_EVENTS: z.coerce.number().int().min(1, 'expected at least 1 event').optional(),
   TRAINER_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
-  /** Algorithm the trainer fits (als | ease | popularity). */
+  /** Algorithm the trainer fits (als | ease | sparse-ease | rp3beta | popularity). */
   TRAINER_ALGORITHM: z
-    .enum(['als', 'ease', 'popularity'], { error: 'expected als, ease or popularity' })
+    .enum(['als', 'ease', 'sparse-ease', 'rp3beta', 'popularity'], {
+      error: 'expected als, ease, sparse-ease, rp3beta or popularity',
+    })
     .default('als'),
   /** Generate product embeddings after each training run. */
   TRAINER_EMBEDDINGS: bool.default(true),
