@@ -10,7 +10,9 @@ import { benchmark as trainer } from './benchmarks/trainer.ts';
 import { benchmark as topk } from './benchmarks/topk.ts';
 import { benchmark as eventToSubscription } from './benchmarks/event-to-subscription.ts';
 import { benchmark as servingOpenLoop } from './benchmarks/serving-open-loop.ts';
+import { benchmark as searchOpenLoop } from './benchmarks/search-open-loop.ts';
 import { benchmark as servingMemory } from './benchmarks/serving-memory.ts';
+import { benchmark as soak } from './benchmarks/soak.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
 export const benchmarks: Benchmark[] = [
@@ -25,5 +27,7 @@ export const benchmarks: Benchmark[] = [
   trainer,
   eventToSubscription,
   servingOpenLoop,
+  searchOpenLoop,
   servingMemory,
+  soak,
 ];

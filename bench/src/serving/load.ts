@@ -88,13 +88,14 @@ const pct = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-/**
- * One step: `rate` requests per second for `seconds`, cycling through
- * `requests` (one per user), each answer checked for GraphQL errors.
- * Latencies include every request, failed ones at the time they took
- * (timeouts at `timeoutS`).
- */
-export async function openLoopStep(o: {
+/** One request of an attack: when it was sent, how long it took, and what went wrong (undefined: a good answer). */
+export interface AttackRecord {
+  sentMs: number;
+  ms: number;
+  problem?: string | undefined;
+}
+
+export interface AttackOptions {
   vegeta: string;
   requests: LoadRequest[];
   rate: number;
@@ -107,7 +108,14 @@ export async function openLoopStep(o: {
    * arrives (vegeta -rate=0), for maximum throughput at that concurrency; `rate` is ignored.
    */
   closedLoopWorkers?: number;
-}): Promise<StepResult> {
+}
+
+/**
+ * vegeta cycling through `requests` at `rate` per second for `seconds`, every answer checked
+ * for GraphQL errors. Latencies include every request, failed ones at the time they took
+ * (timeouts at `timeoutS`).
+ */
+export async function attack(o: AttackOptions): Promise<AttackRecord[]> {
   const targets = join(o.workDir, `${o.name}.targets.jsonl`);
   const results = join(o.workDir, `${o.name}.results.bin`);
   writeFileSync(
@@ -141,7 +149,33 @@ export async function openLoopStep(o: {
     { maxBuffer: 16 * 2 ** 20 },
   );
   const { stdout } = await run(o.vegeta, ['encode', '--to=json', results], { maxBuffer: 1024 * 2 ** 20 });
-  const lines = stdout.split('\n').filter(Boolean);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const r = JSON.parse(line) as VegetaResult;
+      const sentMs =
+        Date.parse(r.timestamp) + Number(/\.(\d+)/.exec(r.timestamp)?.[1]?.padEnd(9, '0').slice(3, 9) ?? 0) / 1e6;
+      let problem: string | undefined;
+      if (r.error) {
+        // Ports vary per connection: drop them so the same failure counts as one kind.
+        problem = /timeout|deadline exceeded/i.test(r.error)
+          ? 'timeout'
+          : r.error.replace(/(\d{1,3}\.){3}\d{1,3}:\d+/g, 'host:port');
+      } else if (r.code !== 200) {
+        problem = `HTTP ${r.code}: ${Buffer.from(r.body ?? '', 'base64')
+          .toString('utf8')
+          .slice(0, 200)}`;
+      } else {
+        const body = Buffer.from(r.body ?? '', 'base64').toString('utf8');
+        if (body.includes('"errors"') || !body.includes('"data"')) problem = `GraphQL: ${body.slice(0, 200)}`;
+      }
+      return { sentMs, ms: r.latency / 1e6, problem };
+    });
+}
+
+/** Counts, rates and percentiles of an attack's records. */
+export function summarise(records: readonly AttackRecord[], offered: number, seconds: number): StepResult {
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
@@ -150,39 +184,21 @@ export async function openLoopStep(o: {
   let lastSent = -Infinity;
   let lastDone = -Infinity;
   const samples = new Map<string, number>();
-  for (const line of lines) {
-    const r = JSON.parse(line) as VegetaResult;
-    const sentMs =
-      Date.parse(r.timestamp) + Number(/\.(\d+)/.exec(r.timestamp)?.[1]?.padEnd(9, '0').slice(3, 9) ?? 0) / 1e6;
-    const ms = r.latency / 1e6;
+  for (const { sentMs, ms, problem } of records) {
     latencies.push(ms);
     first = Math.min(first, sentMs);
     lastSent = Math.max(lastSent, sentMs);
     lastDone = Math.max(lastDone, sentMs + ms);
-    let problem: string | undefined;
-    if (r.error) {
-      // Ports vary per connection: drop them so the same failure counts as one kind.
-      problem = /timeout|deadline exceeded/i.test(r.error)
-        ? 'timeout'
-        : r.error.replace(/(\d{1,3}\.){3}\d{1,3}:\d+/g, 'host:port');
-    } else if (r.code !== 200) {
-      problem = `HTTP ${r.code}: ${Buffer.from(r.body ?? '', 'base64')
-        .toString('utf8')
-        .slice(0, 200)}`;
-    } else {
-      const body = Buffer.from(r.body ?? '', 'base64').toString('utf8');
-      if (body.includes('"errors"') || !body.includes('"data"')) problem = `GraphQL: ${body.slice(0, 200)}`;
-    }
     if (!problem) ok++;
     else if (problem === 'timeout') timeouts++;
     else errors++;
     if (problem) samples.set(problem, (samples.get(problem) ?? 0) + 1);
   }
   latencies.sort((a, b) => a - b);
-  const n = lines.length;
+  const n = records.length;
   return {
-    offered: o.rate,
-    seconds: o.seconds,
+    offered,
+    seconds,
     requests: n,
     ok,
     errors,
@@ -198,4 +214,9 @@ export async function openLoopStep(o: {
       .slice(0, 3)
       .map(([m, c]) => `${c}× ${m}`),
   };
+}
+
+/** One step: `rate` requests per second for `seconds`, cycling through `requests` (one per user). */
+export async function openLoopStep(o: AttackOptions): Promise<StepResult> {
+  return summarise(await attack(o), o.rate, o.seconds);
 }

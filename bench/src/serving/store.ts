@@ -68,7 +68,9 @@ export interface PreparedStore {
   timings: { seedS: number; featuresS: number; trainS: number } | undefined;
 }
 
-const databaseName = (size: StoreSize) => `recgraph_bench_serving_${size.products}p_${size.users}u`;
+/** `purpose` keeps a benchmark that writes (soak) off the store the read-only serving benchmarks reuse. */
+const databaseName = (size: StoreSize, purpose = 'serving') =>
+  `recgraph_bench_${purpose}_${size.products}p_${size.users}u`;
 const urlFor = (serverUrl: string, name: string) => {
   const u = new URL(serverUrl);
   u.pathname = `/${name}`;
@@ -105,9 +107,9 @@ async function isComplete(db: Database, size: StoreSize): Promise<boolean> {
 export async function prepareStore(
   serverUrl: string,
   size: StoreSize,
-  o: { fresh: boolean; log: (msg: string) => void },
+  o: { fresh: boolean; log: (msg: string) => void; purpose?: string },
 ): Promise<PreparedStore> {
-  const name = databaseName(size);
+  const name = databaseName(size, o.purpose);
   const url = urlFor(serverUrl, name);
   const modelDir = join(repoRoot, '.data', 'bench', name, 'models');
   const exists = await admin(
