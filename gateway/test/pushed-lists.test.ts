@@ -21,6 +21,7 @@ import {
   type RecommendationsUpdatedV1,
   type Subscription,
 } from '@recgraph/events';
+import { decodeUserState } from '@recgraph/ranking';
 import { createOnlineFeatureUpdater, type OnlineFeatureUpdater } from '@recgraph/streaming';
 import { runTraining } from '@recgraph/training';
 import { createTestDatabase, realPostgresUrl } from '../../packages/db/test/real-postgres.ts';
@@ -163,5 +164,77 @@ for (const backend of backends) {
       expect(pushed.update.items.map((i) => i.reason)).toEqual(queried.map((r) => r.reason));
       pushed.update.items.forEach((item, i) => expect(item.score).toBeCloseTo(queried[i]!.score, 9));
     }, 60_000);
+
+    it('a cache miss is answered from the state the updater stored: no history query, no model scan, the same list', async () => {
+      const { u1 } = t.fixture.users;
+      const token = await signDevToken(DEV_JWT_SECRET, { sub: u1.id, role: 'customer' });
+      const products = await t.db.prisma.product.findMany({ select: { id: true }, orderBy: { sku: 'desc' }, take: 1 });
+      const sent = new Date();
+      // A view through the API: the recommend subgraph drops u1 and marks them changed; the updater ranks them again.
+      const view = await t.gql(
+        `mutation ($i: TrackEventInput!) { trackEvent(input: $i) { status } }`,
+        { i: { eventId: `pl-stored-${run()}`, type: 'VIEW', productId: products[0]!.id } },
+        { token },
+      );
+      expect(view.errors).toBeUndefined();
+      await vi.waitFor(
+        async () => {
+          const row = await t.db.prisma.userRecommendations.findUnique({ where: { userId: u1.id } });
+          expect(row?.servingState).toBeTruthy();
+          expect(row!.updatedAt.getTime()).toBeGreaterThan(sent.getTime());
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+      const stored = await t.db.prisma.userRecommendations.findUnique({ where: { userId: u1.id } });
+      // Give the subgraph's copy of the updater's list event time to arrive, then count.
+      await new Promise((r) => setTimeout(r, 300));
+      t.sql.reset();
+      const res = await t.gql<Recs>(RECS, { u: u1.id, first: K }, { token });
+      expect(res.errors).toBeUndefined();
+      const statements = t.sql.statements.join('\n');
+      expect(statements).toMatch(/FROM user_recommendations WHERE user_id/);
+      expect(statements).not.toMatch(/FROM interactions/);
+      expect(statements).not.toMatch(/product_embeddings/);
+      // The list it answers is the list the updater stored (and pushed when it changed).
+      const items = stored!.items as { productId: string }[];
+      expect(res.data!.recommendations.map((r) => r.product.id)).toEqual(items.map((i) => i.productId));
+      expect(res.data!.recommendations.map((r) => r.product.id)).not.toContain(products[0]!.id);
+    }, 60_000);
+
+    it('after a promotion the updater ranks every stored list again with the new model, unprompted', async () => {
+      const before = await t.db.prisma.userRecommendations.findMany({ select: { userId: true } });
+      expect(before.length).toBeGreaterThan(1);
+      const trained = await runTraining(t.db, {
+        algorithm: 'als',
+        params: { factors: 6, iterations: 4 },
+        modelDir: modelDir!,
+        margin: 0,
+        threads: 1,
+        autoPromote: false,
+      });
+      const admin = await signDevToken(DEV_JWT_SECRET, { sub: 'admin-1', role: 'admin' });
+      const promotedAt = Date.now();
+      const promoted = await t.gql(
+        `mutation ($id: ID!) { promoteModel(id: $id) { id } }`,
+        { id: trained.version.id },
+        { token: admin },
+      );
+      expect(promoted.errors).toBeUndefined();
+      // No interaction happens: the sweep alone re-ranks each user, and their stored state is the new model's.
+      await vi.waitFor(
+        async () => {
+          const rows = await t.db.prisma.userRecommendations.findMany({
+            where: { userId: { in: before.map((r) => r.userId) } },
+          });
+          for (const r of rows) {
+            expect(r.updatedAt.getTime()).toBeGreaterThan(promotedAt - 1_000);
+            expect(r.servingState && decodeUserState(Buffer.from(r.servingState)).modelVersionId).toBe(
+              trained.version.id,
+            );
+          }
+        },
+        { timeout: 20_000, interval: 200 },
+      );
+    }, 90_000);
   });
 }

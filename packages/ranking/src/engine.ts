@@ -64,6 +64,8 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
     facts: table ? table.get : databaseFacts(prisma),
     users,
   });
+  // Only a process that hears every user change can tell a stored state is current.
+  recommender.readStoredState = false;
   const experiments = new ExperimentState(prisma, logger);
   const impressions = new ImpressionLog(prisma, logger);
   let changes: Subscription | undefined;
@@ -74,9 +76,10 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
    * users. Every replica hears everything (a group of its own, from now on).
    */
   async function followChanges(bus: EventBus): Promise<void> {
-    if (!table && options.userCacheSize <= 0) return;
+    const followUsers = options.userCacheSize > 0 && options.storedUserState !== 'write';
+    if (!table && !followUsers) return;
     const topics: string[] = [STREAMING_TOPIC.catalogChanges];
-    if (options.userCacheSize > 0) topics.push(STREAMING_TOPIC.interactions, STREAMING_TOPIC.recommendationUpdates);
+    if (followUsers) topics.push(STREAMING_TOPIC.interactions, STREAMING_TOPIC.recommendationUpdates);
     changes = await bus.subscribe({
       groupId: `recommend-caches-${randomUUID()}`,
       topics,
@@ -84,8 +87,15 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
       handleBatch: async (messages: ConsumedMessage[]) => {
         const products = new Set<string>();
         for (const m of messages) {
-          if (m.topic !== STREAMING_TOPIC.catalogChanges) {
-            // Interactions and list updates are both keyed by user id.
+          // Both keyed by user id. An interaction makes a stored state ranked before now stale;
+          // a new list only replaces the cached entry (its stored state is the newer one).
+          // Marked at the publish time: the relay publishes after the commit, so a ranking whose
+          // read began later saw the interaction.
+          if (m.topic === STREAMING_TOPIC.interactions) {
+            users.changed(m.key, m.timestamp);
+            continue;
+          }
+          if (m.topic === STREAMING_TOPIC.recommendationUpdates) {
             users.forget(m.key);
             continue;
           }
@@ -95,7 +105,7 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
             continue;
           }
           for (const p of decoded.value.productIds) products.add(p);
-          for (const u of decoded.value.userIds) users.forget(u);
+          for (const u of decoded.value.userIds) users.changed(u);
         }
         // A failed re-read is not retried here: the table's periodic pass picks the rows up.
         if (table && products.size)
@@ -104,6 +114,7 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
             .catch((err: unknown) => logger.warn({ err }, 'refreshing changed products failed'));
       },
     });
+    recommender.readStoredState = followUsers && options.storedUserState === 'read';
   }
 
   return {

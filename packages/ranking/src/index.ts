@@ -14,3 +14,4 @@ export type { ServedList, ServeOptions } from './serving.ts';
 export { isServable, type ProductFacts } from './productFacts.ts';
 export { ProductFactsTable, databaseFacts, type FactsSource } from './productFactsTable.ts';
 export { UserStateCache, type UserState } from './userStateCache.ts';
+export { decodeUserState, encodeUserState } from './userStateCodec.ts';

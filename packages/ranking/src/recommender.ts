@@ -11,6 +11,7 @@ import { PopularityCache, type PopularityWindow } from './popularity.ts';
 import { isServable, type ProductFacts } from './productFacts.ts';
 import { databaseFacts, type FactsSource } from './productFactsTable.ts';
 import { UserStateCache, type UserState } from './userStateCache.ts';
+import { decodeUserState } from './userStateCodec.ts';
 import { rankCandidates, type Recommendation, type RecommendationSource } from './ranking.ts';
 import { reasonText, type ReasonSpec } from './reasons.ts';
 import type { CompiledRules } from './rules.ts';
@@ -87,6 +88,13 @@ export class Recommender {
   readonly facts: FactsSource;
   /** Recently served users' history and model query (size 0: none, every request reads history). */
   readonly users: UserStateCache;
+  /**
+   * A user-cache miss first tries the state the updater stored with the user's list
+   * (engine.ts turns it on once this process hears every user change).
+   */
+  readStoredState = false;
+  /** Misses answered from a stored state, and those that had to read the history. */
+  readonly storedStateUse = { used: 0, stale: 0, absent: 0 };
   constructor(
     private readonly prisma: PrismaClient,
     readonly models: ModelHolder,
@@ -155,20 +163,23 @@ export class Recommender {
     });
   }
 
-  /** Forget what is cached about these users (their history changed). */
+  /** Forget what is cached about these users (their history changed), stored states included. */
   forgetUsers(userIds: Iterable<string>): void {
-    for (const id of userIds) this.users.forget(id);
+    for (const id of userIds) this.users.changed(id);
   }
 
   /**
-   * The user's history and model query: from the cache, else one history query
-   * (plus the stated preferences of a user with no history) and a fold-in.
+   * The user's history, model query and candidate pool: from the cache, else the
+   * state the updater stored when it last ranked them (one primary-key read), else
+   * one history query (plus the stated preferences of a user with no history).
+   * The query is the model's own vector or a fold-in, computed either way.
    */
   private async userState(userId: string, model: ServingModel | null): Promise<UserState> {
     const modelVersionId = model?.version.id ?? null;
     const cached = this.users.get(userId, modelVersionId);
     if (cached) return cached;
-    const history = await loadUserHistory(this.prisma, userId);
+    const stored = this.readStoredState ? await this.storedState(userId, modelVersionId) : undefined;
+    const history = stored?.history ?? (await loadUserHistory(this.prisma, userId));
     let query: UserQuery | undefined;
     if (model) {
       // A user active since the model's data ended is folded in, so today's clicks count today.
@@ -176,10 +187,37 @@ export class Recommender {
       if (upToDate) query = model.trainedUser(userId);
       query ??= model.foldIn(history.positives);
     }
-    const prefs = history.positives.length ? null : await loadPreferences(this.prisma, userId);
-    const state: UserState = { modelVersionId, history, query, prefs };
+    const prefs = stored ? stored.prefs : history.positives.length ? null : await loadPreferences(this.prisma, userId);
+    const state: UserState = { modelVersionId, history, query, prefs, ...(stored?.pool ? { pool: stored.pool } : {}) };
     this.users.set(userId, state);
     return state;
+  }
+
+  /** The updater's stored state of the user when it is for this model and newer than their last change heard here. */
+  private async storedState(userId: string, modelVersionId: string | null) {
+    const [row] = await this.prisma.$queryRaw<{ state: Uint8Array | null; ranked_at: Date }[]>`
+      SELECT serving_state AS state, updated_at AS ranked_at FROM user_recommendations WHERE user_id = ${userId}::uuid`;
+    if (!row?.state) {
+      this.storedStateUse.absent++;
+      return undefined;
+    }
+    if (row.ranked_at.getTime() < this.users.changedAt(userId)) {
+      this.storedStateUse.stale++;
+      return undefined;
+    }
+    let stored: ReturnType<typeof decodeUserState>;
+    try {
+      stored = decodeUserState(Buffer.from(row.state));
+    } catch {
+      this.storedStateUse.absent++;
+      return undefined;
+    }
+    if (stored.modelVersionId !== modelVersionId) {
+      this.storedStateUse.stale++;
+      return undefined;
+    }
+    this.storedStateUse.used++;
+    return stored;
   }
 
   /**

@@ -29,6 +29,16 @@ export interface ServingOptions {
    */
   userCacheSize: number;
   userCacheTtlS: number;
+  /**
+   * The users' ranked state the updater stores beside their pushed lists
+   * (user_recommendations.serving_state, userStateCodec.ts):
+   * 'read' — a user-cache miss uses it when it is for the current model and
+   *   ranked after the last change this process heard of the user (the recommend subgraph);
+   * 'write' — the engine keeps what it ranked for the caller to store, and
+   *   follows no user events (the updater);
+   * 'off' — neither.
+   */
+  storedUserState: 'read' | 'write' | 'off';
   /** Product facts from an in-memory table (true) or one statement per ranking round (false). */
   factsInMemory: boolean;
   /** Seconds between the in-memory table's incremental refreshes (the backstop for change events). */
@@ -41,6 +51,7 @@ export const DEFAULT_SERVING_OPTIONS: ServingOptions = {
   annMinItems: 200_000,
   userCacheSize: 20_000,
   userCacheTtlS: 300,
+  storedUserState: 'read',
   factsInMemory: true,
   factsRefreshS: 2,
 };

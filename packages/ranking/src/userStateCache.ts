@@ -29,6 +29,8 @@ export interface UserState {
  */
 export class UserStateCache {
   private readonly entries = new Map<string, { state: UserState; at: number }>();
+  /** userId → when this process last heard the user changed (ms), oldest first. */
+  private readonly changes = new Map<string, number>();
   hits = 0;
   misses = 0;
 
@@ -65,7 +67,32 @@ export class UserStateCache {
     this.entries.delete(userId);
   }
 
+  /**
+   * The user changed (an interaction, feedback, new preferences): drop their entry
+   * and remember when, so a stored state ranked before that moment is not used
+   * (`changedAt`). A mark outlives the entry TTL (a stopped updater must not make an
+   * old state current again); the oldest go past maxUsers.
+   */
+  changed(userId: string, at = Date.now()): void {
+    this.entries.delete(userId);
+    if (this.maxUsers <= 0) return;
+    this.changes.delete(userId);
+    this.changes.set(userId, at);
+    while (this.changes.size > this.maxUsers) this.changes.delete(this.changes.keys().next().value!);
+  }
+
+  /** When the user last changed as far as this process heard (ms), or 0. */
+  changedAt(userId: string): number {
+    return this.changes.get(userId) ?? 0;
+  }
+
+  /** The entry as it is, without touching recency or checking age (the updater's capture of what it ranked). */
+  peek(userId: string): UserState | undefined {
+    return this.entries.get(userId)?.state;
+  }
+
   clear(): void {
     this.entries.clear();
+    this.changes.clear();
   }
 }

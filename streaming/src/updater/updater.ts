@@ -17,10 +17,11 @@ import { recordInteractions, type RecordResult } from './interaction-store.ts';
 import { createUpdaterMetrics, type UpdaterMetrics } from './metrics.ts';
 import { updatePopularity } from './popularity.ts';
 import { pushedList, sameList, type PushedList } from './pushed-list.ts';
-import { dirtyUsersAfterCrash, publishedLists, savePublishedLists } from './recommendation-state.ts';
+import { dirtyUsersAfterCrash, publishedLists, rankedBefore, savePublishedLists } from './recommendation-state.ts';
 import { withTransaction, type Database } from '@recgraph/db';
 import {
   createRankingEngine,
+  encodeUserState,
   DEFAULT_RECOMMEND_REQUEST,
   DEFAULT_SERVING_OPTIONS,
   type ServingOptions,
@@ -127,15 +128,18 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   const maxFutureMs = o.maxFutureMs ?? 5 * 60_000;
   const userDailyCap = o.popularityUserDailyCap ?? 0;
   // No serving caches: the updater ranks right after its own writes, so it reads them fresh.
-  const ranking = createRankingEngine(o.db.prisma, log, {
-    ...DEFAULT_SERVING_OPTIONS,
-    ...o.serving,
-    userCacheSize: 0,
-    factsInMemory: false,
-  });
   const rankingConcurrency = Math.max(1, o.rankingConcurrency ?? 4);
   const maxDirtyUsers = Math.max(1, o.maxDirtyUsers ?? 50_000);
   const refreshChunk = Math.max(1, o.refreshChunk ?? 250);
+  // The user cache here only holds what a chunk's rankings computed, to be stored beside the
+  // lists (each user is forgotten before being ranked, so nothing stale is ever used).
+  const ranking = createRankingEngine(o.db.prisma, log, {
+    ...DEFAULT_SERVING_OPTIONS,
+    ...o.serving,
+    userCacheSize: refreshChunk,
+    storedUserState: 'write',
+    factsInMemory: false,
+  });
   const refreshIntervalMs = Math.max(0, o.refreshIntervalMs ?? 0);
   const coVisitation = o.coVisitation ?? DEFAULT_CO_VISITATION;
   const { pool } = o.db;
@@ -200,14 +204,20 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
     // Read before ranking reads anything: the mark this ranking earns.
     const { asOf, lists: previous } = await publishedLists(pool, userIds);
     const lists = new Map<string, PushedList>();
+    const states = new Map<string, Buffer>();
     const queue = [...userIds];
     await Promise.all(
       Array.from({ length: Math.min(rankingConcurrency, queue.length) }, async () => {
         for (let userId = queue.shift(); userId !== undefined; userId = queue.shift()) {
           // serve(): a user in a running experiment is pushed their variant's list. Not an impression:
           // a subscriber's copy is served (and recorded) by the gateway's own `recommendations` call.
+          ranking.recommender.users.forget(userId);
           const served = await ranking.serve({ ...DEFAULT_RECOMMEND_REQUEST, first: k, userId }, { record: false });
           lists.set(userId, pushedList(served.items));
+          // What the ranking read and computed, stored beside the list for the recommend subgraph.
+          const state = ranking.recommender.users.peek(userId);
+          if (state) states.set(userId, encodeUserState(state));
+          ranking.recommender.users.forget(userId);
         }
       }),
     );
@@ -219,7 +229,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       else unchanged.push(userId);
     }
     if (changed.length === 0) {
-      await savePublishedLists(pool, asOf, [], unchanged);
+      await savePublishedLists(pool, asOf, [], unchanged, states);
       return;
     }
     const at = new Date().toISOString();
@@ -236,7 +246,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
         return recommendationsUpdatedEvents.toMessage(update);
       }),
     );
-    await savePublishedLists(pool, asOf, changed, unchanged);
+    await savePublishedLists(pool, asOf, changed, unchanged, states);
     for (const c of changed) metrics.recommendationUpdates.inc({ source: c.list.items[0]?.source ?? 'empty' });
   }
 
@@ -262,9 +272,59 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
     kick();
   }
 
+  /**
+   * After the served model changes (promotion, rollback), every user last ranked before
+   * the change is ranked again with the new one, in chunks between dirty passes, so
+   * stored lists and states follow the model without waiting for each user's next
+   * event. Progress is in memory: a restart leaves the rest to the recommend
+   * subgraph, which treats a state of another model as a cache miss.
+   */
+  let servedModelId: string | null | undefined;
+  let watchingModel = false;
+  let sweep: { since: Date; after: string } | undefined;
+  const sweepTimer = setInterval(() => kick(), 1_000);
+  sweepTimer.unref();
+
+  function noticeModelChange(): void {
+    // Only changes after start: the model loaded at start is not a change.
+    if (!watchingModel) return;
+    const id = ranking.models.current?.version.id ?? null;
+    if (servedModelId !== undefined && id !== servedModelId)
+      sweep = { since: new Date(), after: '00000000-0000-0000-0000-000000000000' };
+    servedModelId = id;
+  }
+
+  async function sweepStep(): Promise<boolean> {
+    const s = sweep!;
+    try {
+      const users = await rankedBefore(pool, s.since, s.after, refreshChunk);
+      if (users.length === 0) {
+        log.info({ modelVersionId: servedModelId }, 'every stored list is ranked with the new model');
+        sweep = undefined;
+        return true;
+      }
+      await refreshRecommendations(users);
+      s.after = users[users.length - 1]!;
+      return true;
+    } catch (err) {
+      log.error({ err }, 'ranking lists again after a model change failed; will retry');
+      return false;
+    }
+  }
+
   /** Starts a refresh pass unless one runs; a failed pass is retried after a second. */
   function kick(): void {
-    if (refreshing || halted || (dirty.size === 0 && pending.length === 0)) return;
+    if (refreshing || halted) return;
+    noticeModelChange();
+    if (dirty.size === 0 && pending.length === 0) {
+      if (!sweep) return;
+      refreshing = sweepStep();
+      void refreshing.then((ok) => {
+        refreshing = undefined;
+        if (ok) kick();
+      });
+      return;
+    }
     clearTimeout(retryTimer);
     retryTimer = undefined;
     const wait = lastPassAt + refreshIntervalMs - Date.now();
@@ -357,6 +417,8 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       (starting ??= (async () => {
         await o.bus.ensureTopics(STREAMING_TOPICS);
         await ranking.start(o.bus);
+        watchingModel = true;
+        noticeModelChange();
         // Lists a crash (or an unfinished stop) left stale: interactions folded after the user's last ranking.
         const recovered = await dirtyUsersAfterCrash(pool, RECOVERY_SLACK_S);
         if (recovered.length > 0)
@@ -379,6 +441,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
         // One last pass for what is waiting; a failure is left to the next start's recovery.
         halted = true;
         clearTimeout(retryTimer);
+        clearInterval(sweepTimer);
         while (refreshing) await refreshing;
         if (dirty.size > 0 || pending.length > 0) await refreshPass();
         await ranking.stop();
