@@ -79,6 +79,10 @@ export function createServiceMetrics(service: string): ServiceMetrics {
   // Unbounded label values would blow up the series count: anonymous
   // operations share one label and names are capped in length.
   const opLabel = (name: string | null | undefined) => (name ? name.slice(0, 64) : 'anonymous');
+  // Every outcome's series exists from an operation's (or subgraph's) first request on, at 0,
+  // so an error ratio reads 0 rather than "no data" while nothing fails.
+  const seenOperations = new Set<string>();
+  const seenSubgraphs = new Set<string>();
 
   const graphqlPlugin: ApolloServerPlugin = {
     async requestDidStart() {
@@ -94,6 +98,10 @@ export function createServiceMetrics(service: string): ServiceMetrics {
           const all = formatted ?? ctx.errors ?? [];
           duration.observe({ operation: op }, seconds);
           const codes = all.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          if (!seenOperations.has(op)) {
+            seenOperations.add(op);
+            for (const outcome of ['ok', 'client_error', 'error'] as const) requests.inc({ operation: op, outcome }, 0);
+          }
           requests.inc({ operation: op, outcome: outcomeOf(codes) });
           for (const code of codes) errors.inc({ operation: op, code });
         },
@@ -105,6 +113,10 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     registry,
     graphqlPlugin,
     observeSubgraphFetch(subgraph, seconds, ok) {
+      if (!seenSubgraphs.has(subgraph)) {
+        seenSubgraphs.add(subgraph);
+        for (const outcome of ['ok', 'error'] as const) subgraphDuration.zero({ subgraph, outcome });
+      }
       subgraphDuration.observe({ subgraph, outcome: ok ? 'ok' : 'error' }, seconds);
     },
     async handle(_req, res) {

@@ -26,7 +26,7 @@ const UPDATE_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300
 export function createUpdaterMetrics(): UpdaterMetrics {
   const service = createServiceMetrics('updater');
   const registers = [service.registry];
-  return {
+  const metrics: UpdaterMetrics = {
     service,
     events: new client.Counter({
       name: 'recgraph_updater_events_total',
@@ -77,4 +77,7 @@ export function createUpdaterMetrics(): UpdaterMetrics {
       registers,
     }),
   };
+  // Both outcomes exist from the start, so the failed-batch ratio reads 0 rather than "no data".
+  for (const outcome of ['ok', 'error']) metrics.batchDuration.zero({ outcome });
+  return metrics;
 }
