@@ -7,6 +7,8 @@ const VARINT = 0;
 const LEN = 2;
 /** TensorProto.DataType.FLOAT */
 export const FLOAT = 1;
+/** TensorProto.DataType.INT64 (token ids) */
+export const INT64 = 7;
 
 export interface OnnxTensor {
   name: string;
@@ -26,6 +28,8 @@ export interface OnnxValueInfo {
   name: string;
   /** A string is a symbolic dimension (e.g. "batch"). */
   shape: (number | string)[];
+  /** TensorProto.DataType; FLOAT unless given. */
+  elemType?: number;
 }
 
 export interface OnnxGraph {
@@ -59,7 +63,7 @@ function valueInfo(w: W, v: OnnxValueInfo): void {
   str(w, 1, v.name);
   msg(w, 2, (type) =>
     msg(type, 1, (tt) => {
-      tag(tt, 1, VARINT).int32(FLOAT);
+      tag(tt, 1, VARINT).int32(v.elemType ?? FLOAT);
       msg(tt, 2, (shape) => {
         for (const d of v.shape) msg(shape, 1, (dim) => (typeof d === 'number' ? int(dim, 1, d) : str(dim, 2, d)));
       });

@@ -23,17 +23,25 @@ export class UnusableImageError extends Error {
 /** sharp's decoder options for untrusted input: corrupt or truncated pixel data is an error, not grey rows. */
 const decodeOptions = { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS } as const;
 
+/** Uploads are normalised to at most this many pixels a side (the encoders need far fewer). */
+export const NORMALISED_MAX_SIDE = 1024;
+
 /**
- * Checks an uploaded image before anything uses it: size, a JPEG/PNG/WebP header, the
- * pixel count, and that the whole image decodes (a truncated file fails here).
+ * Checks an uploaded image before anything uses it — size, a JPEG/PNG/WebP header, the
+ * pixel count, and that the whole image decodes (a truncated file fails here) — and
+ * returns it normalised: EXIF orientation applied (so every encoder sees it upright),
+ * at most 1024 px a side, as a PNG.
  */
-export async function checkImage(bytes: Buffer): Promise<{ format: string; width: number; height: number }> {
+export async function normaliseImage(
+  bytes: Buffer,
+): Promise<{ format: string; width: number; height: number; image: Buffer }> {
   if (bytes.length === 0) throw new UnusableImageError('the image is empty');
   if (bytes.length > MAX_IMAGE_BYTES)
     throw new UnusableImageError(`the image is ${bytes.length} bytes; at most ${MAX_IMAGE_BYTES} are accepted`);
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, decodeOptions).metadata();
+    // The header only: the pixel count is checked below, with a clearer message than sharp's.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
     throw new UnusableImageError('not a JPEG, PNG or WebP image');
   }
@@ -47,12 +55,16 @@ export async function checkImage(bytes: Buffer): Promise<{ format: string; width
       `the image is ${width} × ${height} pixels; at most ${MAX_IMAGE_PIXELS / 1_000_000} megapixels are accepted`,
     );
   try {
-    // Decoding every pixel is the only way to know the data is whole.
-    await sharp(bytes, decodeOptions).raw().toBuffer();
+    // Decodes every pixel: the only way to know the data is whole.
+    const image = await sharp(bytes, decodeOptions)
+      .rotate()
+      .resize(NORMALISED_MAX_SIDE, NORMALISED_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+    return { format, width, height, image };
   } catch {
     throw new UnusableImageError('the image data is truncated or corrupt');
   }
-  return { format, width, height };
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   type ImageEncoder,
   type ImageEncoderChoice,
 } from '@recgraph/embeddings/image-encoder';
-import { checkImage, MAX_IMAGE_BYTES, UnusableImageError } from '@recgraph/embeddings/image-input';
+import { MAX_IMAGE_BYTES, normaliseImage, UnusableImageError } from '@recgraph/embeddings/image-input';
 import { badUserInput } from '@recgraph/subgraph-kit';
 import type { Logger } from '@recgraph/telemetry';
 import { filterSql, type SearchFilter } from './textSearch.ts';
@@ -62,7 +62,10 @@ export class ImageQueryEncoder {
     if (!this.choice.dir) return undefined;
     const e = await this.open();
     if (!e.textTower) return undefined;
-    return { model: e.model, vector: await e.textTower.encodeQuery(query) };
+    const vector = await e.textTower.encodeQuery(query);
+    // A query of words the text tower has no vector for embeds to zero: no direction, no neighbours.
+    if (!vector.some((x) => x !== 0)) return undefined;
+    return { model: e.model, vector };
   }
 
   async release(): Promise<void> {
@@ -76,9 +79,9 @@ export class ImageQueryEncoder {
 const MAX_BASE64_CHARS = Math.ceil(MAX_IMAGE_BYTES / 3) * 4;
 
 /**
- * The uploaded image's bytes, checked (see checkImage): base64 (a data: URL prefix is
- * allowed), ≤ 10 MB, JPEG/PNG/WebP, ≤ 50 megapixels, wholly decodable. Anything else is
- * BAD_USER_INPUT before any other work.
+ * The uploaded image, checked and normalised (see normaliseImage: upright, ≤ 1024 px):
+ * base64 (a data: URL prefix is allowed), ≤ 10 MB, JPEG/PNG/WebP, ≤ 50 megapixels,
+ * wholly decodable. Anything else is BAD_USER_INPUT before any other work.
  */
 export async function decodeImageArgument(imageBase64: string): Promise<Buffer> {
   const body = imageBase64.replace(/^data:image\/[a-z+.-]+;base64,/i, '').replace(/\s+/g, '');
@@ -89,12 +92,11 @@ export async function decodeImageArgument(imageBase64: string): Promise<Buffer> 
     throw badUserInput('imageBase64 is not base64', 'imageBase64');
   const bytes = Buffer.from(body, body.includes('-') || body.includes('_') ? 'base64url' : 'base64');
   try {
-    await checkImage(bytes);
+    return (await normaliseImage(bytes)).image;
   } catch (err) {
     if (err instanceof UnusableImageError) throw badUserInput(err.message, 'imageBase64');
     throw err;
   }
-  return bytes;
 }
 
 /**
