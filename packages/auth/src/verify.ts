@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, importSPKI, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ZodError } from 'zod';
+import { ExpiringCache } from './expiringCache.ts';
 import { ANONYMOUS, AuthError, identityFromClaims, type Identity } from './identity.ts';
 
 export interface TokenVerifierOptions {
@@ -12,6 +13,8 @@ export interface TokenVerifierOptions {
   issuer?: string | undefined;
   audience?: string | undefined;
   clockToleranceSeconds?: number;
+  /** Verified tokens kept until they expire (at most a minute); 0: verify every time. Default 10 000. */
+  cacheSize?: number;
 }
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Identity>;
@@ -27,11 +30,16 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   let pem: ReturnType<typeof importSPKI> | undefined;
   if (options.rs256PublicKeyPem) pem = importSPKI(options.rs256PublicKeyPem, 'RS256');
 
+  // A token verified before is the same bytes: good until its expiry, re-verified at least every minute
+  // (so a key removed from the JWKS stops being honoured within one). Failures are never cached.
+  const verified = new ExpiringCache<Identity>(options.cacheSize ?? 10_000);
   return async (authorization) => {
     if (!authorization) return ANONYMOUS;
     const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/.exec(authorization.trim());
     if (!match) throw new AuthError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>".');
     const token = match[1]!;
+    const hit = verified.get(token);
+    if (hit) return hit;
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -55,7 +63,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         throw new AuthError('UNAUTHENTICATED', `Tokens signed with ${alg ?? 'no algorithm'} are not accepted here.`);
       }
       if (payload.exp === undefined) throw new AuthError('UNAUTHENTICATED', 'Token has no expiry (exp claim).');
-      return identityFromClaims(payload);
+      const identity = identityFromClaims(payload);
+      verified.set(token, identity, Math.min(payload.exp * 1000, Date.now() + 60_000));
+      return identity;
     } catch (err) {
       if (err instanceof AuthError) throw err;
       if (err instanceof errors.JWTExpired) throw new AuthError('UNAUTHENTICATED', 'Token has expired; get a new one.');

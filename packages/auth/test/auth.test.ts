@@ -159,6 +159,41 @@ describe('forwarded identity', () => {
   });
 });
 
+describe('verified and signed once, honoured only while valid (caches)', () => {
+  it('a cached bearer token is refused once it expires, and a tampered copy is never accepted', async () => {
+    // No clock tolerance, so "expired" is the expiry itself.
+    const verify = createTokenVerifier({ hs256Secret: SECRET, clockToleranceSeconds: 0 });
+    const t = await new SignJWT({ role: 'customer' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u-short')
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 1)
+      .sign(new TextEncoder().encode(SECRET));
+    expect(await code(verify(`Bearer ${t}`))).toBe('OK');
+    expect(await code(verify(`Bearer ${t}`))).toBe('OK');
+    const [h, p] = t.split('.');
+    expect(await code(verify(`Bearer ${h}.${p}.${'A'.repeat(43)}`))).toBe('UNAUTHENTICATED');
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await code(verify(`Bearer ${t}`))).toBe('UNAUTHENTICATED');
+  });
+
+  it('one caller’s identity is signed once and reused; another caller gets their own; each is read back as itself', async () => {
+    const a: Identity = { role: 'customer', sub: 'cache-a', scopes: ['read'], allowedUserIds: [] };
+    const b: Identity = { role: 'customer', sub: 'cache-b', scopes: ['read'], allowedUserIds: [] };
+    const [a1, a2, b1] = [
+      await signForwardedIdentity(a, SECRET),
+      await signForwardedIdentity({ ...a }, SECRET),
+      await signForwardedIdentity(b, SECRET),
+    ];
+    expect(a2).toBe(a1);
+    expect(b1).not.toBe(a1);
+    expect(await readForwardedIdentity(a1, SECRET)).toEqual(a);
+    expect(await readForwardedIdentity(a1, SECRET)).toEqual(a);
+    expect(await readForwardedIdentity(b1, SECRET)).toEqual(b);
+    // The cache is per key: a header verified under one key proves nothing under another.
+    expect(await code(readForwardedIdentity(a1, 'another-identity-key-of-at-least-32-bytes'))).toBe('UNAUTHENTICATED');
+  });
+});
+
 describe('authorization rules', () => {
   const anon = ANONYMOUS;
   const alice: Identity = { role: 'customer', sub: 'alice', scopes: ['read', 'subscribe'], allowedUserIds: [] };
