@@ -12,7 +12,7 @@ import { signDevToken } from '@recgraph/auth';
 import type { Benchmark } from '../benchmark.ts';
 import type { BenchTable } from '../table.ts';
 import { findVegeta, openLoopStep, vegetaVersion } from '../serving/load.ts';
-import { startSplitRoles, type RunningRoles } from '../serving/roles.ts';
+import { BENCH_JWT_CLAIMS, startSplitRoles, type RunningRoles } from '../serving/roles.ts';
 import { prepareStore, resolveStoreSize, sampleUsers, serverUrlForLoad } from '../serving/store.ts';
 
 const SUBGRAPH_SECRET = 'bench-subgraph-secret-0123456789';
@@ -48,7 +48,7 @@ export const benchmark: Benchmark = {
     const store = await prepareStore(serverUrlForLoad(), size, { fresh: false, log });
     const users = await sampleUsers(store.url, 1000);
     const tokens = await Promise.all(
-      users.ids.map((sub) => signDevToken(JWT_SECRET, { sub, role: 'customer', expiresIn: '2h' })),
+      users.ids.map((sub) => signDevToken(JWT_SECRET, { sub, role: 'customer', expiresIn: '2h', ...BENCH_JWT_CLAIMS })),
     );
     const work = mkdtempSync(join(tmpdir(), 'recgraph-bench-recommend-'));
     let roles: RunningRoles | undefined;

@@ -18,7 +18,13 @@ import type { BenchOptions, Benchmark } from '../benchmark.ts';
 import type { BenchTable } from '../table.ts';
 import { p99Chart } from '../serving/chart.ts';
 import { findVegeta, openLoopStep, vegetaVersion, type LoadRequest, type StepResult } from '../serving/load.ts';
-import { BENCH_IDENTITY_SIGNING_KEY, startRoles, type Layout, type RunningRoles } from '../serving/roles.ts';
+import {
+  BENCH_IDENTITY_SIGNING_KEY,
+  BENCH_JWT_CLAIMS,
+  startRoles,
+  type Layout,
+  type RunningRoles,
+} from '../serving/roles.ts';
 import { prepareStore, resolveStoreSize, sampleUsers, serverUrlForLoad } from '../serving/store.ts';
 
 const resultsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../results');
@@ -122,7 +128,7 @@ export const benchmark: Benchmark = {
     if (!users.ids.length) throw new Error('the store has no users');
     log(`${users.ids.length} customers sampled (${users.withHistory} with history); vegeta at ${vegeta}`);
     const tokens = await Promise.all(
-      users.ids.map((sub) => signDevToken(JWT_SECRET, { sub, role: 'customer', expiresIn: '6h' })),
+      users.ids.map((sub) => signDevToken(JWT_SECRET, { sub, role: 'customer', expiresIn: '6h', ...BENCH_JWT_CLAIMS })),
     );
 
     const work = mkdtempSync(join(tmpdir(), 'recgraph-serving-bench-'));

@@ -16,7 +16,7 @@ import { openDatabase } from '@recgraph/db';
 import type { Benchmark } from '../benchmark.ts';
 import type { BenchTable } from '../table.ts';
 import { attack, findVegeta, openLoopStep, summarise, type AttackRecord, type LoadRequest } from '../serving/load.ts';
-import { startRoles, type RunningRoles } from '../serving/roles.ts';
+import { BENCH_JWT_CLAIMS, startRoles, type RunningRoles } from '../serving/roles.ts';
 import { prepareStore, resolveStoreSize, sampleUsers, serverUrlForLoad } from '../serving/store.ts';
 
 const SUBGRAPH_SECRET = 'bench-soak-subgraph-secret-0123456789';
@@ -81,7 +81,7 @@ export const benchmark: Benchmark = {
       }
     })();
     const tokens = await Promise.all(
-      users.ids.map((sub) => signDevToken(JWT_SECRET, { sub, role: 'customer', expiresIn: '6h' })),
+      users.ids.map((sub) => signDevToken(JWT_SECRET, { sub, role: 'customer', expiresIn: '6h', ...BENCH_JWT_CLAIMS })),
     );
     const work = mkdtempSync(join(tmpdir(), 'recgraph-soak-'));
     const run = randomUUID().slice(0, 8);

@@ -160,6 +160,12 @@ async function stopAll(processes: RoleProcess[], graceMs = 15_000): Promise<void
 /** The key the bench's roles sign and verify forwarded identities with (direct subgraph requests sign with it too). */
 export const BENCH_IDENTITY_SIGNING_KEY = 'bench-identity-signing-key-0123456789abcdef';
 
+/**
+ * The issuer and audience the bench's gateway requires of tokens (production requires both);
+ * tokens the benchmarks sign carry them.
+ */
+export const BENCH_JWT_CLAIMS = { issuer: 'recgraph-bench', audience: 'recgraph-api' } as const;
+
 /** The environment packages/config reads, as a deployment would set it (docker-compose.yml's x-recgraph env). */
 function baseEnv(s: RoleSettings, ports: Record<SubgraphName | 'gateway', number>, dataDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -176,6 +182,8 @@ function baseEnv(s: RoleSettings, ports: Record<SubgraphName | 'gateway', number
     SUBGRAPH_SECRET: s.subgraphSecret,
     IDENTITY_SIGNING_KEY: BENCH_IDENTITY_SIGNING_KEY,
     JWT_HS256_SECRET: s.jwtSecret,
+    JWT_ISSUER: BENCH_JWT_CLAIMS.issuer,
+    JWT_AUDIENCE: BENCH_JWT_CLAIMS.audience,
     // The per-identity limiter (600/min by default) would answer RATE_LIMITED under load: off, as for any load test.
     RATE_LIMIT_POINTS: '0',
     MODEL_DIR: s.modelDir,

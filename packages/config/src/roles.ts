@@ -130,6 +130,10 @@ const HOW_TO = 'generate one with `openssl rand -base64 48`';
 const settingsOf = (uses: Uses): Setting[] =>
   uses.flatMap((u) => (typeof u === 'string' ? [u] : (Object.keys(u.shape) as Setting[])));
 
+/** Whether the Kafka settings ask for TLS (KAFKA_SSL or any of its files). */
+const kafkaTls = (cfg: Config) =>
+  cfg.KAFKA_SSL || Boolean(cfg.KAFKA_SSL_CA_FILE || cfg.KAFKA_SSL_CERT_FILE || cfg.KAFKA_SSL_KEY_FILE);
+
 /** Every setting `role` reads. */
 export function roleSettings(role: Role): ReadonlySet<Setting> {
   return new Set(settingsOf(ROLE_SETTINGS[role]));
@@ -173,6 +177,16 @@ export function productionIssues(
   }
   if (uses.has('JWT_JWKS_URL') && !cfg.JWT_HS256_SECRET && !cfg.JWT_JWKS_URL)
     issues.push({ variable: 'JWT_HS256_SECRET', message: 'production needs JWT_HS256_SECRET or JWT_JWKS_URL' });
+  // Without them any token the same key signed, for any service or tenant, would be accepted.
+  for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const)
+    if (uses.has(name) && !cfg[name])
+      issues.push({ variable: name, message: 'production needs it: tokens are checked for the issuer and audience' });
+  if (uses.has('KAFKA_SASL_MECHANISM') && cfg.KAFKA_SASL_MECHANISM && !kafkaTls(cfg))
+    issues.push({
+      variable: 'KAFKA_SASL_MECHANISM',
+      message:
+        'production sends SASL credentials only over TLS: set KAFKA_SSL=true (and KAFKA_SSL_CA_FILE for a private CA)',
+    });
   if (uses.has('IDENTITY_SIGNING_KEY') && given.SUBGRAPH_SECRET && given.SUBGRAPH_SECRET === given.IDENTITY_SIGNING_KEY)
     issues.push({
       variable: 'IDENTITY_SIGNING_KEY',

@@ -20,6 +20,12 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A PEM file that exists (read by the process that uses it). */
+const pemFile = z
+  .string()
+  .min(1)
+  .refine((f) => existsSync(f), { error: 'expected the path of a readable PEM file' });
+
 const postgresUrl = z
   .string()
   .url('expected a URL such as postgresql://user:pass@host:5432/db')
@@ -59,11 +65,31 @@ export const kafkaSchema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"')
     .default('recgraph.'),
+  /** TLS to the brokers (implied by any KAFKA_SSL_*_FILE); brokers' certificates are always verified. */
+  KAFKA_SSL: bool.default(false),
+  /** CA certificates (PEM) that sign the brokers' certificates; unset → the system's trusted CAs. */
+  KAFKA_SSL_CA_FILE: pemFile.optional(),
+  /** Client certificate chain and its key (PEM), for brokers that require client certificates. */
+  KAFKA_SSL_CERT_FILE: pemFile.optional(),
+  KAFKA_SSL_KEY_FILE: pemFile.optional(),
+  /** Passphrase of an encrypted KAFKA_SSL_KEY_FILE. */
+  KAFKA_SSL_KEY_PASSWORD: z.string().min(1).optional(),
+  /** SASL authentication (with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD); production refuses it without TLS. */
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'expected plain, scram-sha-256 or scram-sha-512' })
+    .optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
 });
 
 export const serverSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_PORT: port.default(4000),
+  /**
+   * The gateway's /metrics and /health/* on this port only (probes and scrapers reach it inside the
+   * cluster), so GATEWAY_PORT, the public one, serves nothing but /graphql. Unset: both on GATEWAY_PORT.
+   */
+  GATEWAY_OPS_PORT: port.optional(),
   CATALOG_PORT: port.default(4001),
   RECOMMEND_PORT: port.default(4002),
   SEARCH_PORT: port.default(4003),
@@ -101,6 +127,7 @@ export const authSchema = z.object({
   JWT_HS256_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
   /** JWKS endpoint for RS256 tokens from your identity provider. */
   JWT_JWKS_URL: z.string().url().optional(),
+  /** The `iss` and `aud` tokens must carry; production requires both (a token minted for another service is refused). */
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
 });

@@ -53,6 +53,8 @@ describe('loadConfig', () => {
       load({
         NODE_ENV: 'production',
         JWT_JWKS_URL: 'https://id.example/jwks',
+        JWT_ISSUER: 'https://id.example/',
+        JWT_AUDIENCE: 'recgraph-api',
         SUBGRAPH_SECRET: 'Yq3LrX0cVb8mN2pT6wZ9eK4hJ7sD1fG5',
         IDENTITY_SIGNING_KEY: 'pO9iU8yT7rE6wQ5aS4dF3gH2jK1lZ0xC',
       }).NODE_ENV,

@@ -23,6 +23,8 @@ const PROD = {
   SUBGRAPH_SECRET: BEARER,
   IDENTITY_SIGNING_KEY: IDENTITY,
   JWT_HS256_SECRET: JWT,
+  JWT_ISSUER: 'https://id.example/',
+  JWT_AUDIENCE: 'recgraph-api',
 };
 const SERVING: Role[] = ['gateway', 'catalog', 'recommend', 'search', 'assistant'];
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
 import { z } from 'zod';
+import { EventBusError } from './errors.ts';
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
@@ -91,7 +92,19 @@ export interface KafkaSecuritySettings {
   KAFKA_SASL_PASSWORD?: string | undefined;
 }
 
+/**
+ * Reads the files the settings name. Settings that only make sense together are checked here,
+ * at start-up, with the variables named (EventBusError INVALID_ARGUMENT).
+ */
 export function kafkaSecurityFromSettings(s: KafkaSecuritySettings): KafkaSecurity | undefined {
+  if (!s.KAFKA_SSL_CERT_FILE !== !s.KAFKA_SSL_KEY_FILE)
+    throw new EventBusError('INVALID_ARGUMENT', 'KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together');
+  const sasl = [s.KAFKA_SASL_MECHANISM, s.KAFKA_SASL_USERNAME, s.KAFKA_SASL_PASSWORD];
+  if (sasl.some(Boolean) && !sasl.every(Boolean))
+    throw new EventBusError(
+      'INVALID_ARGUMENT',
+      'KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together',
+    );
   const read = (file: string | undefined) => (file ? readFileSync(file, 'utf8') : undefined);
   const anyTls = s.KAFKA_SSL || s.KAFKA_SSL_CA_FILE || s.KAFKA_SSL_CERT_FILE || s.KAFKA_SSL_KEY_FILE;
   const security: KafkaSecurity = {};

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   createEventBus,
   eventBusFromConfig,
+  kafkaSecurityFromSettings,
   type ConsumedMessage,
   type EventBus,
   type KafkaSecurity,
@@ -116,6 +117,16 @@ describe.skipIf(!secured)('Kafka: no TLS or SASL (issue 12) — secured listener
 });
 
 describe('Kafka security settings are validated', () => {
+  it('settings that go together are named when one is missing', () => {
+    expect(() => kafkaSecurityFromSettings({ KAFKA_SSL_CERT_FILE: '/x.pem' })).toThrow(
+      /KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together/,
+    );
+    expect(() => kafkaSecurityFromSettings({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' })).toThrow(
+      /KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together/,
+    );
+    expect(kafkaSecurityFromSettings({})).toBeUndefined();
+  });
+
   it('rejects a certificate without its key, and an unknown SASL mechanism', () => {
     expect(() =>
       createEventBus({
