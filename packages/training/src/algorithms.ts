@@ -119,7 +119,7 @@ export function resolveParams(algorithm: AlgorithmName, params: Record<string, u
   if (algorithm === 'sparse-ease') {
     const d = DEFAULT_SPARSE_EASE_OPTIONS;
     const p = { regularization: d.regularization, neighbours: d.neighbours, ...(r.data as ModelParams) };
-    const gramNeighbours = (r.data as ModelParams).gramNeighbours ?? Math.max(d.gramNeighbours, 4 * p.neighbours!);
+    const gramNeighbours = (r.data as ModelParams).gramNeighbours ?? Math.max(d.gramNeighbours, 2 * p.neighbours!);
     if (gramNeighbours < p.neighbours!)
       throw new InvalidTrainingOptionsError('invalid sparse-ease parameters: gramNeighbours must be >= neighbours');
     return { ...p, gramNeighbours } as ModelParams;

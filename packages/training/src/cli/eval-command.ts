@@ -25,7 +25,7 @@ options:
   --k 10,20                    cut-offs
   --als-params factors=64,regularization=10,alpha=1,iterations=15
   --ease-params regularization=250,top-items=1000
-  --sparse-ease-params regularization=250,neighbours=100,gram-neighbours=400
+  --sparse-ease-params regularization=250,neighbours=100,gram-neighbours=200
   --rp3beta-params alpha=0.5,beta=0.5,neighbours=100
   --topk-out FILE              each evaluated user's top-k (max k) per algorithm: user, item, rank, score
   --report FILE                HTML report with charts (default reports/eval.html)`;

@@ -17,7 +17,7 @@ registers the model and promotes it when it beats the active one by PROMOTION_MA
   --algorithm als|ease|sparse-ease|rp3beta|popularity    (default als)
   ALS:  --factors 64 --regularization 10 --alpha 1 --iterations 15 --cg-steps 3
   EASE: --regularization 250 --top-items 1000 --max-items 5000
-  sparse-ease: --regularization 250 --neighbours 100 --gram-neighbours 400
+  sparse-ease: --regularization 250 --neighbours 100 --gram-neighbours 200
   rp3beta: --alpha 0.5 --beta 0.5 --neighbours 100
   --split stratified|temporal  --test-fraction 0.25  --seed 42  --k 10,20  --primary-metric ndcg@10
   --from DATE --to DATE        train on events in [from, to)
