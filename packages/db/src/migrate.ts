@@ -99,7 +99,8 @@ export async function migrate(
         );
         await client.query('COMMIT');
       } catch (err) {
-        await client.query('ROLLBACK');
+        // A lost connection cannot roll back, but the server already has: the migration is still reported.
+        await client.query('ROLLBACK').catch(() => undefined);
         throw new MigrationError(`Migration ${m.name} failed and was rolled back: ${(err as Error).message}`);
       }
       opts.log?.(`applied ${m.name}`);
