@@ -1,4 +1,5 @@
-// Offline quality on MovieLens-small: ALS vs popularity vs EASE (top-1000 items).
+// Offline quality on MovieLens-small: ALS vs popularity vs EASE (top-1000 items) vs the scalable
+// item-item models (sparse EASE, RP3beta) on every item.
 // Run: npm run bench -- recsys-movielens
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import {
   AlsModel,
   EaseModel,
   PopularityModel,
+  Rp3betaModel,
+  SparseEaseModel,
   buildInteractionMatrix,
   evaluate,
   metricsTable,
@@ -18,7 +21,8 @@ import type { BenchTable } from '../table.ts';
 
 export const benchmark: Benchmark = {
   name: 'recsys-movielens',
-  description: 'MovieLens-small, per-user 75/25 split (seed 42), k=10: ALS vs popularity vs EASE',
+  description:
+    'MovieLens-small, per-user 75/25 split (seed 42), k=10: ALS vs popularity vs EASE vs sparse EASE vs RP3beta',
   async run({ quick, sharedDataDir, log }) {
     const path = sharedDataDir ? join(sharedDataDir, 'movielens-small', 'ratings.csv') : undefined;
     if (!path || !existsSync(path)) {
@@ -43,10 +47,20 @@ export const benchmark: Benchmark = {
     t0 = performance.now();
     await ease.fit(tr);
     times.push(`EASE fit ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const sparseEase = new SparseEaseModel();
+    t0 = performance.now();
+    await sparseEase.fit(tr);
+    times.push(`sparse EASE fit ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const rp3 = new Rp3betaModel();
+    t0 = performance.now();
+    await rp3.fit(tr);
+    times.push(`RP3beta fit ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     for (const k of [10, 20]) {
       results[`ALS @${k}`] = evaluate(als, tr, te, { k, itemVectors });
       results[`popularity @${k}`] = evaluate(pop, tr, te, { k, itemVectors });
       results[`EASE top-1000 @${k}`] = evaluate(ease, tr, te, { k, itemVectors });
+      results[`sparse EASE (all items) @${k}`] = evaluate(sparseEase, tr, te, { k, itemVectors });
+      results[`RP3beta (all items) @${k}`] = evaluate(rp3, tr, te, { k, itemVectors });
     }
     const t = metricsTable(results);
     const table: BenchTable = {
