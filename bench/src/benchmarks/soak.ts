@@ -129,7 +129,7 @@ export const benchmark: Benchmark = {
           }),
         }));
 
-      // Capacity of the mix: both streams closed-loop at once (4 requests in flight each).
+      // Capacity of the mix: both streams closed-loop at once (8 requests in flight each).
       let rates: [number, number];
       if (options.rates) {
         const r = options.rates.split(',').map(Number);
@@ -148,7 +148,7 @@ export const benchmark: Benchmark = {
             timeoutS: 5,
             workDir: work,
             name: 'probe-storefront',
-            closedLoopWorkers: 4,
+            closedLoopWorkers: 8,
           }),
           openLoopStep({
             vegeta,
@@ -158,7 +158,7 @@ export const benchmark: Benchmark = {
             timeoutS: 5,
             workDir: work,
             name: 'probe-ingest',
-            closedLoopWorkers: 4,
+            closedLoopWorkers: 8,
           }),
         ]);
         log(
