@@ -33,8 +33,11 @@ export interface EaseOptions {
 
 export const DEFAULT_EASE_OPTIONS: EaseOptions = { regularization: 250, maxItems: 5000, binarize: true };
 
-/** XᵀX (n×n, float64) from a users×items CSR: Σ_u x_uᵀx_u over each user's pairs, O(Σ n_u²). */
-export function gramianXtX(m: CsrMatrix, binarize: boolean): Float64Array {
+/**
+ * XᵀX (n×n, float64) from a users×items CSR: Σ_u x_uᵀx_u over each user's pairs, O(Σ n_u²).
+ * lowerOnly: only the lower triangle (what the Cholesky-based inverse reads), half the work.
+ */
+export function gramianXtX(m: CsrMatrix, binarize: boolean, lowerOnly = false): Float64Array {
   const n = m.nCols;
   const G = new Float64Array(n * n);
   for (let u = 0; u < m.nRows; u++) {
@@ -44,7 +47,9 @@ export function gramianXtX(m: CsrMatrix, binarize: boolean): Float64Array {
       const ia = m.indices[a]!;
       const va = binarize ? 1 : m.data[a]!;
       const ra = ia * n;
-      for (let b = s; b < e; b++) G[ra + m.indices[b]!]! += va * (binarize ? 1 : m.data[b]!);
+      // Row indices are sorted, so b ≤ a is the lower triangle.
+      const end = lowerOnly ? a + 1 : e;
+      for (let b = s; b < end; b++) G[ra + m.indices[b]!]! += va * (binarize ? 1 : m.data[b]!);
     }
   }
   return G;
@@ -130,9 +135,9 @@ export class EaseModel implements Recommender {
     const n = keep.length;
     if (n > o.maxItems) throw new CatalogTooLargeError(n, o.maxItems, 'EASE');
     const X = n === userItems.nCols ? userItems : selectColumns(userItems, keep);
-    const P = gramianXtX(X, o.binarize);
+    const P = gramianXtX(X, o.binarize, true);
     for (let i = 0; i < n; i++) P[i * n + i]! += o.regularization;
-    const bad = spdInverseWasm(P, n);
+    const bad = spdInverseWasm(P, n); // reads the lower triangle, returns the full inverse
     if (bad) throw new NotPositiveDefiniteError(bad.row, bad.pivot);
     this.B = easeFromInverse(P, n);
     this.itemIds = keep;
