@@ -70,7 +70,8 @@ async function probeSubgraph(url: string): Promise<void> {
 
 /**
  * The federated entry point: Apollo Gateway on Apollo Server, served by the
- * same node:http layer as the subgraphs. Ready only when every subgraph is.
+ * same node:http layer as the subgraphs. Ready once its supergraph is loaded;
+ * /health/subgraphs reports each subgraph.
  */
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { subgraphUrls, secret, logger } = options;
@@ -130,10 +131,18 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       secret.identityKey,
       protection.rateLimit ? createRateLimit(protection.rateLimit) : undefined,
     ),
-    ready: readyWhen(
-      Object.fromEntries(SUBGRAPHS.map((s) => [s.name, () => probeSubgraph(subgraphUrls[s.name])])),
-      2500,
-    ),
+    // Ready once the supergraph is loaded: a subgraph that is down fails only the fields it
+    // serves, so it must not take the whole API out of service. Each subgraph: /health/subgraphs.
+    ready: async () => {
+      const loaded = gateway.schema !== undefined;
+      return { ready: loaded, checks: { supergraph: { ok: loaded } } };
+    },
+    health: {
+      subgraphs: readyWhen(
+        Object.fromEntries(SUBGRAPHS.map((s) => [s.name, () => probeSubgraph(subgraphUrls[s.name])])),
+        2500,
+      ),
+    },
     onError: (err) => logger.error({ err }, 'request failed'),
     ...(options.imagesDir ? { routes: staticImages(options.imagesDir) } : {}),
   });

@@ -1,5 +1,5 @@
 import { config } from '@recgraph/config';
-import { eventBusFromConfig, STREAMING_TOPICS } from '@recgraph/events';
+import { roleEventBus } from '@recgraph/events';
 import { isMainModule } from '@recgraph/subgraph-kit';
 import { createLogger, initTelemetry } from '@recgraph/telemetry';
 import { createGateway } from './gateway.ts';
@@ -25,9 +25,9 @@ async function main(): Promise<void> {
   const logger = createLogger('gateway', { level: cfg.LOG_LEVEL });
   // Subscriptions need the updates other processes publish, so only a shared
   // broker makes sense here; an in-process bus would never receive any.
-  const bus = cfg.KAFKA_BROKERS ? eventBusFromConfig(cfg, logger) : undefined;
-  if (bus) await bus.ensureTopics(STREAMING_TOPICS);
-  else
+  // Attached in the background: the API serves while the broker is away, subscriptions follow when it answers.
+  const bus = cfg.KAFKA_BROKERS ? roleEventBus(cfg, logger) : undefined;
+  if (!bus)
     logger.warn(
       'KAFKA_BROKERS is unset: subscriptions are off in a gateway run on its own (npm start serves them in-process)',
     );
@@ -38,7 +38,6 @@ async function main(): Promise<void> {
     verifyToken: tokenVerifierFromConfig(cfg),
     host: cfg.HOST,
     port: cfg.GATEWAY_PORT,
-    ...(cfg.GATEWAY_OPS_PORT !== undefined ? { opsPort: cfg.GATEWAY_OPS_PORT } : {}),
     mode: cfg.SUPERGRAPH_MODE,
     protection: protectionFromConfig(cfg),
     ...(bus ? { bus } : {}),

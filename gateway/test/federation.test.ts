@@ -217,12 +217,18 @@ describe('HTTP surface', () => {
     expect((await fetch(`${catalog.origin}/health/ready`)).status).toBe(200);
   });
 
-  it('gateway health: live always, ready only while every subgraph is (runs last: stops one)', async () => {
+  it('gateway health: live always, ready while its supergraph is loaded, each subgraph on /health/subgraphs (runs last: stops one)', async () => {
     const origin = t.stack.gateway.origin;
     expect((await fetch(`${origin}/health/live`)).status).toBe(200);
     expect((await fetch(`${origin}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${origin}/health/subgraphs`)).status).toBe(200);
     await t.stack.subgraphs.search.close();
-    const res = await fetch(`${origin}/health/ready`);
+    // One subgraph down takes out only the fields it serves, not the API.
+    expect(await (await fetch(`${origin}/health/ready`)).json()).toEqual({
+      status: 'ready',
+      checks: { supergraph: { ok: true } },
+    });
+    const res = await fetch(`${origin}/health/subgraphs`);
     expect(res.status).toBe(503);
     const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
     expect(body.status).toBe('unavailable');

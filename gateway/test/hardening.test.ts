@@ -64,7 +64,7 @@ describe('readiness returns raw database error text (issue 12)', () => {
   it('a failing check is named, its error text stays in the log', async () => {
     const search = t.stack.subgraphs.search;
     await search.close();
-    const res = await fetch(`${t.stack.gateway.origin}/health/ready`);
+    const res = await fetch(`${t.stack.gateway.origin}/health/subgraphs`);
     expect(res.status).toBe(503);
     const body = (await res.json()) as { status: string; checks: Record<string, Record<string, unknown>> };
     expect(body.checks.search).toEqual({ ok: false });

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { config as loadedConfig, type Config } from '@recgraph/config';
 import { openDatabase, type Database } from '@recgraph/db';
-import { eventBusFromConfig, type EventBus } from '@recgraph/events';
+import { roleEventBus, type EventBus } from '@recgraph/events';
 import { createLogger, type Logger } from '@recgraph/telemetry';
 import { createWorkerHttpServer, type ObservableWorker } from './worker-http.ts';
 
@@ -36,7 +36,8 @@ export async function runStandaloneWorker(spec: StandaloneWorkerSpec): Promise<v
     process.exit(78);
   }
   const db = await openDatabase({ url: cfg.DATABASE_URL, poolSize: cfg.DATABASE_POOL_SIZE, log: (m) => log.info(m) });
-  const bus = eventBusFromConfig(cfg, log);
+  // A worker restarted during a broker outage waits for it instead of crash-looping.
+  const bus = roleEventBus(cfg, log);
   const worker = spec.create(cfg, db, bus, log);
   const server = createWorkerHttpServer(worker);
   server.listen(spec.port(cfg), cfg.HOST);

@@ -1,4 +1,5 @@
 export { createEventBus, eventBusFromConfig, type EventBusConfig } from './create-event-bus.ts';
+export { attachWhenReachable, roleEventBus, type AttachingEventBus, type AttachOptions } from './attaching-bus.ts';
 export { EventBusError, type EventBusErrorCode } from './errors.ts';
 export type { KafkaTuning } from './kafka-bus.ts';
 export {

@@ -43,6 +43,8 @@ export interface ServeOptions<TContext extends BaseContext> {
   /** 0 picks a free port. */
   port: number;
   ready: () => Promise<ReadyReport>;
+  /** Further reports beside /health/ready, served at /health/<name> in the same shape (e.g. the gateway's subgraphs). */
+  health?: Record<string, () => Promise<ReadyReport>>;
   /** Runs before /graphql (not before health routes); a Refusal ends the request. */
   guard?: (req: IncomingMessage) => Refusal | null;
   /** Extra routes (e.g. static images); return true when handled. */
@@ -155,16 +157,20 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
       sendJson(res, 200, { status: 'live' });
       return true;
     }
-    if (url.pathname === '/health/ready' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const report = await opts
-        .ready()
-        .catch((err: unknown): ReadyReport => ({ ready: false, checks: { self: { ok: false, error: String(err) } } }));
+    const name = url.pathname.startsWith('/health/') ? url.pathname.slice('/health/'.length) : undefined;
+    const check =
+      name === 'ready' ? opts.ready : name && Object.hasOwn(opts.health ?? {}, name) ? opts.health?.[name] : undefined;
+    if (check && (req.method === 'GET' || req.method === 'HEAD')) {
+      const report = await check().catch((err: unknown): ReadyReport => ({
+        ready: false,
+        checks: { self: { ok: false, error: String(err) } },
+      }));
       // Which dependency failed, never its error text (it can quote hosts, users, SQL): that goes to the log.
       const failing = Object.entries(report.checks ?? {}).filter(([, c]) => !c.ok);
-      if (failing.length) opts.logger?.warn({ checks: Object.fromEntries(failing) }, 'not ready');
+      if (failing.length) opts.logger?.warn({ checks: Object.fromEntries(failing), report: name }, 'not ready');
       sendJson(res, report.ready ? 200 : 503, {
         status: report.ready ? 'ready' : 'unavailable',
-        checks: Object.fromEntries(Object.entries(report.checks ?? {}).map(([name, c]) => [name, { ok: c.ok }])),
+        checks: Object.fromEntries(Object.entries(report.checks ?? {}).map(([n, c]) => [n, { ok: c.ok }])),
       });
       return true;
     }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { GatewaySecrets } from '@recgraph/auth';
 import { config, type Config, type Role } from '@recgraph/config';
 import { embeddedDataDir, openDatabase, type PrismaClient } from '@recgraph/db';
-import { eventBusFromConfig, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
+import { roleEventBus, type EventBus } from '@recgraph/events';
 import { createLogger, initTelemetry, type Logger } from '@recgraph/telemetry';
 import type { Subgraph } from './subgraphServer.ts';
 
@@ -53,8 +53,8 @@ export async function runStandaloneSubgraph(
     poolSize: cfg.DATABASE_POOL_SIZE,
     log: (msg) => logger.info(msg),
   });
-  const bus = eventBusFromConfig(cfg, logger);
-  await bus.ensureTopics(STREAMING_TOPICS);
+  // Queries need only the database: the broker is attached in the background, whenever it answers.
+  const bus = roleEventBus(cfg, logger);
   const secret = { bearer: cfg.SUBGRAPH_SECRET, identityKey: cfg.IDENTITY_SIGNING_KEY };
   const running = await factory({ prisma: db.prisma, secret, logger, bus }).start({
     port: port(cfg),
