@@ -11,7 +11,9 @@ import { createCorsHandler } from './protection/cors.ts';
 import { DEFAULT_PROTECTION, type ProtectionOptions } from './protection/options.ts';
 import { queryLimits } from './protection/queryLimits.ts';
 import { withRequestErrors } from './protection/requestErrors.ts';
-import { createRateLimit } from './protection/rateLimit.ts';
+import { clientAddressResolver } from './protection/clientAddress.ts';
+import { createRateLimits } from './protection/rateLimit.ts';
+import type { LimiterStore } from '@recgraph/subgraph-kit/rateLimits';
 import { SecretDataSource } from './secretDataSource.ts';
 import { createSubgraphFetcher } from './subgraphFetcher.ts';
 import { staticImages } from './staticImages.ts';
@@ -40,6 +42,11 @@ export interface GatewayOptions {
   imagesDir?: string;
   /** Query limits, rate limit, body size, CORS, production hardening (protectionFromConfig); defaults otherwise. */
   protection?: Partial<ProtectionOptions>;
+  /**
+   * Where rate-limit counters live: { kind: 'postgres', prisma } shares them with every
+   * replica on that database (RATE_LIMIT_STORE); default memory (this process).
+   */
+  rateLimitStore?: LimiterStore;
   /** Serves GraphQL subscriptions over WebSocket on /graphql, fed by this bus's streaming topics. */
   bus?: EventBus;
   /** Per-connection subscription limits (defaults: DEFAULT_SUBSCRIPTION_LIMITS). */
@@ -79,8 +86,15 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const protection: ProtectionOptions = { ...DEFAULT_PROTECTION, ...options.protection };
   const metrics = createServiceMetrics('gateway');
   const limits = queryLimits(protection);
+  const clientAddress = clientAddressResolver(protection.trustedProxies);
+  const rateLimits = createRateLimits({
+    requests: protection.rateLimit,
+    authFailures: protection.authFailureLimit,
+    store: options.rateLimitStore ?? { kind: 'memory' },
+    clientAddress,
+  });
   const urlFor = (name: string, fallback?: string) => subgraphUrls[name as SubgraphName] ?? fallback;
-  const http = createSubgraphFetcher();
+  const http = createSubgraphFetcher({ timeoutMs: protection.subgraphTimeoutMs });
   const gateway = new ApolloGateway({
     supergraphSdl:
       mode === 'live'
@@ -126,11 +140,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
-    context: gatewayContext(
-      options.verifyToken,
-      secret.identityKey,
-      protection.rateLimit ? createRateLimit(protection.rateLimit) : undefined,
-    ),
+    context: gatewayContext(options.verifyToken, secret.identityKey, rateLimits),
     // Ready once the supergraph is loaded: a subgraph that is down fails only the fields it
     // serves, so it must not take the whole API out of service. Each subgraph: /health/subgraphs.
     ready: async () => {
@@ -161,9 +171,12 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         },
         bus: options.bus,
         verifyToken: options.verifyToken,
+        clientAddress,
+        authFailures: rateLimits,
         apiSchema: () => gateway.schema,
         logger,
         maxTokens: protection.maxTokens,
+        maxCost: protection.maxCost,
         validationRules: limits.validationRules,
         production: protection.production,
         ...(options.subscriptionLimits ? { limits: options.subscriptionLimits } : {}),

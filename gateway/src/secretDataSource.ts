@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { IDENTITY_HEADER } from '@recgraph/auth';
-import { GATEWAY_SECRET_HEADER } from '@recgraph/subgraph-kit';
+import { ErrorCode, GATEWAY_SECRET_HEADER } from '@recgraph/subgraph-kit';
+import { GraphQLError } from 'graphql';
 import { injectTraceHeaders, inSpan, SpanKind, tracerFor, type ServiceMetrics } from '@recgraph/telemetry';
 import type { GatewayContext } from './context.ts';
 
@@ -18,6 +19,12 @@ export interface SubgraphSourceOptions {
   /** The HTTP client (subgraphFetcher.ts); Apollo's default otherwise. */
   fetcher?: RemoteGraphQLDataSource['fetcher'];
 }
+
+/** An overdue fetch: the fetcher's deadline (SUBGRAPH_TIMEOUT_MS) or undici's own timeouts. */
+const isFetchTimeout = (err: unknown): boolean => {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return e?.name === 'TimeoutError' || (typeof e?.code === 'string' && /^UND_ERR_.*TIMEOUT$/.test(e.code));
+};
 
 /**
  * How the gateway calls one subgraph. Proves the request came through the
@@ -52,6 +59,11 @@ export class SecretDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       );
       ok = !response.errors?.length;
       return response;
+    } catch (err) {
+      if (!isFetchTimeout(err)) throw err;
+      throw new GraphQLError(`The ${this.#name} service did not answer in time; retry later`, {
+        extensions: { code: ErrorCode.TIMEOUT },
+      });
     } finally {
       this.#metrics?.observeSubgraphFetch(this.#name, (performance.now() - started) / 1000, ok);
     }

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '@recgraph/db';
 import type { RunningServer, Subgraph, SubgraphDeps } from '@recgraph/subgraph-kit';
 import { createAssistantSubgraph } from '@recgraph/subgraph-assistant/server';
-import { createCatalogSubgraph } from '@recgraph/subgraph-catalog/server';
+import { createCatalogSubgraph, type CatalogOptions } from '@recgraph/subgraph-catalog/server';
 import { createRecommendSubgraph } from '@recgraph/subgraph-recommend/server';
 import { createSearchSubgraph } from '@recgraph/subgraph-search/server';
 import { createTokenVerifier, type GatewaySecrets, type TokenVerifier } from '@recgraph/auth';
@@ -13,7 +13,7 @@ import type { ProtectionOptions } from './protection/options.ts';
 import type { SubgraphName, SubgraphUrls } from './subgraphList.ts';
 
 const FACTORIES: Record<SubgraphName, (deps: SubgraphDeps) => Subgraph> = {
-  catalog: createCatalogSubgraph,
+  catalog: (deps) => createCatalogSubgraph(deps),
   recommend: createRecommendSubgraph,
   search: createSearchSubgraph,
   assistant: createAssistantSubgraph,
@@ -36,6 +36,8 @@ export interface StackOptions {
   bus?: EventBus;
   /** Gateway protection (protectionFromConfig); its maxBodyBytes applies to the subgraphs too. */
   protection?: Partial<ProtectionOptions>;
+  /** The catalog's per-user event rate (default: catalogOptionsFromConfig). */
+  catalog?: CatalogOptions;
 }
 
 export interface RunningStack {
@@ -62,12 +64,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const subgraphs = {} as Record<SubgraphName, RunningServer>;
     // One at a time: each start is quick, and the order makes logs readable.
     for (const name of Object.keys(FACTORIES) as SubgraphName[]) {
-      const subgraph = FACTORIES[name]({
+      const deps: SubgraphDeps = {
         prisma: options.prisma,
         secret: options.secret,
         logger: createLogger(`subgraph-${name}`, { level }),
         bus,
-      });
+      };
+      const subgraph =
+        name === 'catalog' && options.catalog ? createCatalogSubgraph(deps, options.catalog) : FACTORIES[name](deps);
       const running = await subgraph.start({
         port: options.ports?.[name] ?? 0,
         host,

@@ -13,7 +13,7 @@ type FetcherResponse = Awaited<ReturnType<Fetcher>>;
  * lowest-overhead client Node has. Only what RemoteGraphQLDataSource reads
  * of a response is provided.
  */
-export function createSubgraphFetcher(options: { connections?: number } = {}): {
+export function createSubgraphFetcher(options: { connections?: number; timeoutMs?: number } = {}): {
   fetcher: Fetcher;
   close(): Promise<void>;
 } {
@@ -30,6 +30,8 @@ export function createSubgraphFetcher(options: { connections?: number } = {}): {
       headers: init?.headers as Record<string, string> | undefined,
       body: init?.body as string | undefined,
       dispatcher,
+      // One deadline for the whole fetch, body included: a hung subgraph must not hold the client's request.
+      ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
     });
     const text = await res.body.text();
     return new SubgraphResponse(url, res.statusCode, res.headers, text) as unknown as FetcherResponse;

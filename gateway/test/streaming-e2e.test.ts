@@ -244,7 +244,7 @@ for (const backend of backends) {
       // At-least-once delivery: the relay may publish a row again (a crash between publish
       // and delete). Redeliver the stored envelope, then a later event of the same user
       // (same key, same partition, so consumed after it) as a sentinel.
-      const stored = await t.db.prisma.interaction.findUniqueOrThrow({ where: { eventId } });
+      const stored = await t.db.prisma.interaction.findFirstOrThrow({ where: { eventId } });
       const envelope: InteractionEventV1 = {
         schema: 'recgraph.interaction.v1',
         eventId,

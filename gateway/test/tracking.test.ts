@@ -118,7 +118,7 @@ describe('trackEvent through the gateway', () => {
         { eventId: 'view:abc-00001', status: 'DUPLICATE' },
       ],
     });
-    const rate = await t.db.prisma.interaction.findUniqueOrThrow({ where: { eventId: 'batch-0001' } });
+    const rate = await t.db.prisma.interaction.findFirstOrThrow({ where: { eventId: 'batch-0001' } });
     expect(rate).toMatchObject({ type: 'RATE', value: 4.5, occurredAt: new Date(at) });
     await waitFor('the batch on the bus', () => published.count('batch-0002') === 1);
     expect(published.count('batch-0001')).toBe(1);
@@ -130,7 +130,7 @@ describe('trackEvent through the gateway', () => {
     expect((await t.gql(TRACK, { i: input }, { token: admin })).data).toEqual({
       trackEvent: { eventId: 'admin-import-1', status: 'RECORDED' },
     });
-    expect((await t.db.prisma.interaction.findUniqueOrThrow({ where: { eventId: 'admin-import-1' } })).userId).toBe(
+    expect((await t.db.prisma.interaction.findFirstOrThrow({ where: { eventId: 'admin-import-1' } })).userId).toBe(
       u2.id,
     );
     const unknownUser = await t.gql(
@@ -252,10 +252,10 @@ describe('when the bus refuses to publish', () => {
     expect(await res.json()).toEqual({ data: { trackEvent: { eventId: 'outage-00001', status: 'RECORDED' } } });
     expect(await db.prisma.interaction.count({ where: { eventId: 'outage-00001' } })).toBe(1);
     await waitFor('a failed publish attempt', async () => {
-      const row = await db.prisma.interactionOutbox.findUnique({ where: { eventId: 'outage-00001' } });
+      const row = await db.prisma.interactionOutbox.findFirst({ where: { eventId: 'outage-00001' } });
       return (row?.attempts ?? 0) > 0;
     });
-    const row = await db.prisma.interactionOutbox.findUniqueOrThrow({ where: { eventId: 'outage-00001' } });
+    const row = await db.prisma.interactionOutbox.findFirstOrThrow({ where: { eventId: 'outage-00001' } });
     expect(row.lastError).toContain('does not exist');
 
     await bus.ensureTopics(STREAMING_TOPICS);

@@ -26,6 +26,7 @@ export function updaterOptionsFromConfig(
     groupId: cfg.UPDATER_GROUP_ID,
     batchSize: cfg.UPDATER_BATCH_SIZE,
     k: cfg.RECOMMENDATIONS_K,
+    popularityUserDailyCap: cfg.POPULARITY_USER_DAILY_CAP,
     // Ranked as the recommend subgraph ranks (same rules file, ANN threshold, model polling).
     serving: servingOptionsFromConfig(cfg),
     ...(log ? { log } : {}),

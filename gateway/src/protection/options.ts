@@ -1,4 +1,5 @@
 import type { Config } from '@recgraph/config';
+import { NO_TRUSTED_PROXIES, type TrustedProxies } from './clientAddress.ts';
 
 export interface RateLimit {
   /** Requests allowed per caller in each window. */
@@ -18,6 +19,12 @@ export interface ProtectionOptions {
   maxBodyBytes: number;
   /** Per token subject, else per client IP; false turns it off (benchmarks). */
   rateLimit: RateLimit | false;
+  /** Requests with an invalid or forged token per client IP; false turns it off. */
+  authFailureLimit: RateLimit | false;
+  /** Proxies whose X-Forwarded-For entries are believed for the client IP (HTTP and WebSocket). */
+  trustedProxies: TrustedProxies;
+  /** Longest a gateway→subgraph fetch may take; over it the field fails TIMEOUT. */
+  subgraphTimeoutMs: number;
   /** Allowed browser origins; undefined → localhost origins outside production, none in it. */
   corsOrigins: string[] | undefined;
 }
@@ -32,6 +39,9 @@ export const DEFAULT_PROTECTION: ProtectionOptions = {
   maxTokens: 1000,
   maxBodyBytes: 1_000_000,
   rateLimit: { points: 600, durationS: 60 },
+  authFailureLimit: { points: 30, durationS: 60 },
+  trustedProxies: NO_TRUSTED_PROXIES,
+  subgraphTimeoutMs: 15_000,
   corsOrigins: undefined,
 };
 
@@ -46,6 +56,10 @@ export function protectionFromConfig(cfg: Config): ProtectionOptions {
     maxBodyBytes: cfg.MAX_BODY_BYTES,
     rateLimit:
       cfg.RATE_LIMIT_POINTS > 0 ? { points: cfg.RATE_LIMIT_POINTS, durationS: cfg.RATE_LIMIT_DURATION_S } : false,
+    authFailureLimit:
+      cfg.AUTH_FAILURES_PER_MINUTE > 0 ? { points: cfg.AUTH_FAILURES_PER_MINUTE, durationS: 60 } : false,
+    trustedProxies: { hops: cfg.TRUSTED_PROXY_HOPS, cidrs: cfg.TRUSTED_PROXY_CIDRS ?? [] },
+    subgraphTimeoutMs: cfg.SUBGRAPH_TIMEOUT_MS,
     corsOrigins: cfg.CORS_ORIGINS,
   };
 }

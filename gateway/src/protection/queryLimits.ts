@@ -3,6 +3,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { ErrorCode } from '@recgraph/subgraph-kit';
 import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 import type { ProtectionOptions } from './options.ts';
+import { queryCostPlugin } from './queryCost.ts';
 
 /**
  * Reports a limit violation as a validation error (so Apollo answers 400) in
@@ -20,10 +21,11 @@ function reportViolation(ctx: ValidationContext | null, error: GraphQLError): vo
 const reject = { exposeLimits: true, propagateOnRejection: false, onReject: [reportViolation] };
 
 /**
- * graphql-armor's depth, cost (`first` literals multiply it), alias and
- * directive limits plus graphql-js's token limit, checked
- * while the gateway parses and validates an operation, before any subgraph is
- * called. Violations are BAD_USER_INPUT (HTTP 400) naming the limit.
+ * graphql-armor's depth, alias and directive limits plus graphql-js's token
+ * limit, checked while the gateway parses and validates an operation, and the
+ * cost estimate (queryCost.ts: page sizes from literals, variables and schema
+ * defaults) once the variables are known — all before any subgraph is called.
+ * Violations are BAD_USER_INPUT (HTTP 400) naming the limit.
  */
 export function queryLimits(options: ProtectionOptions): {
   plugins: ApolloServerPlugin<BaseContext>[];
@@ -32,7 +34,8 @@ export function queryLimits(options: ProtectionOptions): {
 } {
   const armor = new ApolloArmor({
     maxDepth: { n: options.maxDepth, flattenFragments: true, ...reject },
-    costLimit: { maxCost: options.maxCost, ...reject },
+    // Reads only literal page sizes: queryCost.ts estimates with variables and defaults instead.
+    costLimit: { enabled: false },
     maxAliases: { n: options.maxAliases, ...reject },
     maxDirectives: { n: options.maxDirectives, ...reject },
     // armor's token plugin throws from a plugin hook, which Apollo answers with
@@ -44,7 +47,7 @@ export function queryLimits(options: ProtectionOptions): {
   });
   const { plugins, validationRules } = armor.protect();
   return {
-    plugins: plugins as ApolloServerPlugin<BaseContext>[],
+    plugins: [...(plugins as ApolloServerPlugin<BaseContext>[]), queryCostPlugin(options.maxCost)],
     validationRules,
     parseOptions: { maxTokens: options.maxTokens },
   };

@@ -17,6 +17,7 @@ import { fieldResolver, subscribeFieldResolver, type ExecutedQuery, type Subscri
 import { SubscriptionRouter } from './router.ts';
 import { subscriptionSchema } from './schema.ts';
 import { gql } from './graphqlRuntime.ts';
+import type { GatewayRateLimits } from '../protection/rateLimit.ts';
 
 export interface SubscriptionOptions {
   /** The gateway's HTTP server: WebSocket upgrades on /graphql are taken over here. */
@@ -30,12 +31,17 @@ export interface SubscriptionOptions {
   bus: EventBus;
   /** The same verifier as HTTP requests. */
   verifyToken: TokenVerifier;
+  /** The client address behind trusted proxies, as on HTTP (default: the socket peer). */
+  clientAddress?: (req: IncomingMessage) => string;
+  /** The HTTP failed-authentication budget: a connection with a bad token is charged to it. */
+  authFailures?: Pick<GatewayRateLimits, 'refuseWhenAuthBlocked' | 'chargeAuthFailure'>;
   /** The gateway's current API schema (ApolloGateway#schema); undefined until it has loaded. */
   apiSchema: () => GraphQLSchema | undefined;
   logger: Logger;
   limits?: Partial<SubscriptionLimits>;
   /** The gateway's query limits, applied to subscription documents as to queries. */
   maxTokens: number;
+  maxCost?: number;
   validationRules?: readonly ValidationRule[];
   /** Hides internal error detail in close reasons. */
   production?: boolean;
@@ -58,6 +64,11 @@ export interface SubscriptionServer {
 }
 
 type WsContext = Context<Record<string, unknown>, Extra>;
+
+const isRateLimited = (err: unknown): boolean =>
+  (err as { extensions?: { code?: unknown } } | null)?.extensions?.code === ErrorCode.RATE_LIMITED;
+
+const socketPeer = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -93,6 +104,7 @@ const closeReason = (message: string) => Buffer.from(message).subarray(0, 123).t
  */
 export async function attachSubscriptions(options: SubscriptionOptions): Promise<SubscriptionServer> {
   const limits = subscriptionLimits(options.limits);
+  const clientAddress = options.clientAddress ?? socketPeer;
   const { logger } = options;
   const router = new SubscriptionRouter();
   const counter = new ConnectionCounter(limits.maxConnectionsPerClient);
@@ -132,10 +144,20 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
       connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
       onConnect: async (ctx) => {
         let state: ConnectionState;
+        const request = ctx.extra.request;
         try {
-          state = await authenticateConnection(options.verifyToken, ctx.connectionParams, ctx.extra.request);
+          await options.authFailures?.refuseWhenAuthBlocked(request);
+          state = await authenticateConnection(options.verifyToken, ctx.connectionParams, request, clientAddress);
         } catch (err) {
-          if (err instanceof AuthError) return refuse(ctx, CloseCodes.Unauthorized, err.message);
+          if (err instanceof AuthError) {
+            const limited = await options.authFailures?.chargeAuthFailure(request).then(
+              () => false,
+              () => true,
+            );
+            if (!limited) return refuse(ctx, CloseCodes.Unauthorized, err.message);
+          }
+          if (isRateLimited(err) || err instanceof AuthError)
+            return refuse(ctx, CloseCodes.TooManyConnections, 'Too many failed authentications from this address.');
           logger.error({ err }, 'subscription connection failed');
           return refuse(ctx, 4500, 'Internal server error');
         }
@@ -181,6 +203,7 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
           request: payload,
           identity: state.identity,
           maxTokens: options.maxTokens,
+          ...(options.maxCost !== undefined ? { maxCost: options.maxCost } : {}),
           validationRules: options.validationRules ?? [],
           production: options.production ?? false,
         });

@@ -45,15 +45,15 @@ function tokenExpiry(authorization: string | undefined): number {
   return typeof exp === 'number' ? exp * 1000 : Infinity;
 }
 
-function clientAddress(request: IncomingMessage): string {
-  return request.socket.remoteAddress ?? 'unknown';
-}
-
-/** Verifies the connection's token with the same verifier as HTTP; throws AuthError. */
+/**
+ * Verifies the connection's token with the same verifier as HTTP; throws AuthError.
+ * `clientAddress` resolves the peer behind trusted proxies, as on HTTP.
+ */
 export async function authenticateConnection(
   verify: TokenVerifier,
   params: Readonly<Record<string, unknown>> | undefined,
   request: IncomingMessage,
+  clientAddress: (req: IncomingMessage) => string,
 ): Promise<ConnectionState> {
   const authorization = connectionAuthorization(params, request);
   const identity = await verify(authorization);

@@ -10,6 +10,7 @@ import type {
 import { AuthError, requireReadAccess, type Identity } from '@recgraph/auth';
 import { ErrorCode } from '@recgraph/subgraph-kit';
 import { gql } from './graphqlRuntime.ts';
+import { estimateQueryCost, queryCostError } from '../protection/queryCost.ts';
 import { recommendationsQuery, type RecommendationsQuery } from './recommendationsQuery.ts';
 
 const { GraphQLError: Err, Kind } = gql;
@@ -102,6 +103,8 @@ export function prepareSubscription(options: {
   identity: Identity;
   maxTokens: number;
   validationRules: readonly ValidationRule[];
+  /** The gateway's MAX_QUERY_COST, estimated with the subscription's variables (queryCost.ts). */
+  maxCost?: number;
   /** Production: validation errors lose graphql-js's "Did you mean …?" (it would map the schema for anyone). */
   production?: boolean;
 }): PreparedSubscription | GraphQLError[] {
@@ -140,6 +143,10 @@ export function prepareSubscription(options: {
     maxErrors: 10,
   });
   if (coerced.errors) return coerced.errors.map((e) => badInput(e.message));
+  if (options.maxCost !== undefined) {
+    const cost = estimateQueryCost(schema, document, r.operationName, coerced.coerced);
+    if (cost > options.maxCost) return [queryCostError(options.maxCost, cost)];
+  }
   const fragments = new Map(
     document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
   );

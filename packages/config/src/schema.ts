@@ -53,6 +53,10 @@ export const databaseSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   /** Connection pool size for a real server (the embedded one is always 1). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Postgres statement_timeout of every pooled connection, ms (0: none); over it a request fails TIMEOUT. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Longest wait for a free pooled connection, ms (0: forever); over it a request fails TIMEOUT. */
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
   /** Port for the embedded Postgres wire-protocol server (0 = pick a free one). */
   EMBEDDED_PG_PORT: port.default(0),
 });
@@ -235,8 +239,20 @@ export const streamingSchema = z.object({
   TRAINER_EMBEDDINGS: bool.default(true),
 });
 
-/** Interaction types, as the event envelopes name them (packages/events INTERACTION_TYPES). */
-const INTERACTION_TYPE_NAMES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATE', 'LIKE', 'DISLIKE'] as const;
+/**
+ * Interaction types, as the event envelopes name them (packages/events INTERACTION_TYPES),
+ * and CLAIMED_PURCHASE: a purchase a client reported, not one checkout recorded.
+ */
+const INTERACTION_TYPE_NAMES = [
+  'VIEW',
+  'CLICK',
+  'ADD_TO_CART',
+  'PURCHASE',
+  'RATE',
+  'LIKE',
+  'DISLIKE',
+  'CLAIMED_PURCHASE',
+] as const;
 export type InteractionTypeName = (typeof INTERACTION_TYPE_NAMES)[number];
 
 /**
@@ -271,8 +287,12 @@ const interactionWeights = z.string().transform((s, ctx) => {
 
 /** What interactions mean: read by every role that weighs them (training, popularity, co-visitation, serving). */
 export const interactionsSchema = z.object({
-  /** Per-deployment weights of interaction types, e.g. "PURCHASE=10,VIEW=0.5" (see packages/interactions). */
+  /** Per-deployment weights of interaction types, e.g. "PURCHASE=10,VIEW=0.5,CLAIMED_PURCHASE=0.5" (see packages/interactions). */
   INTERACTION_WEIGHTS: interactionWeights.default({}),
+  /** Events one user may track per minute (trackEvent(s), counted per event, shared by catalog replicas); 0: unlimited. */
+  TRACK_EVENTS_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Most weight one user's events add to popularity per UTC day (the online updater); 0: no cap. */
+  POPULARITY_USER_DAILY_CAP: z.coerce.number().min(0).default(50),
 });
 
 /** Gateway protection: request shape limits, rate limiting and CORS. */
@@ -303,6 +323,24 @@ export const securitySchema = z.object({
   /** Requests each caller (token subject, else IP) may make per RATE_LIMIT_DURATION_S; 0 disables the limit. */
   RATE_LIMIT_POINTS: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_DURATION_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Requests with an invalid or forged token each client address may make per minute; 0 disables. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  /**
+   * Where rate-limit counters live: postgres (the rate_limits table, shared by every gateway
+   * replica) or memory (per process). Unset → postgres when DATABASE_URL is set, else memory.
+   */
+  RATE_LIMIT_STORE: z.enum(['memory', 'postgres'], { error: 'expected memory or postgres' }).optional(),
+  /**
+   * Proxies in front of the gateway whose X-Forwarded-For entries are trusted for the client
+   * address: a hop count (the last N entries were added by your proxies) and/or their CIDRs.
+   * Neither → the socket address (X-Forwarded-For ignored, as any client can send it).
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  TRUSTED_PROXY_CIDRS: csv
+    .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, 'expected CIDRs such as 10.0.0.0/8 or fd00::/8')))
+    .optional(),
+  /** Longest a gateway→subgraph fetch may take, ms; over it the field fails TIMEOUT. */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Deepest field nesting an operation may have. */
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   /** graphql-armor cost (objects 2, scalars 1, ×1.5 per level): a 100-product page with category and rating is ~6 000. */

@@ -58,7 +58,7 @@ await forEachBackend('MovieLens import', (open) => {
     expect([untitled.category?.slug, untitled.attributes]).toEqual(['movies', { movieId: 5, genres: [] }]);
     expect(await db.prisma.product.count({ where: { sku: { in: ['ml-4', 'ml-7'] } } })).toBe(0);
 
-    const rating = await db.prisma.interaction.findUniqueOrThrow({
+    const rating = await db.prisma.interaction.findFirstOrThrow({
       where: { eventId: 'ml:rating:2:1' },
       include: { user: true, product: true },
     });

@@ -189,7 +189,7 @@ function suite(name: string, open: () => Promise<Database>) {
         insertInteractions(db, [{ ...more[2]!, eventId: 'e7', type: 'RATE', value: 9 }], cache),
       ).rejects.toThrow(/rating 9 is outside/);
       expect(await db.prisma.interaction.count()).toBe(4);
-      const e2 = await db.prisma.interaction.findUniqueOrThrow({
+      const e2 = await db.prisma.interaction.findFirstOrThrow({
         where: { eventId: 'e2' },
         include: { product: true },
       });

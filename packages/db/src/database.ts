@@ -25,6 +25,13 @@ export interface OpenOptions {
   dataDir?: string | undefined;
   embeddedPort?: number;
   poolSize?: number;
+  /**
+   * A real server only: Postgres statement_timeout of every pooled connection, ms
+   * (serving roles: DATABASE_STATEMENT_TIMEOUT_MS). Unset or 0: none (batch jobs).
+   */
+  statementTimeoutMs?: number;
+  /** A real server only: longest wait for a free pooled connection, ms (DATABASE_POOL_TIMEOUT_MS). Unset or 0: forever. */
+  poolTimeoutMs?: number;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   log?: (msg: string) => void;
@@ -54,7 +61,14 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
       if (r.applied.length) options.log?.(`migrations applied: ${r.applied.join(', ')}`);
     }
     // PGlite has a single backend: one connection keeps transactions from interleaving.
-    const pool = new pg.Pool({ connectionString: url, max: embedded ? 1 : (options.poolSize ?? 10) });
+    // The embedded server is one backend that serialises everything: waiting is its normal state.
+    const timeouts = embedded
+      ? {}
+      : {
+          ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+          ...(options.poolTimeoutMs ? { connectionTimeoutMillis: options.poolTimeoutMs } : {}),
+        };
+    const pool = new pg.Pool({ connectionString: url, max: embedded ? 1 : (options.poolSize ?? 10), ...timeouts });
     // Every statement becomes a span under the request that ran it (a no-op outside requests).
     instrumentPgPool(pool);
     // A server restart or failover drops idle pooled connections, and the pool reports each as an

@@ -11,3 +11,11 @@ let cached: InteractionWeights | undefined;
 export function deploymentWeights(): InteractionWeights {
   return (cached ??= interactionWeights(config().INTERACTION_WEIGHTS));
 }
+
+/**
+ * Most weight one user's events add to popularity per UTC day
+ * (POPULARITY_USER_DAILY_CAP; 0: no cap), so one account cannot top the lists.
+ */
+export function deploymentPopularityCap(): number {
+  return config().POPULARITY_USER_DAILY_CAP;
+}

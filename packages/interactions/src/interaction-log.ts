@@ -1,5 +1,6 @@
 import type { Prisma } from '@recgraph/db';
 import { interactionEvents, SCHEMA_IDS, type InteractionEventV1, type InteractionType } from '@recgraph/events';
+import { eventKey } from './event-ids.ts';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -27,10 +28,10 @@ export function toEnvelope(e: NewInteraction): InteractionEventV1 {
 }
 
 /**
- * Stores interactions idempotently on event_id and queues the new ones in the
- * outbox, inside the caller's transaction: either both the interaction and
- * its pending publication are written, or neither. Returns the event ids that
- * were new (an id repeated within `events` counts once).
+ * Stores interactions idempotently on (user, event id) and queues the new ones
+ * in the outbox, inside the caller's transaction: either both the interaction
+ * and its pending publication are written, or neither. Returns the eventKey()s
+ * that were new (an event repeated within `events` counts once).
  *
  * Every envelope is validated before anything is written, so the outbox never
  * holds a row the relay could not publish.
@@ -39,9 +40,10 @@ export async function recordInteractions(tx: Tx, events: readonly NewInteraction
   if (!events.length) return new Set();
   const envelopes = new Map<string, string>();
   for (const e of events) {
-    if (!envelopes.has(e.eventId)) envelopes.set(e.eventId, interactionEvents.encode(toEnvelope(e)).toString('utf8'));
+    const key = eventKey(e.userId, e.eventId);
+    if (!envelopes.has(key)) envelopes.set(key, interactionEvents.encode(toEnvelope(e)).toString('utf8'));
   }
-  const inserted = await tx.$queryRaw<{ event_id: string }[]>`
+  const inserted = await tx.$queryRaw<{ event_id: string; user_id: string }[]>`
     INSERT INTO interactions (event_id, user_id, product_id, type, value, occurred_at, source)
     SELECT e.event_id, e.user_id, e.product_id, e.type::"InteractionType", e.value, e.occurred_at, e.source
     FROM unnest(
@@ -53,14 +55,15 @@ export async function recordInteractions(tx: Tx, events: readonly NewInteraction
       ${events.map((e) => e.occurredAt.toISOString())}::timestamptz[],
       ${events.map((e) => e.source)}::text[]
     ) AS e(event_id, user_id, product_id, type, value, occurred_at, source)
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id`;
-  const fresh = new Set(inserted.map((r) => r.event_id));
-  if (fresh.size) {
-    const ids = [...fresh];
+    ON CONFLICT (user_id, event_id) DO NOTHING
+    RETURNING event_id, user_id::text AS user_id`;
+  const fresh = new Set(inserted.map((r) => eventKey(r.user_id, r.event_id)));
+  if (inserted.length) {
     await tx.$executeRaw`
       INSERT INTO interaction_outbox (event_id, payload)
-      SELECT * FROM unnest(${ids}::text[], ${ids.map((id) => envelopes.get(id)!)}::jsonb[])`;
+      SELECT * FROM unnest(
+        ${inserted.map((r) => r.event_id)}::text[],
+        ${inserted.map((r) => envelopes.get(eventKey(r.user_id, r.event_id))!)}::jsonb[])`;
   }
   return fresh;
 }

@@ -13,11 +13,20 @@ export const INTERACTION_TYPE_NAMES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE
 export type InteractionTypeName = (typeof INTERACTION_TYPE_NAMES)[number];
 
 /**
+ * The table's keys: every interaction type, plus CLAIMED_PURCHASE — a PURCHASE
+ * a client reported through trackEvent(s), which the server never saw happen.
+ * Only checkout (and trusted importers) record real purchases; a claim weighs
+ * like a view by default, so one account cannot buy its way up the lists.
+ */
+export const WEIGHT_KEYS = [...INTERACTION_TYPE_NAMES, 'CLAIMED_PURCHASE'] as const;
+export type WeightKey = (typeof WEIGHT_KEYS)[number];
+
+/**
  * Confidence one event adds, per type. RATE's weight multiplies the rating
  * (1–5 stars → 1–5 at weight 1). `null`: not a positive signal at all
  * (DISLIKE by default — a dislike is an exclusion, never a weak like).
  */
-export type InteractionWeights = Readonly<Record<InteractionTypeName, number | null>>;
+export type InteractionWeights = Readonly<Record<WeightKey, number | null>>;
 
 export const DEFAULT_INTERACTION_WEIGHTS: InteractionWeights = Object.freeze({
   VIEW: 1,
@@ -27,14 +36,26 @@ export const DEFAULT_INTERACTION_WEIGHTS: InteractionWeights = Object.freeze({
   LIKE: 6,
   RATE: 1,
   DISLIKE: null,
+  CLAIMED_PURCHASE: 1,
 });
 
+/**
+ * Client-reported purchases are stored with their source under this prefix
+ * (`claimed:web`). Client sources cannot contain ":", so no client can make
+ * its claim look server-recorded; the prefix is how every role tells them apart.
+ */
+export const CLAIMED_SOURCE_PREFIX = 'claimed:';
+
+/** The stored source of a client-reported purchase. */
+export const claimedSource = (source: string): string => `${CLAIMED_SOURCE_PREFIX}${source}`;
+
+export const isClaimedSource = (source: string | undefined | null): boolean =>
+  typeof source === 'string' && source.startsWith(CLAIMED_SOURCE_PREFIX);
+
 /** The defaults with a deployment's overrides (INTERACTION_WEIGHTS) applied. */
-export function interactionWeights(
-  overrides: Partial<Record<InteractionTypeName, number | null>> = {},
-): InteractionWeights {
+export function interactionWeights(overrides: Partial<Record<WeightKey, number | null>> = {}): InteractionWeights {
   const out = { ...DEFAULT_INTERACTION_WEIGHTS };
-  for (const type of INTERACTION_TYPE_NAMES) {
+  for (const type of WEIGHT_KEYS) {
     const w = overrides[type];
     if (w === undefined) continue;
     if (w !== null && !(Number.isFinite(w) && w > 0))
@@ -44,21 +65,29 @@ export function interactionWeights(
   return Object.freeze(out);
 }
 
-/** Weight of one event, or null when the type is not a positive signal (or a rating of 0). */
-export function weightOf(weights: InteractionWeights, type: InteractionTypeName, value: number): number | null {
-  const w = weights[type];
+/**
+ * Weight of one event, or null when the type is not a positive signal (or a
+ * rating of 0). `source` tells a client-claimed PURCHASE from a recorded one.
+ */
+export function weightOf(
+  weights: InteractionWeights,
+  type: InteractionTypeName,
+  value: number,
+  source?: string | null,
+): number | null {
+  const w = type === 'PURCHASE' && isClaimedSource(source) ? weights.CLAIMED_PURCHASE : weights[type];
   if (w === null || w === undefined) return null;
   const out = type === 'RATE' ? w * value : w;
   return out > 0 ? out : null;
 }
 
 /**
- * The same table as recsys's confidence table (a number per type, RATE a
+ * The same table as recsys's confidence table (by type: training reads no sources) (a number per type, RATE a
  * function of the rating, null excluded), for buildInteractionMatrix & co.
  */
 export function confidenceTable(
   weights: InteractionWeights,
 ): Record<InteractionTypeName, number | null | ((value: number) => number)> {
-  const rate = weights.RATE;
-  return { ...weights, RATE: rate === null ? null : (rating: number) => rate * rating };
+  const { RATE: rate, CLAIMED_PURCHASE: _claimed, ...byType } = weights;
+  return { ...byType, RATE: rate === null ? null : (rating: number) => rate * rating };
 }

@@ -3,6 +3,7 @@ import { loadConfig } from '@recgraph/config';
 import { openDatabase, type Database } from '@recgraph/db';
 import { DEFAULT_CONFIDENCE, eventWeight, EventType } from '@recgraph/recsys';
 import {
+  claimedSource,
   confidenceTable,
   DEFAULT_INTERACTION_WEIGHTS,
   INTERACTION_TYPE_NAMES,
@@ -40,6 +41,15 @@ describe('interaction weights', () => {
     expect(eventWeight(DEFAULT_CONFIDENCE, EventType.RATE, 4)).toBe(4);
     expect(weightOf(DEFAULT_INTERACTION_WEIGHTS, 'DISLIKE', 1)).toBeNull();
   });
+
+  it('client-claimed purchases weigh CLAIMED_PURCHASE, recorded ones PURCHASE (regression: recommendation poisoning)', () => {
+    const w = interactionWeights(load({ INTERACTION_WEIGHTS: 'CLAIMED_PURCHASE=0.5' }).INTERACTION_WEIGHTS);
+    expect(weightOf(w, 'PURCHASE', 1, 'checkout')).toBe(8);
+    expect(weightOf(w, 'PURCHASE', 1, claimedSource('web'))).toBe(0.5);
+    expect(weightOf(DEFAULT_INTERACTION_WEIGHTS, 'PURCHASE', 1, claimedSource('ios'))).toBe(1);
+    // Only a purchase is ever a claim: other types weigh the same whatever their source.
+    expect(weightOf(w, 'VIEW', 1, claimedSource('web'))).toBe(1);
+  });
 });
 
 const pgUrl = await realPostgresUrl();
@@ -62,15 +72,20 @@ for (const backend of backends) {
 
     it.each([
       ['defaults', DEFAULT_INTERACTION_WEIGHTS],
-      ['overridden', interactionWeights({ PURCHASE: 10, VIEW: 0.25, CLICK: null, RATE: 2, DISLIKE: 3 })],
+      [
+        'overridden',
+        interactionWeights({ PURCHASE: 10, VIEW: 0.25, CLICK: null, RATE: 2, DISLIKE: 3, CLAIMED_PURCHASE: 0.5 }),
+      ],
     ])('for every type and value (%s)', async (_, weights) => {
-      const cases = INTERACTION_TYPE_NAMES.flatMap((type) => [0, 1, 2.5, 5].map((value) => ({ type, value })));
-      const rows = await db.prisma.$queryRaw<{ type: string; value: number; w: number | null }[]>`
-        SELECT x.type, x.value, ${weightSql(weights, 'x')} AS w
-        FROM jsonb_to_recordset(${JSON.stringify(cases)}::jsonb) AS x(type "InteractionType", value float8)`;
+      const cases = INTERACTION_TYPE_NAMES.flatMap((type) =>
+        [0, 1, 2.5, 5].flatMap((value) => ['web', claimedSource('web')].map((source) => ({ type, value, source }))),
+      );
+      const rows = await db.prisma.$queryRaw<{ type: string; value: number; source: string; w: number | null }[]>`
+        SELECT x.type, x.value, x.source, ${weightSql(weights, 'x')} AS w
+        FROM jsonb_to_recordset(${JSON.stringify(cases)}::jsonb) AS x(type "InteractionType", value float8, source text)`;
       expect(rows).toHaveLength(cases.length);
       for (const r of rows)
-        expect(r.w === null ? null : Number(r.w)).toEqual(weightOf(weights, r.type as never, r.value));
+        expect(r.w === null ? null : Number(r.w)).toEqual(weightOf(weights, r.type as never, r.value, r.source));
     });
   });
 }

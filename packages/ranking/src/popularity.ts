@@ -1,6 +1,7 @@
 import type { EngineLog as Logger } from './log.ts';
 import type { PrismaClient } from '@recgraph/db';
 import {
+  deploymentPopularityCap,
   deploymentWeights,
   ONLINE_POPULARITY_WINDOW,
   POPULARITY_HALF_LIFE_S,
@@ -69,16 +70,29 @@ export async function popularityFromOnlineTable(prisma: PrismaClient): Promise<R
  * updater keeps online: Σ weight · 2^(−age / halfLife). Age is taken from the
  * newest recorded interaction (never the future) — which does not change the
  * order, only keeps scores readable for an imported history that stops in the past.
+ * With a per-user daily cap (POPULARITY_USER_DAILY_CAP), a user's events of a
+ * UTC day are scaled down together to weigh at most the cap (the updater
+ * grants first come, first served; both bound what one account moves).
  */
-export async function popularityFromLog(prisma: PrismaClient, window: PopularityWindow): Promise<Row[]> {
+export async function popularityFromLog(
+  prisma: PrismaClient,
+  window: PopularityWindow,
+  userDailyCap = deploymentPopularityCap(),
+): Promise<Row[]> {
   const halfLifeS = POPULARITY_HALF_LIFE_S[window];
   const w = weightSql(deploymentWeights(), 'i');
   return prisma.$queryRaw<Row[]>`
-    WITH ref AS (SELECT least(max(occurred_at), now()) AS t FROM interactions)
+    WITH ref AS (SELECT least(max(occurred_at), now()) AS t FROM interactions),
+    ev AS (
+      SELECT i.product_id, i.occurred_at, ${w} AS w,
+             sum(${w}) OVER (PARTITION BY i.user_id, (i.occurred_at AT TIME ZONE 'UTC')::date) AS user_day
+      FROM interactions i
+      WHERE ${w} IS NOT NULL
+    )
     SELECT p.id::text AS id, p.category_id::text AS category_id,
-           sum(${w} * exp(-ln(2) * extract(epoch FROM (ref.t - i.occurred_at)) / ${halfLifeS}))::float8 AS score
-    FROM ref, interactions i JOIN products p ON p.id = i.product_id AND p.status = 'ACTIVE'
-    WHERE ${w} IS NOT NULL
+           sum(ev.w * (CASE WHEN ${userDailyCap}::float8 > 0 THEN least(1, ${userDailyCap}::float8 / ev.user_day) ELSE 1 END)
+               * exp(-ln(2) * extract(epoch FROM (ref.t - ev.occurred_at)) / ${halfLifeS}))::float8 AS score
+    FROM ref, ev JOIN products p ON p.id = ev.product_id AND p.status = 'ACTIVE'
     GROUP BY p.id
     ORDER BY score DESC, p.id
     LIMIT ${MAX_PRODUCTS}`;

@@ -9,6 +9,11 @@ export interface RebuildOptions {
   /** Interactions per transaction (default 5 000). */
   pageSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The online updater's per-user daily popularity cap (0, the default: none). A rebuild
+   * mostly replays imported or seeded history, which is trusted and would be clipped.
+   */
+  popularityUserDailyCap?: number;
 }
 
 export interface RebuildReport {
@@ -30,6 +35,7 @@ export interface RebuildReport {
 export async function rebuildOnlineFeatures(db: Database, o: RebuildOptions = {}): Promise<RebuildReport> {
   const started = performance.now();
   const pageSize = o.pageSize ?? 5000;
+  const userDailyCap = o.popularityUserDailyCap ?? 0;
   const total = Number((await db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM interactions')).rows[0]!.n);
   let after: { at: Date; id: string } | undefined;
   let done = 0;
@@ -42,8 +48,9 @@ export async function rebuildOnlineFeatures(db: Database, o: RebuildOptions = {}
       type: InteractionType;
       value: number;
       occurred_at: Date;
+      source: string;
     }>(
-      `SELECT id::text, user_id::text, product_id::text, type::text AS type, value, occurred_at FROM interactions
+      `SELECT id::text, user_id::text, product_id::text, type::text AS type, value, occurred_at, source FROM interactions
        WHERE $1::timestamptz IS NULL OR (occurred_at, id) > ($1::timestamptz, $2::bigint)
        ORDER BY occurred_at, id LIMIT $3`,
       [after?.at ?? null, after?.id ?? '0', pageSize],
@@ -58,12 +65,13 @@ export async function rebuildOnlineFeatures(db: Database, o: RebuildOptions = {}
         userId: r.user_id,
         productId: r.product_id,
         occurredAt: r.occurred_at.toISOString(),
+        source: r.source,
       },
     }));
     const isFirst = first;
     await withTransaction(db.pool, async (client) => {
-      if (isFirst) await client.query('TRUNCATE product_popularity, co_visitation');
-      await updatePopularity(client, events);
+      if (isFirst) await client.query('TRUNCATE product_popularity, co_visitation, popularity_user_budget');
+      await updatePopularity(client, events, userDailyCap);
       await updateCoVisitation(client, events, o.coVisitation ?? DEFAULT_CO_VISITATION);
       // Folded now: the updater must not fold them again when they arrive on the bus later.
       if (rows.length)

@@ -8,5 +8,6 @@ export interface FeatureEvent {
   /** interactions.id (orders events that share a timestamp). */
   id: string;
   occurredAt: Date;
-  event: Pick<InteractionEventV1, 'type' | 'value' | 'userId' | 'productId' | 'occurredAt'>;
+  /** source tells a client-claimed purchase from a recorded one. */
+  event: Pick<InteractionEventV1, 'type' | 'value' | 'userId' | 'productId' | 'occurredAt' | 'source'>;
 }

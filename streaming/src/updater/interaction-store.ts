@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { eventKey } from '@recgraph/interactions';
 import type { AcceptedEvent, Rejection } from './validate-batch.ts';
 
 /** An interaction this batch stored for the first time (its row id orders it within the user's history). */
@@ -49,15 +50,16 @@ export async function recordInteractions(
   );
   const unknown: Rejection[] = [];
   const known: AcceptedEvent[] = [];
-  // A repeated event_id would make ON CONFLICT DO UPDATE touch one row twice (an error).
+  // A repeated (user, event id) would make ON CONFLICT DO UPDATE touch one row twice (an error).
   const firstOf = new Set<string>();
   const repeated: AcceptedEvent[] = [];
   for (const e of events) {
-    if (firstOf.has(e.event.eventId)) {
+    const key = eventKey(e.event.userId, e.event.eventId);
+    if (firstOf.has(key)) {
       repeated.push(e);
       continue;
     }
-    firstOf.add(e.event.eventId);
+    firstOf.add(key);
     if (!users.has(e.event.userId))
       unknown.push({
         message: e.message,
@@ -75,11 +77,11 @@ export async function recordInteractions(
     else known.push(e);
   }
   if (known.length === 0) return { inserted: [], duplicates: [], unknown };
-  const { rows } = await client.query<{ id: string; event_id: string }>(
+  const { rows } = await client.query<{ id: string; event_id: string; user_id: string }>(
     `INSERT INTO interactions AS i (event_id, user_id, product_id, type, value, occurred_at, source, folded_at)
      SELECT *, now() FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::"InteractionType"[], $5::float8[], $6::timestamptz[], $7::text[])
-     ON CONFLICT (event_id) DO UPDATE SET folded_at = now() WHERE i.folded_at IS NULL
-     RETURNING id, event_id`,
+     ON CONFLICT (user_id, event_id) DO UPDATE SET folded_at = now() WHERE i.folded_at IS NULL
+     RETURNING id, event_id, user_id::text AS user_id`,
     [
       known.map((e) => e.event.eventId),
       known.map((e) => e.event.userId),
@@ -90,11 +92,11 @@ export async function recordInteractions(
       known.map((e) => e.event.source),
     ],
   );
-  const newIds = new Map(rows.map((r) => [r.event_id, String(r.id)]));
+  const newIds = new Map(rows.map((r) => [eventKey(r.user_id, r.event_id), String(r.id)]));
   const inserted: NewInteraction[] = [];
   const duplicates: AcceptedEvent[] = [...repeated];
   for (const e of known) {
-    const id = newIds.get(e.event.eventId);
+    const id = newIds.get(eventKey(e.event.userId, e.event.eventId));
     if (id) inserted.push({ ...e, id });
     else duplicates.push(e);
   }

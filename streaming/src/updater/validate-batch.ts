@@ -1,4 +1,5 @@
 import { interactionEvents, type ConsumedMessage, type InteractionEventV1 } from '@recgraph/events';
+import { eventKey } from '@recgraph/interactions';
 
 /** Why a message went to the dead-letter topic; codes are stable, reasons are for humans. */
 export type RejectionCode =
@@ -29,7 +30,7 @@ export interface ValidatedBatch {
 }
 
 /**
- * Decodes a batch of interaction messages. A later copy of an eventId already in
+ * Decodes a batch of interaction messages. A later copy of a (user, eventId) already in
  * the batch is dropped here (the first wins, as the database would decide), so
  * every statement of the batch sees each event once.
  */
@@ -54,8 +55,9 @@ export function validateBatch(messages: readonly ConsumedMessage[], now: number,
       });
       continue;
     }
-    if (seen.has(r.value.eventId)) continue;
-    seen.add(r.value.eventId);
+    const key = eventKey(r.value.userId, r.value.eventId);
+    if (seen.has(key)) continue;
+    seen.add(key);
     accepted.push({ message, event: r.value, occurredAt });
   }
   return { accepted, rejected };

@@ -1,17 +1,27 @@
 import { requireSelfOrAdmin, type Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import { INTERACTION_TYPES } from '@recgraph/events';
-import { notFound } from '@recgraph/subgraph-kit';
+import { badUserInput, notFound } from '@recgraph/subgraph-kit';
+import { consumeOrRefuse, type RateLimiterAbstract } from '@recgraph/subgraph-kit/rateLimits';
 import { z } from 'zod';
 import { callerId } from './callers.ts';
 import { TX_OPTIONS } from './carts.ts';
-import { recordInteractions, type NewInteraction, type OutboxNotifier } from '@recgraph/interactions';
+import {
+  claimedSource,
+  eventKey,
+  isInternalEventId,
+  recordInteractions,
+  type NewInteraction,
+  type OutboxNotifier,
+} from '@recgraph/interactions';
 import { parseInput, uuid } from './validation.ts';
 
 interface TrackingContext {
   identity: Identity;
   prisma: PrismaClient;
   outbox: OutboxNotifier;
+  /** Events per user per window (shared by every catalog replica); absent: unlimited. */
+  eventRate?: RateLimiterAbstract;
   caller?: Promise<string>;
 }
 
@@ -76,9 +86,14 @@ type TrackStatus = 'RECORDED' | 'DUPLICATE';
  */
 async function track(ctx: TrackingContext, me: string, inputs: z.output<typeof eventInput>[], root: string) {
   const now = new Date();
-  const events: NewInteraction[] = inputs.map((e) => {
+  const events: NewInteraction[] = inputs.map((e, i) => {
     const userId = e.userId ?? me;
     requireSelfOrAdmin(ctx.identity, userId);
+    if (isInternalEventId(e.eventId)) {
+      const at = root === 'input' ? root : `${root}.${i}`;
+      throw badUserInput(`${at}.eventId: ids starting "feedback", "checkout" or "cart" are reserved`, `${at}.eventId`);
+    }
+    const source = e.source ?? 'web';
     return {
       eventId: e.eventId,
       type: e.type,
@@ -86,9 +101,19 @@ async function track(ctx: TrackingContext, me: string, inputs: z.output<typeof e
       productId: e.productId,
       value: e.value ?? 1,
       occurredAt: e.occurredAt ? new Date(e.occurredAt) : now,
-      source: e.source ?? 'web',
+      // Only checkout records a purchase; a client's report of one is stored as a claim.
+      source: e.type === 'PURCHASE' ? claimedSource(source) : source,
     };
   });
+  // Charged per event, before any write: one account cannot flood the signals.
+  if (ctx.eventRate) {
+    await consumeOrRefuse(
+      ctx.eventRate,
+      `user:${me}`,
+      `At most ${ctx.eventRate.points} tracked events per ${ctx.eventRate.duration} s per user`,
+      { points: events.length },
+    );
+  }
 
   const productIds = [...new Set(events.map((e) => e.productId))];
   const userIds = [...new Set(events.map((e) => e.userId))];
@@ -107,10 +132,12 @@ async function track(ctx: TrackingContext, me: string, inputs: z.output<typeof e
   const fresh = await ctx.prisma.$transaction((tx) => recordInteractions(tx, events), TX_OPTIONS);
   if (fresh.size) ctx.outbox.kick();
   // An id repeated within one call is stored once: its first occurrence is the recorded one.
+  // Ids are unique per user, so the status only ever reflects that user's own events.
   const claimed = new Set<string>();
   return events.map((e) => {
-    const status: TrackStatus = fresh.has(e.eventId) && !claimed.has(e.eventId) ? 'RECORDED' : 'DUPLICATE';
-    claimed.add(e.eventId);
+    const key = eventKey(e.userId, e.eventId);
+    const status: TrackStatus = fresh.has(key) && !claimed.has(key) ? 'RECORDED' : 'DUPLICATE';
+    claimed.add(key);
     return { eventId: e.eventId, status };
   });
 }

@@ -9,6 +9,8 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A dependency took too long: a database statement, a pool connection, a subgraph fetch. Retry later. */
+  TIMEOUT: 'TIMEOUT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -36,9 +38,36 @@ const CLIENT_MISTAKES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
+/** What each timeout looks like on its way up (the pg driver, pg-pool, Prisma's adapter). */
+const TIMEOUT_SIGNS: { code?: string; message?: RegExp; what: string }[] = [
+  { code: '57014', what: 'A database statement took too long' },
+  { message: /canceling statement due to statement timeout/i, what: 'A database statement took too long' },
+  { message: /timeout exceeded when trying to connect/i, what: 'No database connection became free in time' },
+];
+
+/**
+ * The timeout `error` is, looking through its causes (Prisma and the pg adapter
+ * wrap the driver's error), as a client-safe sentence; undefined otherwise.
+ */
+export function describeTimeout(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let e: unknown = error;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const o = e as { code?: unknown; message?: unknown; cause?: unknown; originalError?: unknown; meta?: unknown };
+    const text = `${typeof o.message === 'string' ? o.message : ''} ${JSON.stringify(o.meta ?? '')}`;
+    for (const sign of TIMEOUT_SIGNS) {
+      if (sign.code && (o.code === sign.code || text.includes(`"${sign.code}"`))) return sign.what;
+      if (sign.message?.test(text)) return sign.what;
+    }
+    e = o.originalError ?? o.cause;
+  }
+  return undefined;
+}
+
 /**
  * Apollo `formatError`: keeps deliberate errors, maps Apollo's request-shape
- * codes onto BAD_USER_INPUT, and hides anything internal behind a generic
+ * codes onto BAD_USER_INPUT and database timeouts onto TIMEOUT, and hides anything internal behind a generic
  * INTERNAL_SERVER_ERROR (logged in full) so database messages and internal
  * addresses never reach clients.
  */
@@ -55,6 +84,17 @@ export function createErrorFormatter(onInternal: (error: unknown) => void) {
     if (typeof code === 'string' && KNOWN.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
     if (typeof code === 'string' && CLIENT_MISTAKES.has(code)) {
       return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT, reason: code } };
+    }
+    const timeout = describeTimeout(original);
+    if (timeout) {
+      onInternal(error);
+      const { locations, path } = formatted;
+      return {
+        message: `${timeout}; retry later`,
+        ...(locations ? { locations } : {}),
+        ...(path ? { path } : {}),
+        extensions: { code: ErrorCode.TIMEOUT },
+      };
     }
     onInternal(error);
     const { locations, path } = formatted;

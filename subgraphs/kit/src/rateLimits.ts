@@ -62,35 +62,52 @@ export function createLimiter(store: LimiterStore, name: string, window: FixedWi
   });
 }
 
-/** HTTP 429, RATE_LIMITED and Retry-After: the one way every limit refuses. */
-export function rateLimitedError(message: string, msBeforeNext: number): GraphQLError {
+/**
+ * RATE_LIMITED with retryAfterSeconds: the one way every limit refuses. `http`
+ * (the gateway, which answers the client itself) adds HTTP 429 and Retry-After;
+ * a subgraph must not, or the gateway would see its whole response fail.
+ */
+export function rateLimitedError(message: string, msBeforeNext: number, http = false): GraphQLError {
   const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
   return new GraphQLError(`${message}; retry after ${retryAfterSeconds} s`, {
     extensions: {
       code: ErrorCode.RATE_LIMITED,
       retryAfterSeconds,
-      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+      ...(http ? { http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) } } : {}),
     },
   });
 }
 
-/** Charges `points` to `key`; over budget → rateLimitedError(message). */
+export interface RefuseOptions {
+  /** Points to charge (default 1). */
+  points?: number;
+  /** Answer HTTP 429 with Retry-After (the gateway only; see rateLimitedError). */
+  http?: boolean;
+}
+
+/** Charges `key`; over budget → rateLimitedError(message). */
 export async function consumeOrRefuse(
   limiter: RateLimiterAbstract,
   key: string,
   message: string,
-  points = 1,
+  options: RefuseOptions = {},
 ): Promise<void> {
   try {
-    await limiter.consume(key, points);
+    await limiter.consume(key, options.points ?? 1);
   } catch (rejection) {
     if (!(rejection instanceof RateLimiterRes)) throw rejection;
-    throw rateLimitedError(message, rejection.msBeforeNext);
+    throw rateLimitedError(message, rejection.msBeforeNext, options.http);
   }
 }
 
 /** Refuses when `key` has already spent its budget, without charging it. */
-export async function refuseWhenSpent(limiter: RateLimiterAbstract, key: string, message: string): Promise<void> {
+export async function refuseWhenSpent(
+  limiter: RateLimiterAbstract,
+  key: string,
+  message: string,
+  options: Pick<RefuseOptions, 'http'> = {},
+): Promise<void> {
   const state = await limiter.get(key);
-  if (state && state.consumedPoints >= limiter.points) throw rateLimitedError(message, state.msBeforeNext);
+  if (state && state.consumedPoints >= limiter.points)
+    throw rateLimitedError(message, state.msBeforeNext, options.http);
 }

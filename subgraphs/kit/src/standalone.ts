@@ -51,6 +51,8 @@ export async function runStandaloneSubgraph(
     url: cfg.DATABASE_URL,
     dataDir: embeddedDataDir(cfg.RECGRAPH_DATA_DIR),
     poolSize: cfg.DATABASE_POOL_SIZE,
+    statementTimeoutMs: cfg.DATABASE_STATEMENT_TIMEOUT_MS,
+    poolTimeoutMs: cfg.DATABASE_POOL_TIMEOUT_MS,
     log: (msg) => logger.info(msg),
   });
   // Queries need only the database: the broker is attached in the background, whenever it answers.

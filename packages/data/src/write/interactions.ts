@@ -52,7 +52,7 @@ export async function insertInteractions(
     const res = await client.query(
       `INSERT INTO interactions (event_id, user_id, product_id, type, value, occurred_at, source)
        SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::"InteractionType"[], $5::float8[], $6::timestamptz[], $7::text[])
-       ON CONFLICT (event_id) DO NOTHING`,
+       ON CONFLICT (user_id, event_id) DO NOTHING`,
       [
         rows.map((x) => x.r.eventId),
         rows.map((x) => x.userId),
