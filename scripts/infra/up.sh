@@ -15,6 +15,8 @@ started=$SECONDS
 # Postgres first: its install is quick, while the broker's first start waits on the JVM.
 if ((WANT_PG)); then pg_up; fi
 if ((WANT_KAFKA)); then kafka_up; kafka_client_install; fi
+# PySpark for the trainer's Spark backend (first run only; before the env file, which names it).
+if [[ ${1:-all} == all ]]; then spark_install; fi
 write_env_file
 # Prometheus/promtool/amtool and an MLflow server for the monitoring and tracking tests (first run only).
 if [[ ${1:-all} == all ]]; then monitoring_install; fi

@@ -41,6 +41,8 @@ export function trainerOptionsFromConfig(
   log?: EventBusLogger,
 ): PeriodicTrainerOptions {
   const dataDir = resolve(cfg.RECGRAPH_DATA_DIR);
+  if (cfg.TRAINER_ALGORITHM === 'als-spark' && !cfg.SPARK_PYTHON)
+    throw new Error('TRAINER_ALGORITHM=als-spark needs SPARK_PYTHON: the path of a Python that has pyspark installed');
   return {
     db,
     bus,
@@ -48,6 +50,16 @@ export function trainerOptionsFromConfig(
       algorithm: cfg.TRAINER_ALGORITHM,
       modelDir: cfg.MODEL_DIR ?? join(dataDir, 'models'),
       margin: cfg.PROMOTION_MARGIN,
+      ...(cfg.SPARK_PYTHON
+        ? {
+            spark: {
+              python: cfg.SPARK_PYTHON,
+              master: cfg.SPARK_MASTER,
+              driverMemory: cfg.SPARK_DRIVER_MEMORY,
+              minInteractions: cfg.SPARK_MIN_INTERACTIONS,
+            },
+          }
+        : {}),
       ...(cfg.MLFLOW_TRACKING_URI
         ? { mlflow: { trackingUri: cfg.MLFLOW_TRACKING_URI, experimentName: cfg.MLFLOW_EXPERIMENT_NAME } }
         : {}),

@@ -229,14 +229,24 @@ export const streamingSchema = z.object({
   /** Retrain once this many interactions were stored since the last run (checked every TRAINER_CHECK_SECONDS). */
   TRAINER_AFTER_EVENTS: z.coerce.number().int().min(1, 'expected at least 1 event').optional(),
   TRAINER_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
-  /** Algorithm the trainer fits (als | ease | sparse-ease | rp3beta | popularity). */
+  /** Algorithm the trainer fits (als | als-spark | ease | sparse-ease | rp3beta | popularity). */
   TRAINER_ALGORITHM: z
-    .enum(['als', 'ease', 'sparse-ease', 'rp3beta', 'popularity'], {
-      error: 'expected als, ease, sparse-ease, rp3beta or popularity',
+    .enum(['als', 'als-spark', 'ease', 'sparse-ease', 'rp3beta', 'popularity'], {
+      error: 'expected als, als-spark, ease, sparse-ease, rp3beta or popularity',
     })
     .default('als'),
   /** Generate product embeddings after each training run. */
   TRAINER_EMBEDDINGS: bool.default(true),
+  /** A Python with pyspark, for als-spark (scripts/infra installs one: .infra/spark-venv/bin/python). */
+  SPARK_PYTHON: z.string().min(1).optional(),
+  /** Where Spark runs: local[N], spark://host:7077, k8s://https://…, yarn. */
+  SPARK_MASTER: z.string().min(1).default('local[2]'),
+  SPARK_DRIVER_MEMORY: z
+    .string()
+    .regex(/^\d+[kmgt]$/i, 'expected a JVM size such as 2g or 512m')
+    .default('1g'),
+  /** With TRAINER_ALGORITHM=als and SPARK_PYTHON set, train with Spark from this many interactions (0: never). */
+  SPARK_MIN_INTERACTIONS: z.coerce.number().int().min(0).default(0),
 });
 
 /**

@@ -13,12 +13,13 @@ import {
   type Recommender,
 } from '@recgraph/recsys';
 import { InvalidTrainingOptionsError } from './errors.ts';
+import { SparkAlsModel, type SparkBackend } from './spark/spark-als.ts';
 
 /**
  * Dense EASE refuses catalogs over maxItems (n³ time, n² memory); sparse-ease and rp3beta are the
  * item-item models for any catalog size. The registry promotes whichever evaluates best.
  */
-export const ALGORITHMS = ['als', 'ease', 'sparse-ease', 'rp3beta', 'popularity'] as const;
+export const ALGORITHMS = ['als', 'als-spark', 'ease', 'sparse-ease', 'rp3beta', 'popularity'] as const;
 export type AlgorithmName = (typeof ALGORITHMS)[number];
 
 /** Hyper-parameters as recorded in the registry: plain JSON, every default filled in. */
@@ -70,6 +71,7 @@ const popularityParams = z.object({}).strict();
 
 const SCHEMAS = {
   als: alsParams,
+  'als-spark': alsParams,
   ease: easeParams,
   'sparse-ease': sparseEaseParams,
   rp3beta: rp3betaParams,
@@ -98,6 +100,19 @@ export function resolveParams(algorithm: AlgorithmName, params: Record<string, u
       `invalid ${algorithm} parameters: ` +
         r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; '),
     );
+  if (algorithm === 'als-spark') {
+    // Spark's ALS-WR scales λ by each row's count: its own default, not the native one.
+    const d = DEFAULT_ALS_OPTIONS;
+    return {
+      factors: d.factors,
+      regularization: 0.1,
+      alpha: d.alpha,
+      iterations: 10,
+      cgSteps: d.cgSteps,
+      seed,
+      ...(r.data as ModelParams),
+    };
+  }
   if (algorithm === 'als') {
     const d = DEFAULT_ALS_OPTIONS;
     return {
@@ -134,11 +149,22 @@ export function resolveParams(algorithm: AlgorithmName, params: Record<string, u
 /** Worker threads for ALS: results are identical for any count, so this is not a parameter. */
 export const defaultThreads = (): number => Math.max(1, Math.min(availableParallelism(), 4));
 
-/** An unfitted model for resolved parameters. */
-export function createModel(algorithm: AlgorithmName, params: ModelParams, threads = defaultThreads()): Recommender {
+/** An unfitted model for resolved parameters; `spark` is where als-spark runs. */
+export function createModel(
+  algorithm: AlgorithmName,
+  params: ModelParams,
+  threads = defaultThreads(),
+  spark?: SparkBackend,
+): Recommender {
   switch (algorithm) {
     case 'als':
       return new AlsModel({ ...params, threads, calculateTrainingLoss: false });
+    case 'als-spark':
+      if (!spark)
+        throw new InvalidTrainingOptionsError(
+          'als-spark needs a Spark backend: set SPARK_PYTHON (a Python with pyspark) and SPARK_MASTER',
+        );
+      return new SparkAlsModel({ ...params, threads: 1, calculateTrainingLoss: false }, spark);
     case 'ease':
       return new EaseModel(params);
     case 'sparse-ease':

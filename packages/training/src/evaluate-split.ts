@@ -11,6 +11,7 @@ import {
 } from '@recgraph/recsys';
 import type { ProgressCallback } from '@recgraph/data';
 import { createModel, type AlgorithmName, type ModelParams } from './algorithms.ts';
+import type { SparkBackend } from './spark/spark-als.ts';
 import { InsufficientDataError } from './errors.ts';
 import { flattenMetrics, type FlatMetrics } from './metrics.ts';
 import type { TrainingData } from './training-data.ts';
@@ -40,6 +41,7 @@ export interface EvaluateOnHoldoutOptions {
   params: ModelParams;
   ks: readonly number[];
   threads?: number;
+  spark?: SparkBackend | undefined;
   onProgress?: ProgressCallback;
 }
 
@@ -75,7 +77,7 @@ export async function evaluateOnHoldout(o: EvaluateOnHoldoutOptions): Promise<Ho
   const trainMatrix = buildInteractionMatrix(o.train, weighted).userItems;
   const testMatrix = buildInteractionMatrix(test, weighted).userItems;
 
-  const fitted = createModel(o.algorithm, o.params, o.threads);
+  const fitted = createModel(o.algorithm, o.params, o.threads, o.spark);
   const stage = `fit ${o.algorithm} (train split)`;
   o.onProgress?.(stage, 0, o.params.iterations ?? 1);
   await fitted.fit(trainMatrix, { onProgress: (p) => o.onProgress?.(stage, p.iteration, p.iterations) });

@@ -1,9 +1,11 @@
 import type { Database } from '@recgraph/db';
 import type { ProgressCallback } from '@recgraph/data';
 import { isAlgorithm, resolveParams, type AlgorithmName } from './algorithms.ts';
+import type { SparkBackend } from './spark/spark-als.ts';
 import { TrainingRunFailedError } from './errors.ts';
 import { evaluateOnHoldout } from './evaluate-split.ts';
 import { loadTrainingData } from './load-training-data.ts';
+import { encodeServingArtifact } from './artifact-store.ts';
 import { startMlflowRun, type RunTracker } from './mlflow.ts';
 import {
   getActiveModelVersion,
@@ -34,6 +36,11 @@ export interface RunTrainingOptions {
   autoPromote?: boolean;
   mlflow?: { trackingUri: string; experimentName: string };
   threads?: number;
+  /**
+   * Spark for als-spark, and for als once the data reaches `spark.minInteractions`
+   * (the registry records the algorithm that actually trained).
+   */
+  spark?: SparkBackend | undefined;
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
 }
@@ -56,7 +63,7 @@ export interface TrainingRunResult {
 async function evaluateChampion(
   active: ModelVersion,
   trained: TrainedModel,
-  o: Pick<RunTrainingOptions, 'threads' | 'onProgress' | 'warn'>,
+  o: Pick<RunTrainingOptions, 'threads' | 'spark' | 'onProgress' | 'warn'>,
 ): Promise<ChampionComparison | undefined> {
   if (!isAlgorithm(active.algorithm)) {
     o.warn?.(
@@ -77,6 +84,7 @@ async function evaluateChampion(
     params,
     ks: trained.ks,
     ...(o.threads ? { threads: o.threads } : {}),
+    spark: o.spark,
     ...(o.onProgress
       ? {
           onProgress: (stage: string, done: number, total: number | undefined) =>
@@ -85,6 +93,16 @@ async function evaluateChampion(
       : {}),
   });
   return { id: active.id, algorithm: active.algorithm, metrics: ev.model };
+}
+
+/** ALS moves to Spark once the data reaches the configured size (when a Spark backend is configured). */
+export function backendFor(
+  algorithm: AlgorithmName,
+  interactions: number,
+  spark: SparkBackend | undefined,
+): AlgorithmName {
+  const min = spark?.minInteractions ?? 0;
+  return algorithm === 'als' && min > 0 && interactions >= min ? 'als-spark' : algorithm;
 }
 
 /**
@@ -109,7 +127,8 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
       data = await loadTrainingData(db, { ...o.window, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
       const trained = await trainModel({
         data,
-        algorithm: o.algorithm,
+        algorithm: backendFor(o.algorithm, data.interactions.user.length, o.spark),
+        spark: o.spark,
         ...(o.params ? { params: o.params } : {}),
         ...(o.split ? { split: o.split } : {}),
         ...(o.k !== undefined ? { k: o.k } : {}),
@@ -142,6 +161,9 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
         promoted: decision?.promoted ? 1 : 0,
         train_seconds: trained.seconds,
       });
+      // The registered artifact's bytes (the encoding is deterministic: same sha256 as the registry's).
+      if (tracker)
+        await tracker.logArtifact(`model/${version.id}.rgrs`, encodeServingArtifact(trained.model, trained.data));
       await tracker?.finish('FINISHED');
       return {
         version: decision?.promoted ? { ...version, status: 'ACTIVE' as const } : version,

@@ -3,6 +3,7 @@ import { buildInteractionMatrix, stratifiedSplit, temporalSplit, type Recommende
 import type { ProgressCallback } from '@recgraph/data';
 import { createModel, resolveParams, type AlgorithmName, type ModelParams } from './algorithms.ts';
 import { InvalidTrainingOptionsError } from './errors.ts';
+import type { SparkBackend } from './spark/spark-als.ts';
 import { evaluateOnHoldout, type HoldoutEvaluation } from './evaluate-split.ts';
 import { validatePrimaryMetric } from './metrics.ts';
 import type { TrainingData } from './training-data.ts';
@@ -26,6 +27,8 @@ export interface TrainModelOptions {
   primaryMetric?: string;
   /** ALS worker threads (results do not depend on it). */
   threads?: number;
+  /** Where als-spark runs. */
+  spark?: SparkBackend | undefined;
   onProgress?: ProgressCallback;
 }
 
@@ -105,6 +108,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
     params,
     ks,
     ...(o.threads ? { threads: o.threads } : {}),
+    spark: o.spark,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
 
@@ -113,7 +117,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
     nItems: o.data.items.size,
     confidence: confidenceTable(deploymentWeights()),
   }).userItems;
-  const model = createModel(o.algorithm, params, o.threads);
+  const model = createModel(o.algorithm, params, o.threads, o.spark);
   const stage = `fit ${o.algorithm} (all data)`;
   await model.fit(all, { onProgress: (p) => o.onProgress?.(stage, p.iteration, p.iterations) });
   o.onProgress?.(stage, params.iterations ?? 1, params.iterations ?? 1);

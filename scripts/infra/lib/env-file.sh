@@ -3,6 +3,8 @@
 
 # shellcheck source=kafka-client.sh
 source "$INFRA_SCRIPTS_DIR/lib/kafka-client.sh"
+# shellcheck source=spark.sh
+source "$INFRA_SCRIPTS_DIR/lib/spark.sh"
 
 write_env_file() {
   local file="$INFRA_DIR/env" tmp
@@ -24,6 +26,8 @@ write_env_file() {
       echo "TEST_KAFKA_SASL_USERNAME=$KAFKA_SASL_USER"
       echo "TEST_KAFKA_SASL_PASSWORD=$(kafka_sasl_password)"
     fi
+    # PySpark for the trainer's Spark backend tests (lib/spark.sh).
+    spark_installed && echo "TEST_SPARK_PYTHON=$(spark_python)"
     true
   } >"$tmp"
   chmod 644 "$tmp"
