@@ -178,6 +178,20 @@ await forEachBackend('model registry', (open, kind) => {
     await expect(loadActiveModel(db)).rejects.toThrow(/refusing to load a changed file/);
   });
 
+  it('registers, promotes and loads the scalable item-item models like any other', async () => {
+    for (const algorithm of ['sparse-ease', 'rp3beta'] as const) {
+      await db.prisma.modelVersion.deleteMany();
+      const t = await trainModel({ data, algorithm, params: { neighbours: 20 }, k: [10] });
+      expect(t.evaluation.model['ndcg@10']).toBeGreaterThan(0);
+      const v = await registerModel(db, t, { modelDir });
+      await promote(db, v.id);
+      const loaded = (await loadActiveModel(db))!;
+      expect(loaded.version).toMatchObject({ id: v.id, algorithm });
+      expect(loaded.model.kind).toBe(algorithm);
+      expect(loaded.model.recommend(0, t.evaluation.trainMatrix, 5).items.length).toBeGreaterThan(0);
+    }
+  });
+
   it('refuses a second concurrent training run', async () => {
     // Another process on a real server: a second connection pool to the same database.
     const other = kind === 'postgres' ? await openDatabase({ url: db.url, migrate: false }) : db;
