@@ -4,6 +4,11 @@ import type { FlatMetrics } from './metrics.ts';
 export interface RunTracker {
   logParams(params: Record<string, string | number | boolean>): Promise<void>;
   logMetrics(metrics: FlatMetrics): Promise<void>;
+  /**
+   * Uploads a file into the run's artifacts (e.g. "model/<id>.rgrs") through the tracking
+   * server's artifact proxy (`mlflow server` serves artifacts by default).
+   */
+  logArtifact(path: string, bytes: Uint8Array): Promise<void>;
   finish(status: 'FINISHED' | 'FAILED'): Promise<void>;
   /** The MLflow run id, when the run could be created. */
   readonly runId: string | undefined;
@@ -35,10 +40,19 @@ export async function startMlflowRun(o: MlflowOptions): Promise<RunTracker> {
   const timeoutMs = o.timeoutMs ?? 5000;
 
   async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${base}/api/2.0/mlflow/${path}`, {
+    return send<T>(method, `mlflow/${path}`, body === undefined ? undefined : JSON.stringify(body), 'application/json');
+  }
+
+  async function send<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body: string | Uint8Array | undefined,
+    contentType: string,
+  ): Promise<T> {
+    const res = await fetch(`${base}/api/2.0/${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers: body === undefined ? {} : { 'content-type': contentType },
+      ...(body === undefined ? {} : { body }),
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
@@ -62,15 +76,17 @@ export async function startMlflowRun(o: MlflowOptions): Promise<RunTracker> {
   }
 
   let runId: string | undefined;
+  let artifactUri: string | undefined;
   try {
     const experiment_id = await experimentId();
-    const r = await call<{ run: { info: { run_id: string } } }>('POST', 'runs/create', {
+    const r = await call<{ run: { info: { run_id: string; artifact_uri?: string } } }>('POST', 'runs/create', {
       experiment_id,
       run_name: o.runName,
       start_time: Date.now(),
       tags: Object.entries({ 'mlflow.runName': o.runName, ...o.tags }).map(([key, value]) => ({ key, value })),
     });
     runId = r.run.info.run_id;
+    artifactUri = r.run.info.artifact_uri;
   } catch (err) {
     warn(`MLflow at ${base} unavailable, this run is not tracked: ${(err as Error).message}`);
   }
@@ -109,6 +125,17 @@ export async function startMlflowRun(o: MlflowOptions): Promise<RunTracker> {
           step: 0,
         }));
         for (const c of chunks(list, 1000)) await call('POST', 'runs/log-batch', { run_id: runId, metrics: c });
+      }),
+    logArtifact: (path, bytes) =>
+      guarded('log artifact', async () => {
+        // "mlflow-artifacts:/<experiment>/<run>/artifacts": the server proxies the artifact store.
+        const proxied = /^mlflow-artifacts:\/+(.+)$/.exec(artifactUri ?? '');
+        if (!proxied)
+          throw new MlflowError(
+            `the run's artifact_uri ${artifactUri} is not served by the tracking server (start it with --serve-artifacts)`,
+          );
+        const rel = path.split('/').map(encodeURIComponent).join('/');
+        await send('PUT', `mlflow-artifacts/artifacts/${proxied[1]}/${rel}`, bytes, 'application/octet-stream');
       }),
     finish: (status) =>
       guarded('finish', () => call('POST', 'runs/update', { run_id: runId, status, end_time: Date.now() })),

@@ -34,7 +34,8 @@ export interface RunTrainingOptions {
   margin: number;
   /** Set to register only, leaving promotion to an admin. */
   autoPromote?: boolean;
-  mlflow?: { trackingUri: string; experimentName: string };
+  /** timeoutMs: per request (default 5 s). */
+  mlflow?: { trackingUri: string; experimentName: string; timeoutMs?: number };
   threads?: number;
   /**
    * Spark for als-spark, and for als once the data reaches `spark.minInteractions`

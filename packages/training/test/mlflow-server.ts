@@ -1,73 +1,102 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { infraTool } from '../../../monitoring/test/tools.ts';
 
-export interface RecordedCall {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  body: Record<string, unknown> | undefined;
+/** The MLflow CLI `npm run infra:up` installs (undefined locally without it; under CI its absence throws). */
+export const mlflowBin = () => infraTool('mlflow-venv/bin/mlflow');
+
+export interface MlflowServer {
+  url: string;
+  /** GET/POST one REST call of the tracking API (/api/2.0/mlflow/...), failing on non-2xx. */
+  api<T>(path: string, body?: unknown): Promise<T>;
+  /** The bytes of one run artifact, through the server's artifact proxy. */
+  artifact(runArtifactUri: string, path: string): Promise<Uint8Array>;
+  close(): Promise<void>;
 }
 
-/**
- * A small HTTP server speaking the part of MLflow's REST API the trainer uses
- * (no MLflow can be installed here). It keeps experiments and runs in memory,
- * answers like MLflow (404 RESOURCE_DOES_NOT_EXIST for an unknown experiment)
- * and records every call so tests can check them.
- */
-export async function startMlflowServer(): Promise<{
-  url: string;
-  calls: RecordedCall[];
-  runs: Map<string, { status: string; params: Record<string, string>; metrics: Record<string, number> }>;
-  close(): Promise<void>;
-}> {
-  const calls: RecordedCall[] = [];
-  const experiments = new Map<string, string>();
-  const runs = new Map<string, { status: string; params: Record<string, string>; metrics: Record<string, number> }>();
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const u = new URL(req.url ?? '/', 'http://x');
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
-      const path = u.pathname.replace('/api/2.0/mlflow/', '');
-      calls.push({ method: req.method ?? '', path, query: Object.fromEntries(u.searchParams), body });
-      const send = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(payload));
-      };
-      if (path === 'experiments/get-by-name' && req.method === 'GET') {
-        const id = experiments.get(u.searchParams.get('experiment_name') ?? '');
-        return id
-          ? send(200, { experiment: { experiment_id: id } })
-          : send(404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no experiment' });
-      }
-      if (path === 'experiments/create' && req.method === 'POST') {
-        const id = String(experiments.size + 1);
-        experiments.set(String(body?.name), id);
-        return send(200, { experiment_id: id });
-      }
-      if (path === 'runs/create' && req.method === 'POST') {
-        const id = `run${runs.size + 1}`;
-        runs.set(id, { status: 'RUNNING', params: {}, metrics: {} });
-        return send(200, { run: { info: { run_id: id, experiment_id: body?.experiment_id } } });
-      }
-      const run = runs.get(String(body?.run_id));
-      if (!run) return send(400, { error_code: 'INVALID_PARAMETER_VALUE', message: 'unknown run' });
-      if (path === 'runs/log-batch') {
-        for (const p of (body?.params as { key: string; value: string }[] | undefined) ?? [])
-          run.params[p.key] = p.value;
-        for (const m of (body?.metrics as { key: string; value: number }[] | undefined) ?? [])
-          run.metrics[m.key] = m.value;
-        return send(200, {});
-      }
-      if (path === 'runs/update') {
-        run.status = String(body?.status);
-        return send(200, { run_info: { run_id: body?.run_id, status: run.status } });
-      }
-      send(404, { error_code: 'ENDPOINT_NOT_FOUND' });
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, calls, runs, close: () => new Promise((r) => server.close(() => r())) };
+
+/**
+ * A real MLflow tracking server (`mlflow server`, SQLite store copied from the migrated
+ * template infra:up prepares, artifacts served by the server) on a free loopback port.
+ */
+export async function startMlflowServer(bin: string): Promise<MlflowServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'rg-mlflow-'));
+  copyFileSync(infraTool('mlflow-template.sqlite')!, join(dir, 'mlflow.db'));
+  const port = await freePort();
+  const child = spawn(
+    bin,
+    [
+      'server',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      '1',
+      '--backend-store-uri',
+      `sqlite:///${join(dir, 'mlflow.db')}`,
+      '--artifacts-destination',
+      join(dir, 'artifacts'),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+  );
+  let log = '';
+  child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  const close = async () => {
+    // The server forks workers: stop the whole process group.
+    if (child.exitCode === null) {
+      process.kill(-child.pid!, 'SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 150_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await close();
+      throw new Error(`mlflow server exited with ${child.exitCode}: ${log}`);
+    }
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await close();
+      throw new Error(`mlflow server did not answer /health within 150 s: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const server: MlflowServer = {
+    url,
+    async api<T>(path: string, body?: unknown): Promise<T> {
+      const res = await fetch(`${url}/api/2.0/mlflow/${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    },
+    async artifact(runArtifactUri, path) {
+      const rest = runArtifactUri.replace(/^mlflow-artifacts:\/+/, '');
+      const res = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/${rest}/${path}`);
+      if (!res.ok) throw new Error(`artifact ${path}: HTTP ${res.status}`);
+      return new Uint8Array(await res.arrayBuffer());
+    },
+    close,
+  };
+  // The first tracking call initialises the store lazily (seconds on a busy machine): pay it here.
+  await server.api('experiments/search', { max_results: 1 });
+  return server;
 }

@@ -1,56 +1,108 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateStore, seedStore } from '@recgraph/data';
+import { openDatabase } from '@recgraph/db';
 import { mlflowKey, startMlflowRun } from '../src/mlflow.ts';
-import { startMlflowServer } from './mlflow-server.ts';
+import { runTraining } from '../src/run-training.ts';
+import { mlflowBin, startMlflowServer, type MlflowServer } from './mlflow-server.ts';
 
-describe('MLflow REST logging', () => {
-  let server: Awaited<ReturnType<typeof startMlflowServer>>;
+interface RunView {
+  run: {
+    info: { run_id: string; experiment_id: string; status: string; artifact_uri: string; run_name: string };
+    data: { params?: { key: string; value: string }[]; metrics?: { key: string; value: number }[] };
+  };
+}
+const params = (r: RunView) => Object.fromEntries((r.run.data.params ?? []).map((p) => [p.key, p.value]));
+const metrics = (r: RunView) => Object.fromEntries((r.run.data.metrics ?? []).map((m) => [m.key, m.value]));
+
+const bin = mlflowBin();
+
+describe.skipIf(!bin)('MLflow logging against a real tracking server', () => {
+  let server: MlflowServer;
   beforeAll(async () => {
-    server = await startMlflowServer();
-  });
+    server = await startMlflowServer(bin!);
+  }, 180_000);
   afterAll(async () => server?.close());
 
-  it('creates the experiment once, then a run; logs params and metrics; finishes it', async () => {
+  it('creates the experiment once, then runs; logs params, metrics and an artifact; finishes them', async () => {
     const warnings: string[] = [];
     const run = await startMlflowRun({
       trackingUri: `${server.url}/`,
       experimentName: 'recgraph test',
       runName: 'als-1',
+      tags: { 'recgraph.algorithm': 'als' },
+      // Generous: a busy CI machine, not MLflow's speed, is what the default 5 s would measure here.
+      timeoutMs: 60_000,
       warn: (m) => warnings.push(m),
     });
     await run.logParams({ algorithm: 'als', factors: 64 });
     await run.logMetrics({ 'ndcg@10': 0.31, 'baseline_ndcg@10': 0.2 });
+    const bytes = new Uint8Array(3000).map((_, i) => (i * 7) % 256);
+    await run.logArtifact('model/m.rgrs', bytes);
     await run.finish('FINISHED');
-    const again = await startMlflowRun({ trackingUri: server.url, experimentName: 'recgraph test', runName: 'als-2' });
-    await again.finish('FAILED');
-
-    expect(warnings).toEqual([]);
-    expect(server.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
-      'GET experiments/get-by-name',
-      'POST experiments/create',
-      'POST runs/create',
-      'POST runs/log-batch',
-      'POST runs/log-batch',
-      'POST runs/update',
-      'GET experiments/get-by-name',
-      'POST runs/create',
-      'POST runs/update',
-    ]);
-    expect(server.calls[0]!.query).toEqual({ experiment_name: 'recgraph test' });
-    expect(server.calls[2]!.body).toMatchObject({ experiment_id: '1', run_name: 'als-1' });
-    expect(server.runs.get(run.runId!)).toEqual({
-      status: 'FINISHED',
-      params: { algorithm: 'als', factors: '64' },
-      metrics: { ndcg_at_10: 0.31, baseline_ndcg_at_10: 0.2 },
+    const again = await startMlflowRun({
+      trackingUri: server.url,
+      experimentName: 'recgraph test',
+      runName: 'als-2',
+      timeoutMs: 60_000,
+      warn: (m) => warnings.push(m),
     });
-    expect(server.runs.get(again.runId!)!.status).toBe('FAILED');
-    expect(server.calls[4]!.body!.metrics).toEqual([
-      expect.objectContaining({ key: 'ndcg_at_10', value: 0.31, step: 0, timestamp: expect.any(Number) }),
-      expect.objectContaining({ key: 'baseline_ndcg_at_10', value: 0.2 }),
-    ]);
+    await again.finish('FAILED');
+    expect(warnings).toEqual([]);
+
+    const first = await server.api<RunView>(`runs/get?run_id=${run.runId}`);
+    const second = await server.api<RunView>(`runs/get?run_id=${again.runId}`);
+    const { experiment } = await server.api<{ experiment: { experiment_id: string } }>(
+      `experiments/get-by-name?experiment_name=${encodeURIComponent('recgraph test')}`,
+    );
+    expect(first.run.info).toMatchObject({
+      status: 'FINISHED',
+      run_name: 'als-1',
+      experiment_id: experiment.experiment_id,
+    });
+    expect(second.run.info).toMatchObject({ status: 'FAILED', experiment_id: experiment.experiment_id });
+    expect(params(first)).toEqual({ algorithm: 'als', factors: '64' });
+    expect(metrics(first)).toEqual({ ndcg_at_10: 0.31, baseline_ndcg_at_10: 0.2 });
+    const listed = await server.api<{ files: { path: string; file_size: number; is_dir: boolean }[] }>(
+      `artifacts/list?run_id=${run.runId}&path=model`,
+    );
+    expect(listed.files).toEqual([expect.objectContaining({ path: 'model/m.rgrs', file_size: 3000, is_dir: false })]);
+    expect(await server.artifact(first.run.info.artifact_uri, 'model/m.rgrs')).toEqual(bytes);
   });
 
+  it('a training run leaves its parameters, metrics and the registered model artifact in MLflow', async () => {
+    const db = await openDatabase({});
+    const modelDir = await mkdtemp(join(tmpdir(), 'rg-mlflow-models-'));
+    try {
+      await seedStore(db, generateStore({ seed: 11, products: 60, users: 80 }));
+      const r = await runTraining(db, {
+        algorithm: 'als',
+        params: { factors: 8, iterations: 3 },
+        modelDir,
+        margin: 0,
+        mlflow: { trackingUri: server.url, experimentName: 'recgraph training', timeoutMs: 60_000 },
+      });
+      expect(r.mlflowRunId).toBeDefined();
+      const view = await server.api<RunView>(`runs/get?run_id=${r.mlflowRunId}`);
+      expect(view.run.info.status).toBe('FINISHED');
+      expect(params(view)).toMatchObject({ algorithm: 'als', factors: '8', model_version_id: r.version.id });
+      expect(metrics(view).ndcg_at_10).toBeCloseTo(r.trained.evaluation.model['ndcg@10']!, 12);
+      expect(metrics(view).promoted).toBe(1);
+      const bytes = await server.artifact(view.run.info.artifact_uri, `model/${r.version.id}.rgrs`);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(r.version.artifactSha256);
+    } finally {
+      await db.close();
+      await rm(modelDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('MLflow failures never fail training', () => {
   it('only warns when MLflow is unreachable or answers errors', async () => {
     const warnings: string[] = [];
     // A port nothing listens on.
@@ -90,11 +142,13 @@ describe('MLflow REST logging', () => {
       warn: (m) => warned.push(m),
     });
     await r2.logParams({ a: 1 });
+    await r2.logArtifact('model/m.rgrs', new Uint8Array(4));
     await r2.finish('FINISHED');
     await new Promise((r) => broken.close(r));
     expect(r2.runId).toBe('r1');
     expect(warned).toEqual([
       expect.stringMatching(/log params failed.*HTTP 500/),
+      expect.stringMatching(/log artifact failed.*not served by the tracking server/),
       expect.stringMatching(/finish failed/),
     ]);
   });

@@ -19,6 +19,9 @@ prometheus_bin() { printf '%s' "$MONITORING_DIR/usr/bin/prometheus"; }
 promtool_bin() { printf '%s' "$MONITORING_DIR/usr/bin/promtool"; }
 amtool_bin() { printf '%s' "$MONITORING_DIR/usr/bin/amtool"; }
 mlflow_bin() { printf '%s' "$MLFLOW_VENV/bin/mlflow"; }
+# An empty, fully migrated tracking database the MLflow tests copy, so a test server starts
+# without running MLflow's schema migrations each time.
+MLFLOW_TEMPLATE_DB="$MONITORING_TOOLS_DIR/mlflow-template.sqlite"
 
 prometheus_installed() { [[ -x $(prometheus_bin) && -x $(promtool_bin) && -x $(amtool_bin) ]]; }
 
@@ -54,24 +57,34 @@ prometheus_install() {
   prometheus_installed || fail "monitoring: prometheus, promtool or amtool missing under $MONITORING_DIR/usr/bin after unpacking"
 }
 
-mlflow_installed() {
+mlflow_package_installed() {
   [[ -x $(mlflow_bin) ]] &&
     "$MLFLOW_VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('mlflow') != '$MLFLOW_VERSION')" 2>/dev/null
 }
 
+mlflow_installed() { mlflow_package_installed && [[ -s $MLFLOW_TEMPLATE_DB ]]; }
+
 # Its own venv (like pgserver's): the trainer's MLflow logging is tested against this real server.
 mlflow_install() {
-  mlflow_installed && return 0
-  command -v python3 >/dev/null ||
-    fail "python3 not found on PATH: it installs the MLflow tracking server from PyPI (Debian: apt-get install python3 python3-venv)"
-  say "monitoring: installing mlflow==$MLFLOW_VERSION into $MLFLOW_VENV (first run only, about a minute)"
-  rm -rf "$MLFLOW_VENV"
-  python3 -m venv "$MLFLOW_VENV" >"$MONITORING_TOOLS_DIR/mlflow-venv.log" 2>&1 ||
-    fail "python3 -m venv failed (Debian: apt-get install python3-venv); see $MONITORING_TOOLS_DIR/mlflow-venv.log"
-  "$MLFLOW_VENV/bin/python" -m pip install -q --disable-pip-version-check --only-binary=:all: \
-    "mlflow==$MLFLOW_VERSION" >>"$MONITORING_TOOLS_DIR/mlflow-venv.log" 2>&1 ||
-    fail "pip could not install mlflow==$MLFLOW_VERSION; see $MONITORING_TOOLS_DIR/mlflow-venv.log"
-  mlflow_installed || fail "mlflow installed but does not run; see $MONITORING_TOOLS_DIR/mlflow-venv.log"
+  local log="$MONITORING_TOOLS_DIR/mlflow-venv.log"
+  if ! mlflow_package_installed; then
+    command -v python3 >/dev/null ||
+      fail "python3 not found on PATH: it installs the MLflow tracking server from PyPI (Debian: apt-get install python3 python3-venv)"
+    say "monitoring: installing mlflow==$MLFLOW_VERSION into $MLFLOW_VENV (first run only, about a minute)"
+    rm -rf "$MLFLOW_VENV" "$MLFLOW_TEMPLATE_DB"
+    python3 -m venv "$MLFLOW_VENV" >"$log" 2>&1 ||
+      fail "python3 -m venv failed (Debian: apt-get install python3-venv); see $log"
+    "$MLFLOW_VENV/bin/python" -m pip install -q --disable-pip-version-check --only-binary=:all: \
+      "mlflow==$MLFLOW_VERSION" >>"$log" 2>&1 ||
+      fail "pip could not install mlflow==$MLFLOW_VERSION; see $log"
+    mlflow_package_installed || fail "mlflow installed but does not run; see $log"
+  fi
+  if [[ ! -s $MLFLOW_TEMPLATE_DB ]]; then
+    rm -f "$MLFLOW_TEMPLATE_DB.tmp"
+    "$(mlflow_bin)" db upgrade "sqlite:///$MLFLOW_TEMPLATE_DB.tmp" >>"$log" 2>&1 ||
+      fail "mlflow db upgrade failed; see $log"
+    mv "$MLFLOW_TEMPLATE_DB.tmp" "$MLFLOW_TEMPLATE_DB"
+  fi
 }
 
 monitoring_install() {
