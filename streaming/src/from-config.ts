@@ -74,6 +74,8 @@ export function trainerOptionsFromConfig(
           provider: cfg.EMBEDDINGS_PROVIDER,
           // TEXT_ENCODER_DIR, else the fetched all-MiniLM-L6-v2 when present, else the built-in encoder (the job logs which).
           ...textEncoderOption(cfg.TEXT_ENCODER_DIR),
+          // IMAGE_ENCODER_DIR, else the shipped trained CNN, else the grid descriptor (the job logs which).
+          ...(cfg.IMAGE_ENCODER_DIR ? { imageEncoderDir: cfg.IMAGE_ENCODER_DIR } : {}),
         }
       : false,
     ...(log ? { log } : {}),

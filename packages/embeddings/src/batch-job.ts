@@ -1,13 +1,11 @@
-import { basename, join } from 'node:path';
-import { access } from 'node:fs/promises';
 import { upsertProductEmbeddings, type Database } from '@recgraph/db';
 import { collaborativeRows, type ItemFactors } from './collaborative.ts';
-import { loadEncoder, type Encoder } from './encoder.ts';
 import { selectExecutionProvider, type ProviderChoice, type ProviderPreference } from './execution-provider.ts';
-import { IMAGE_FEATURISERS, TEXT_FEATURISERS } from './featurisers.ts';
-import { readEncoderManifest, type EncoderSpec } from './manifest.ts';
+import { TEXT_FEATURISERS } from './featurisers.ts';
+import { embedProductImages } from './image-embeddings.ts';
+import { chooseImageEncoder, openImageEncoder, type ImageEncoder } from './image-encoder.ts';
+import { readEncoderManifest } from './manifest.ts';
 import { backfillTextEncoder } from './pipeline.ts';
-import type { ProductText } from './text-features.ts';
 import { openTextEncoder, type TextEncoder } from './text-encoder.ts';
 
 export type EmbeddingStage = 'text' | 'image' | 'collaborative';
@@ -15,6 +13,8 @@ export type EmbeddingStage = 'text' | 'image' | 'collaborative';
 export interface GenerateEmbeddingsOptions {
   /** Product images (<sku>.png or the file named by image_url); absent → no IMAGE embeddings. */
   imagesDir?: string;
+  /** An image-encoder directory or "builtin" (config IMAGE_ENCODER_DIR); unset → the shipped trained CNN, else built-in. */
+  imageEncoderDir?: string;
   /** Execution provider preference (config: EMBEDDINGS_PROVIDER). */
   provider?: ProviderPreference;
   /** The active model's item factors; absent → no COLLABORATIVE embeddings. */
@@ -45,40 +45,6 @@ export interface EmbeddingsReport {
   seconds: number;
 }
 
-interface ProductRow extends ProductText {
-  id: string;
-  sku: string;
-  image_url: string | null;
-}
-
-async function* productPages(db: Database, size: number): AsyncGenerator<ProductRow[]> {
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (;;) {
-    // Keyset pages by id: stable under concurrent inserts, and no OFFSET rescans.
-    const { rows } = await db.pool.query<ProductRow>(
-      `SELECT p.id, p.sku, p.title, p.description, p.brand, c.path AS category, p.attributes, p.image_url
-       FROM products p LEFT JOIN categories c ON c.id = p.category_id
-       WHERE p.id > $1 ORDER BY p.id LIMIT $2`,
-      [after, size],
-    );
-    if (rows.length === 0) return;
-    yield rows;
-    after = rows[rows.length - 1]!.id;
-  }
-}
-
-/** The image file for a product: image_url's file name when it names one, else <sku>.png; never outside imagesDir. */
-function imagePath(dir: string, p: ProductRow): string {
-  const fromUrl = p.image_url && !/^[a-z]+:\/\//i.test(p.image_url) ? basename(p.image_url) : undefined;
-  return join(dir, fromUrl && /\.(png|jpe?g|webp|gif|avif|tiff?)$/i.test(fromUrl) ? fromUrl : `${basename(p.sku)}.png`);
-}
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
 /**
  * The batch embedding job: TEXT for every product, IMAGE for every product with
  * an image file, COLLABORATIVE from the active model's item factors, all 64-dim
@@ -96,7 +62,6 @@ export async function generateProductEmbeddings(
   const log = o.log ?? (() => undefined);
   const specs = await readEncoderManifest(o.modelsDir);
   const textSpec = specs.find((s) => s.kind === 'TEXT');
-  const imageSpec = specs.find((s) => s.kind === 'IMAGE');
   if (!textSpec) throw new Error('the encoder manifest has no TEXT encoder');
   if (!TEXT_FEATURISERS[textSpec.featuriser]) throw new Error(`no text featuriser ${textSpec.featuriser}`);
 
@@ -109,16 +74,9 @@ export async function generateProductEmbeddings(
     'embedding execution provider chosen',
   );
 
-  const { rows: countRows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM products');
-  const total = Number(countRows[0]!.n);
   const aborted = () => o.signal?.aborted === true;
 
-  const encoders: (Encoder | TextEncoder)[] = [];
-  const open = async (spec: EncoderSpec) => {
-    const e = await loadEncoder(spec, { provider: provider.provider });
-    encoders.push(e);
-    return e;
-  };
+  const encoders: (TextEncoder | ImageEncoder)[] = [];
   try {
     const text: TextEncoder = o.textEncoderDir
       ? await openTextEncoder({ dir: o.textEncoderDir, reason: 'textEncoderDir' }, { provider: provider.provider })
@@ -136,10 +94,6 @@ export async function generateProductEmbeddings(
         ? 'TEXT embeddings from a pretrained encoder'
         : 'TEXT embeddings from the built-in hashed encoder',
     );
-    const imageEncoder = o.imagesDir && imageSpec ? await open(imageSpec) : undefined;
-    const imageFeaturiser = imageSpec ? IMAGE_FEATURISERS[imageSpec.featuriser] : undefined;
-    if (imageSpec && !imageFeaturiser) throw new Error(`no image featuriser ${imageSpec.featuriser}`);
-
     // TEXT through the embedding pipeline's writer: products whose input did not change since
     // their vector was computed are not encoded again, and the encoder becomes the serving one.
     const backfill = await backfillTextEncoder(db, text, {
@@ -148,43 +102,28 @@ export async function generateProductEmbeddings(
       onProgress: (done, n) => o.onProgress?.('text', done, n),
     });
     const textReport = { model: text.model, written: backfill.written, unchanged: backfill.unchanged };
-    const imageReport = { model: imageSpec?.name ?? '', written: 0, missing: 0, unreadable: 0 };
-    let done = 0;
-    for await (const page of imageEncoder && imageFeaturiser && o.imagesDir ? productPages(db, batchSize) : []) {
-      if (aborted()) break;
-      if (imageEncoder && imageFeaturiser && o.imagesDir) {
-        const dir = o.imagesDir;
-        const features = await Promise.all(
-          page.map(async (p) => {
-            const path = imagePath(dir, p);
-            if (!(await exists(path))) {
-              imageReport.missing++;
-              return undefined;
-            }
-            try {
-              return { p, f: await imageFeaturiser(path) };
-            } catch (err) {
-              // One corrupt file must not cost the catalog its image embeddings.
-              imageReport.unreadable++;
-              log({ productId: p.id, path, err: (err as Error).message }, 'product image unreadable; skipped');
-              return undefined;
-            }
-          }),
-        );
-        const present = features.filter((x): x is { p: ProductRow; f: Float32Array } => x !== undefined);
-        const imageVectors = await imageEncoder.encode(present.map((x) => x.f));
-        imageReport.written += await upsertProductEmbeddings(
-          db.prisma,
-          present.map((x, i) => ({
-            productId: x.p.id,
-            kind: 'IMAGE',
-            model: imageEncoder.spec.name,
-            vector: imageVectors[i]!,
-          })),
-        );
-      }
-      done += page.length;
-      o.onProgress?.('image', done, total);
+    // IMAGE from the chosen image encoder (IMAGE_ENCODER_DIR, else the shipped trained CNN, else the grid descriptor).
+    let image: EmbeddingsReport['image'] = { skipped: 'no images directory configured' };
+    if (o.imagesDir && !aborted()) {
+      const choice = chooseImageEncoder(o.imageEncoderDir);
+      const imageEncoder = await openImageEncoder(choice, {
+        provider: provider.provider,
+        ...(o.modelsDir ? { modelsDir: o.modelsDir } : {}),
+      });
+      encoders.push(imageEncoder);
+      log(
+        { model: imageEncoder.model, dims: imageEncoder.dims, source: imageEncoder.source, reason: choice.reason },
+        imageEncoder.trained
+          ? 'IMAGE embeddings from a trained image encoder'
+          : 'IMAGE embeddings from the built-in grid descriptor',
+      );
+      image = await embedProductImages(db, imageEncoder, {
+        imagesDir: o.imagesDir,
+        batchSize,
+        ...(o.signal ? { signal: o.signal } : {}),
+        onProgress: (done, n) => o.onProgress?.('image', done, n),
+        log,
+      });
     }
 
     let collaborative: EmbeddingsReport['collaborative'] = { skipped: 'no active model item factors given' };
@@ -226,9 +165,7 @@ export async function generateProductEmbeddings(
     return {
       provider,
       text: textReport,
-      image: imageEncoder
-        ? imageReport
-        : { skipped: o.imagesDir ? 'the manifest has no IMAGE encoder' : 'no images directory configured' },
+      image,
       collaborative,
       aborted: aborted(),
       seconds: (performance.now() - started) / 1000,

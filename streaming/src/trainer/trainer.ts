@@ -43,7 +43,8 @@ export interface PeriodicTrainerOptions {
   /** How often the afterEvents count is checked (default 30 s). */
   checkIntervalMs?: number;
   /** Product embeddings after each completed run; false to turn off. */
-  embeddings?: { imagesDir?: string; provider?: ProviderPreference; textEncoderDir?: string } | false;
+  embeddings?:
+    { imagesDir?: string; provider?: ProviderPreference; textEncoderDir?: string; imageEncoderDir?: string } | false;
   log?: EventBusLogger;
   metrics?: TrainerMetrics;
 }
@@ -126,6 +127,7 @@ export function createPeriodicTrainer(o: PeriodicTrainerOptions): PeriodicTraine
         ...(o.embeddings?.imagesDir ? { imagesDir: o.embeddings.imagesDir } : {}),
         provider: o.embeddings?.provider ?? 'auto',
         ...(o.embeddings?.textEncoderDir ? { textEncoderDir: o.embeddings.textEncoderDir } : {}),
+        ...(o.embeddings?.imageEncoderDir ? { imageEncoderDir: o.embeddings.imageEncoderDir } : {}),
         ...(active && vectors
           ? {
               itemFactors: {
