@@ -29,6 +29,10 @@ const { values: args } = parseArgs({
     data: { type: 'string', default: resolve(import.meta.dirname, '../../../../../shared/data/products-with-images') },
     'max-queries': { type: 'string', default: '150' },
     dump: { type: 'string' },
+    // --image: image search instead (eval-image-search.ts, which reads its own options).
+    image: { type: 'boolean' },
+    model: { type: 'string' },
+    chart: { type: 'string' },
   },
 });
 
@@ -136,4 +140,5 @@ async function main() {
   }
 }
 
-await main();
+if (args.image) await import('./eval-image-search.ts');
+else await main();
