@@ -2,6 +2,7 @@ import type { Benchmark } from './benchmark.ts';
 import { generatorBenchmark } from './benchmarks/generator.ts';
 import { importBenchmark } from './benchmarks/import.ts';
 import { benchmark as recsysAls } from './benchmarks/recsys-als.ts';
+import { benchmark as recsysSpark } from './benchmarks/recsys-spark.ts';
 import { benchmark as recsysMovielens } from './benchmarks/recsys-movielens.ts';
 import { benchmark as streamingIngest } from './benchmarks/streaming-ingest.ts';
 import { benchmark as recommendLatency } from './benchmarks/recommend-latency.ts';
@@ -20,6 +21,7 @@ export const benchmarks: Benchmark[] = [
   importBenchmark,
   recsysMovielens,
   recsysAls,
+  recsysSpark,
   topk,
   streamingIngest,
   gatewayOverhead,

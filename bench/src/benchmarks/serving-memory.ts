@@ -21,6 +21,8 @@ function facts(i: number): ProductFacts {
     brand: `Brand ${i % 500}`,
     categoryId: randomUUID(),
     priceCents: 1000 + (i % 9000),
+    currency: 'USD',
+    imageUrl: `/images/product-${String(i).padStart(6, '0')}.jpg`,
     status: 'ACTIVE',
     availability: 'IN_STOCK',
   };
