@@ -43,16 +43,16 @@ export interface PrivateInfra {
 export async function startPrivateInfra(): Promise<PrivateInfra> {
   const dir = mkdtempSync(join(tmpdir(), 'recgraph-private-infra-'));
   const [pg, kafka, controller, saslSsl, ssl] = await Promise.all(Array.from({ length: 5 }, freePort));
-  const env = {
-    ...process.env,
-    INFRA_STATE_DIR: dir,
+  const ports = {
     INFRA_PG_PORT: String(pg),
     INFRA_KAFKA_PORT: String(kafka),
     INFRA_KAFKA_CONTROLLER_PORT: String(controller),
     INFRA_KAFKA_SASL_SSL_PORT: String(saslSsl),
     INFRA_KAFKA_SSL_PORT: String(ssl),
   };
-  const script = async (action: 'up' | 'down', service: Service | 'all') => {
+  // One state directory per service: each has its own infra lock, so both start at once.
+  const script = async (action: 'up' | 'down', service: Service) => {
+    const env = { ...process.env, ...ports, INFRA_STATE_DIR: join(dir, service) };
     try {
       await exec('bash', [`scripts/infra/${action}.sh`, service], { cwd: repoRoot, env, timeout: 150_000 });
     } catch (err) {
@@ -60,15 +60,20 @@ export async function startPrivateInfra(): Promise<PrivateInfra> {
       throw new Error(`scripts/infra/${action}.sh ${service} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
     }
   };
-  await script('up', 'postgres');
-  await script('up', 'kafka');
+  const started = await Promise.allSettled([script('up', 'postgres'), script('up', 'kafka')]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled([script('down', 'postgres'), script('down', 'kafka')]);
+    rmSync(dir, { recursive: true, force: true });
+    throw (failed as PromiseRejectedResult).reason;
+  }
   return {
     databaseUrl: `postgresql://postgres@127.0.0.1:${pg}/recgraph`,
     brokers: [`127.0.0.1:${kafka}`],
     stop: (service) => script('down', service),
     start: (service) => script('up', service),
     async close() {
-      await script('down', 'all').catch(() => undefined);
+      await Promise.allSettled([script('down', 'postgres'), script('down', 'kafka')]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

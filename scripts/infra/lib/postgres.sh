@@ -49,13 +49,17 @@ pg_prepare_os_user() {
       fail "could not create system user $PG_OS_USER"
     say "postgres: created system user $PG_OS_USER (Postgres refuses to run as root)"
   fi
-  local dir=$REPO_ROOT
-  while [[ $dir != / ]]; do
-    if ! runuser -u "$PG_OS_USER" -- test -x "$dir"; then
-      chmod o+x "$dir"
-      say "postgres: granted traverse-only access (o+x) on $dir so $PG_OS_USER can reach .infra"
-    fi
-    dir=$(dirname "$dir")
+  local root dir
+  # The repo (binaries) and the state directory (data), which INFRA_STATE_DIR may put elsewhere.
+  for root in "$REPO_ROOT" "$(dirname "$INFRA_DIR")"; do
+    dir=$root
+    while [[ $dir != / ]]; do
+      if ! runuser -u "$PG_OS_USER" -- test -x "$dir"; then
+        chmod o+x "$dir"
+        say "postgres: granted traverse-only access (o+x) on $dir so $PG_OS_USER can reach .infra"
+      fi
+      dir=$(dirname "$dir")
+    done
   done
   mkdir -p "$PG_DIR"
   chown "$PG_OS_USER:" "$PG_DIR"
