@@ -1,0 +1,270 @@
+/**
+ * The whole platform observed by a real Prometheus, for the scrape test and the dashboard
+ * renderer (render-dashboards.ts): the gateway and the four subgraphs, the online updater and
+ * the trainer on free ports over the real Postgres and Kafka, and Prometheus (Debian's build)
+ * running the shipped scrape config (targets swapped for those ports) and rules.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { signDevToken } from '@recgraph/auth';
+import { DEV_JWT_SECRET } from '@recgraph/config';
+import { generateStore, seedStore } from '@recgraph/data';
+import { openDatabase, type Database } from '@recgraph/db';
+import { createEventBus, STREAMING_TOPIC, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
+import {
+  createOnlineFeatureUpdater,
+  createPeriodicTrainer,
+  type OnlineFeatureUpdater,
+  type PeriodicTrainer,
+} from '@recgraph/streaming';
+import { createTestDatabase } from '../../packages/db/test/real-postgres.ts';
+import { startTestStack, type TestStack } from '../../gateway/test/support/testStack.ts';
+import { MONITORING_DIR } from './tools.ts';
+
+export type ScrapeConfig = {
+  job_name: string;
+  static_configs: { targets: string[]; labels?: Record<string, string> }[];
+};
+
+export interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+export interface RangeSeries {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
+
+export interface ObservedPlatform {
+  stack: TestStack;
+  updater: OnlineFeatureUpdater;
+  trainer: PeriodicTrainer;
+  /** job name → host:port Prometheus scrapes. */
+  targets: Map<string, string>;
+  prometheusUrl: string;
+  /** An instant query; throws on a PromQL error. */
+  query(expr: string): Promise<Sample[]>;
+  queryRange(expr: string, start: number, end: number, stepS: number): Promise<RangeSeries[]>;
+  /**
+   * One round of traffic: a federated product page, a client error, a served list, and the shopper
+   * clicking, carting and buying its first product. Throws when a response is not as expected.
+   */
+  traffic(): Promise<void>;
+  /** An undecodable message on the interactions topic: the updater dead-letters it. */
+  deadLetter(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const listen = async (server: Server): Promise<number> => {
+  server.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return (server.address() as AddressInfo).port;
+};
+
+const freePort = async () => {
+  const s = createServer();
+  const port = await listen(s);
+  await new Promise((r) => s.close(r));
+  return port;
+};
+
+/** The shipped compose config (monitoring/prometheus/prometheus.yml), as parsed YAML. */
+export function shippedPrometheusConfig(): {
+  global: Record<string, unknown>;
+  rule_files: string[];
+  alerting?: unknown;
+  scrape_configs: ScrapeConfig[];
+} {
+  return parse(readFileSync(`${MONITORING_DIR}prometheus/prometheus.yml`, 'utf8')) as ReturnType<
+    typeof shippedPrometheusConfig
+  >;
+}
+
+export async function startObservedPlatform(o: {
+  brokers: string[];
+  pgUrl: string;
+  prometheusBin: string;
+  scrapeInterval: string;
+}): Promise<ObservedPlatform> {
+  const run = `${Date.now().toString(36)}${randomUUID().slice(0, 6)}`;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    const bus: EventBus = createEventBus({
+      brokers: o.brokers,
+      clientId: 'observed-platform',
+      topicPrefix: `observed.${run}.`,
+      kafka: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 300, rebalanceTimeoutMs: 6_000, maxWaitTimeMs: 100 },
+    });
+    cleanups.push(() => bus.close());
+    await bus.ensureTopics(STREAMING_TOPICS);
+    const stack = await startTestStack({ bus, databaseUrl: await createTestDatabase(o.pgUrl) });
+    cleanups.push(() => stack.stop());
+    const updater = createOnlineFeatureUpdater({
+      bus,
+      db: stack.db,
+      groupId: `observed-updater-${run}`,
+      batchSize: 50,
+      k: 5,
+    });
+    await updater.start();
+    cleanups.push(() => updater.stop());
+    // The trainer on a small synthetic store of its own: one promoted model, so the model gauges exist.
+    const trainerDb: Database = await openDatabase({ url: await createTestDatabase(o.pgUrl), poolSize: 4 });
+    cleanups.push(() => trainerDb.close());
+    await seedStore(trainerDb, generateStore({ seed: 7, products: 60, users: 80 }));
+    const dir = mkdtempSync(join(tmpdir(), 'rg-prometheus-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const trainer = createPeriodicTrainer({
+      db: trainerDb,
+      bus,
+      training: {
+        algorithm: 'als',
+        params: { factors: 8, iterations: 3 },
+        modelDir: join(dir, 'models'),
+        margin: 0.01,
+      },
+      embeddings: false,
+    });
+    await trainer.start();
+    cleanups.push(() => trainer.stop());
+    const first = await trainer.runNow('manual');
+    if (first.outcome !== 'promoted') throw new Error(`the first training run was ${first.outcome}, not promoted`);
+
+    // Each role's /metrics where Prometheus expects it.
+    const targets = new Map<string, string>();
+    for (const [name, s] of Object.entries(stack.stack.subgraphs)) targets.set(name, new URL(s.url).host);
+    targets.set('gateway', new URL(stack.stack.gateway.url).host);
+    for (const [name, registry] of [
+      ['updater', updater.metrics.service],
+      ['trainer', trainer.metrics.service],
+    ] as const) {
+      const server = createServer((req, res) => void registry.handle(req, res));
+      cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+      targets.set(name, `127.0.0.1:${await listen(server)}`);
+    }
+
+    // The shipped config with this run's targets, the given cadence and no Alertmanager.
+    const shipped = shippedPrometheusConfig();
+    const port = await freePort();
+    targets.set('prometheus', `127.0.0.1:${port}`);
+    const config = {
+      ...shipped,
+      global: { ...shipped.global, scrape_interval: o.scrapeInterval, evaluation_interval: o.scrapeInterval },
+      rule_files: shipped.rule_files.map((f) => `${MONITORING_DIR}prometheus/${f}`),
+      alerting: undefined,
+      scrape_configs: shipped.scrape_configs
+        .filter((c) => targets.has(c.job_name))
+        .map((c) => ({
+          ...c,
+          static_configs: c.static_configs.map((s) => ({ ...s, targets: [targets.get(c.job_name)!] })),
+        })),
+    };
+    writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
+    const prom: ChildProcess = spawn(
+      o.prometheusBin,
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    prom.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
+    cleanups.push(async () => {
+      if (prom.exitCode === null) {
+        prom.kill('SIGTERM');
+        await new Promise((r) => prom.once('exit', r));
+      }
+    });
+    const prometheusUrl = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      if (prom.exitCode !== null) throw new Error(`prometheus exited with ${prom.exitCode}: ${log}`);
+      if (
+        await fetch(`${prometheusUrl}/-/ready`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+      if (i > 200) throw new Error(`prometheus not ready after 40 s: ${log}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    const api = async <T>(path: string): Promise<T> => {
+      const body = (await (await fetch(`${prometheusUrl}/api/v1/${path}`)).json()) as {
+        status: string;
+        error?: string;
+        data?: { result: T };
+      };
+      if (body.status !== 'success') throw new Error(`${path}: ${body.error}`);
+      return body.data!.result;
+    };
+    const shopper = stack.fixture.users.shopper.id;
+    const token = await signDevToken(DEV_JWT_SECRET, { sub: shopper, role: 'customer' });
+    const expectOk = (what: string, r: { errors?: unknown[] }) => {
+      if (r.errors) throw new Error(`${what}: ${JSON.stringify(r.errors)}`);
+    };
+
+    return {
+      stack,
+      updater,
+      trainer,
+      targets,
+      prometheusUrl,
+      query: (expr) => api<Sample[]>(`query?query=${encodeURIComponent(expr)}`),
+      queryRange: (expr, start, end, stepS) =>
+        api<RangeSeries[]>(`query_range?query=${encodeURIComponent(expr)}&start=${start}&end=${end}&step=${stepS}`),
+      async traffic() {
+        expectOk(
+          'product page',
+          await stack.gql(
+            `query ProductPage($id: ID!) { product(id: $id) { id title recommendedWith(first: 3) { sku } } }`,
+            {
+              id: stack.fixture.products.headphones.id,
+            },
+          ),
+        );
+        const bad = await stack.gql(`query BadPage { products(first: 0) { totalCount } }`);
+        if (bad.errors?.[0]?.extensions?.code !== 'BAD_USER_INPUT') throw new Error(`BadPage: ${JSON.stringify(bad)}`);
+        const recs = await stack.gql<{ recommendations: { product: { id: string } }[] }>(
+          `query ForYou($u: ID!) { recommendations(userId: $u, first: 5) { product { id } } }`,
+          { u: shopper },
+          { token },
+        );
+        expectOk('recommendations', recs);
+        const shown = recs.data!.recommendations[0]!.product.id;
+        const events = ['CLICK', 'ADD_TO_CART', 'PURCHASE'].map((type) => ({
+          eventId: `observed-${type}-${randomUUID()}`,
+          type,
+          productId: shown,
+        }));
+        expectOk(
+          'trackEvents',
+          await stack.gql(
+            `mutation Track($i: [TrackEventInput!]!) { trackEvents(inputs: $i) { recorded } }`,
+            { i: events },
+            { token },
+          ),
+        );
+      },
+      async deadLetter() {
+        await bus.publish(STREAMING_TOPIC.interactions, [{ key: 'observed', value: Buffer.from('not an event') }]);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
