@@ -20,7 +20,7 @@ source (one; default: the database, DATABASE_URL or the embedded one under RECGR
   --movielens DIR              DIR/ratings.csv (userId,movieId,rating,timestamp), split here
   --train FILE --test FILE     explicit user,item,rating[,timestamp] files (CSV, TSV or ::), no split
 options:
-  --algorithms als,ease,sparse-ease,rp3beta,popularity   (default: all of them)
+  --algorithms als,ease,sparse-ease,rp3beta,popularity   (default: these; als-spark when named)
   --split stratified|temporal  --test-fraction 0.25  --seed 42
   --k 10,20                    cut-offs
   --als-params factors=64,regularization=10,alpha=1,iterations=15
@@ -154,7 +154,10 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
   const progress = io.progress ?? createProgress();
   let source: Source | undefined;
   try {
-    const algorithms = ((values.algorithms as string | undefined) ?? ALGORITHMS.join(','))
+    // Default: every in-process algorithm; als-spark needs a Spark backend, so only when asked for.
+    const algorithms = (
+      (values.algorithms as string | undefined) ?? ALGORITHMS.filter((a) => a !== 'als-spark').join(',')
+    )
       .split(',')
       .map((s) => s.trim());
     for (const a of algorithms)
