@@ -233,6 +233,22 @@ describe.skipIf(!pgUrl)('limits that hold (real gateway, real Postgres)', () => 
     });
   });
 
+  it('fuzz finding: a NUL character reached Postgres as an internal error; now BAD_USER_INPUT before any SQL', async () => {
+    t.sql.reset();
+    for (const body of [
+      { query: 'query ($p: String!) { suggest(prefix: $p) { text } }', variables: { p: 'a\u0000b' } },
+      { query: '{ suggest(prefix: "\\u0000") { text } }' },
+    ]) {
+      const r = await post(t.stack.gateway.url, body);
+      expect([r.status, codeOf(r), r.errors?.[0]?.extensions?.reason]).toEqual([
+        400,
+        'BAD_USER_INPUT',
+        'NUL_CHARACTER',
+      ]);
+    }
+    expect(t.sql.count).toBe(0);
+  });
+
   describe('no statement_timeout, no pool acquire timeout, no timeout on gateway→subgraph fetches', () => {
     /** A whole stack over its own pool with these timeouts, on the same database. */
     async function stackWith(pool: { statementTimeoutMs: number; poolTimeoutMs: number; poolSize: number }) {

@@ -100,7 +100,7 @@ describe('errors table: refused at the gateway, before any subgraph or SQL', () 
     expect(res.errors?.[0]?.message).toMatch(message);
     expect(res.errors?.[0]?.message).not.toMatch(/^Syntax Error/);
     expect(res.data ?? null).toBeNull();
-    expect(t.sql.count).toBe(0);
+    expect(t.sql.count, t.sql.statements.join('\n')).toBe(0);
   });
 
   it('too many tokens → 400 BAD_USER_INPUT', async () => {
@@ -108,7 +108,7 @@ describe('errors table: refused at the gateway, before any subgraph or SQL', () 
     expect(res.status).toBe(400);
     expect(codeOf(res)).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toMatch(/1000 tokens/i);
-    expect(t.sql.count).toBe(0);
+    expect(t.sql.count, t.sql.statements.join('\n')).toBe(0);
   });
 
   it('a body over the limit → 413 BAD_USER_INPUT "exceeds", also when streamed without a length', async () => {
@@ -135,7 +135,7 @@ describe('errors table: refused at the gateway, before any subgraph or SQL', () 
     } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(((await streamed.json()) as GraphQLResponse).errors?.[0]?.message).toMatch(/exceeds the 4096-byte limit/);
-    expect(t.sql.count).toBe(0);
+    expect(t.sql.count, t.sql.statements.join('\n')).toBe(0);
   });
 });
 

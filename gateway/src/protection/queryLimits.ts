@@ -4,6 +4,7 @@ import { ErrorCode } from '@recgraph/subgraph-kit';
 import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 import type { ProtectionOptions } from './options.ts';
 import { queryCostPlugin } from './queryCost.ts';
+import { textInputPlugin } from './textInput.ts';
 
 /**
  * Reports a limit violation as a validation error (so Apollo answers 400) in
@@ -47,7 +48,7 @@ export function queryLimits(options: ProtectionOptions): {
   });
   const { plugins, validationRules } = armor.protect();
   return {
-    plugins: [...(plugins as ApolloServerPlugin<BaseContext>[]), queryCostPlugin(options.maxCost)],
+    plugins: [...(plugins as ApolloServerPlugin<BaseContext>[]), queryCostPlugin(options.maxCost), textInputPlugin()],
     validationRules,
     parseOptions: { maxTokens: options.maxTokens },
   };
