@@ -416,3 +416,62 @@ export function choleskySolve(A: usize, k: i32, b: usize): i32 {
   }
   return -1;
 }
+
+/**
+ * Sparse EASE's per-item regressions, all items in one call (the readable reference is the
+ * JavaScript loop in sparse-ease.ts). The pruned Gram matrix is a CSR (indptr, indices: int32;
+ * vals: float32; each row's entries by decreasing value) with its diagonal diag (float64). For item
+ * j, N = the first min(K, row length) entries of row j; A = G_NN (entries either row holds, else
+ * 0) + λI; b = G_{N,j}; x = A⁻¹ b goes to outX[j·K ..] (float32) and the count to outK[j]. When
+ * A is not positive definite λ doubles (up to 10⁶ λ). local: n int32 all −1 (restored on return);
+ * A: K·K float64; b: K float64. Returns −1, or the item whose system stayed indefinite.
+ */
+export function sparseEaseSolve(
+  n: i32,
+  K: i32,
+  lambda: f64,
+  indptr: usize,
+  indices: usize,
+  vals: usize,
+  diag: usize,
+  local: usize,
+  A: usize,
+  b: usize,
+  outK: usize,
+  outX: usize,
+): i32 {
+  for (let j = 0; j < n; j++) {
+    const s = load<i32>(indptr + ((<usize>j) << 2));
+    const k = min(K, load<i32>(indptr + ((<usize>(j + 1)) << 2)) - s);
+    store<i32>(outK + ((<usize>j) << 2), k);
+    if (k == 0) continue;
+    for (let l = 0; l < k; l++) store<i32>(local + ((<usize>load<i32>(indices + ((<usize>(s + l)) << 2))) << 2), l);
+    let ok = false;
+    for (let lam = lambda; lam <= lambda * 1e6; lam *= 2) {
+      memory.fill(A, 0, (<usize>(k * k)) << 3);
+      for (let l = 0; l < k; l++) {
+        const a = load<i32>(indices + ((<usize>(s + l)) << 2));
+        store<f64>(at(A, k, l, l), load<f64>(diag + ((<usize>a) << 3)) + lam);
+        const q1 = load<i32>(indptr + ((<usize>(a + 1)) << 2));
+        for (let q = load<i32>(indptr + ((<usize>a) << 2)); q < q1; q++) {
+          const m = load<i32>(local + ((<usize>load<i32>(indices + ((<usize>q) << 2))) << 2));
+          if (m >= 0) {
+            const v = <f64>load<f32>(vals + ((<usize>q) << 2));
+            store<f64>(at(A, k, l, m), v);
+            store<f64>(at(A, k, m, l), v);
+          }
+        }
+      }
+      for (let l = 0; l < k; l++) store<f64>(b + ((<usize>l) << 3), <f64>load<f32>(vals + ((<usize>(s + l)) << 2)));
+      if (choleskySolve(A, k, b) < 0) {
+        ok = true;
+        break;
+      }
+    }
+    for (let l = 0; l < k; l++) store<i32>(local + ((<usize>load<i32>(indices + ((<usize>(s + l)) << 2))) << 2), -1);
+    if (!ok) return j;
+    const o = outX + ((<usize>j * <usize>K) << 2);
+    for (let l = 0; l < k; l++) store<f32>(o + ((<usize>l) << 2), <f32>load<f64>(b + ((<usize>l) << 3)));
+  }
+  return -1;
+}

@@ -1,7 +1,7 @@
 import type { CsrMatrix } from './csr.ts';
 import { NotPositiveDefiniteError } from './errors.ts';
 import { NeighbourRows, SparseItemItemModel, cooccurrenceSweep, selectTop } from './item-item.ts';
-import { SmallSpdSolver } from './train-wasm.js';
+import { SmallSpdSolver, sparseEaseSolveWasm } from './train-wasm.js';
 
 /**
  * EASE on a pruned Gram matrix, for catalogs of any size. Dense EASE (ease.ts) solves, for every
@@ -22,6 +22,11 @@ export interface SparseEaseOptions {
   gramNeighbours: number;
   /** Use x_ui = 1 for every stored entry (Steck's setting; default true). */
   binarize: boolean;
+  /**
+   * 'wasm' (default): the per-item assembly and solves in one WebAssembly call (train-kernels.ts
+   * sparseEaseSolve); 'js': the readable loop below (same arithmetic, same weights — tested).
+   */
+  kernel: 'wasm' | 'js';
 }
 
 /**
@@ -33,6 +38,7 @@ export const DEFAULT_SPARSE_EASE_OPTIONS: SparseEaseOptions = {
   neighbours: 100,
   gramNeighbours: 200,
   binarize: true,
+  kernel: 'wasm',
 };
 
 export class SparseEaseModel extends SparseItemItemModel {
@@ -71,6 +77,16 @@ export class SparseEaseModel extends SparseItemItemModel {
       gram.push(a, sel, vals, kept);
     });
     const G = gram.build(false);
+    if (this.options.kernel === 'wasm') {
+      const r = sparseEaseSolveWasm(G, diag, K, lambda);
+      if (r.bad !== undefined) throw new NotPositiveDefiniteError(r.bad, Number.NaN);
+      const rows = new NeighbourRows(n, n * Math.min(K, 64));
+      for (let j = 0; j < n; j++) {
+        const s = G.indptr[j]!;
+        rows.push(j, G.indices.subarray(s, s + r.counts[j]!), r.x.subarray(j * K, j * K + r.counts[j]!), r.counts[j]!);
+      }
+      return rows.build(true);
+    }
     // 2. Per item j: regress on its K strongest neighbours.
     const local = new Int32Array(n).fill(-1);
     const A = new Float64Array(K * K);

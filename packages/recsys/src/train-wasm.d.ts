@@ -26,3 +26,9 @@ export declare class SmallSpdSolver {
   system(k: number): { A: Float64Array; b: Float64Array };
   solve(k: number): boolean;
 }
+export declare function sparseEaseSolveWasm(
+  G: CsrMatrix,
+  diag: Float64Array,
+  K: number,
+  lambda: number,
+): { counts: Int32Array; x: Float32Array; bad?: undefined } | { bad: number };

@@ -209,3 +209,34 @@ export class SmallSpdSolver {
     return this.mem.k.choleskySolve(this.aOff, k, this.bOff) < 0;
   }
 }
+
+/**
+ * Sparse EASE's per-item regressions in WebAssembly (kernels' sparseEaseSolve): G is the pruned
+ * Gram matrix (rows by decreasing value), diag its diagonal. Returns per item the number of
+ * neighbours k_j and their weights x (row j at j·K), or the item whose system stayed indefinite.
+ * @param {{ indptr: Int32Array, indices: Int32Array, data: Float32Array, nRows: number }} G
+ * @param {Float64Array} diag @param {number} K @param {number} lambda
+ * @returns {{ counts: Int32Array, x: Float32Array, bad?: undefined } | { bad: number }}
+ */
+export function sparseEaseSolveWasm(G, diag, K, lambda) {
+  const n = G.nRows;
+  const nnz = G.indptr[n];
+  const mem = new KernelMemory();
+  const ip = mem.alloc((n + 1) * 4);
+  const ix = mem.alloc(nnz * 4);
+  const vs = mem.alloc(nnz * 4);
+  const dg = mem.alloc(n * 8);
+  const lc = mem.alloc(n * 4);
+  const A = mem.alloc(K * K * 8);
+  const b = mem.alloc(K * 8);
+  const ok = mem.alloc(n * 4);
+  const ox = mem.alloc(n * K * 4);
+  mem.i32(ip, n + 1).set(G.indptr.subarray(0, n + 1));
+  mem.i32(ix, nnz).set(G.indices.subarray(0, nnz));
+  mem.f32(vs, nnz).set(G.data.subarray(0, nnz));
+  mem.f64(dg, n).set(diag);
+  mem.i32(lc, n).fill(-1);
+  const bad = mem.k.sparseEaseSolve(n, K, lambda, ip, ix, vs, dg, lc, A, b, ok, ox);
+  if (bad >= 0) return { bad };
+  return { counts: mem.i32(ok, n).slice(), x: mem.f32(ox, n * K).slice() };
+}

@@ -59,6 +59,21 @@ describe('sparse item-item models', () => {
     for (const i of top.items) expect(seen.has(i)).toBe(false);
   });
 
+  it('sparse EASE: the WebAssembly per-item solves give exactly the JavaScript reference weights', async () => {
+    const { userItems } = smallProblem(150, 80, 2500, 13);
+    for (const o of [
+      { regularization: 3, neighbours: 6, gramNeighbours: 9 },
+      { regularization: 20, neighbours: 30, gramNeighbours: 60 },
+    ]) {
+      const wasm = new SparseEaseModel({ ...o, kernel: 'wasm' });
+      const js = new SparseEaseModel({ ...o, kernel: 'js' });
+      await Promise.all([wasm.fit(userItems), js.fit(userItems)]);
+      expect(wasm.W.indptr).toEqual(js.W.indptr);
+      expect(wasm.W.indices).toEqual(js.W.indices);
+      expect(wasm.W.data).toEqual(js.W.data);
+    }
+  });
+
   it('RP3beta equals the literal random-walk formula (no pruning) and prunes to the top neighbours', async () => {
     const { userItems: X } = smallProblem(50, 20, 400, 9);
     const n = X.nCols;
