@@ -1,4 +1,5 @@
 import { config } from '@recgraph/config';
+import { openDatabase } from '@recgraph/db';
 import { roleEventBus } from '@recgraph/events';
 import { isMainModule } from '@recgraph/subgraph-kit';
 import { createLogger, initTelemetry } from '@recgraph/telemetry';
@@ -31,6 +32,23 @@ async function main(): Promise<void> {
     logger.warn(
       'KAFKA_BROKERS is unset: subscriptions are off in a gateway run on its own (npm start serves them in-process)',
     );
+  // Rate-limit counters every replica shares, in the database (RATE_LIMIT_STORE; default: postgres
+  // when DATABASE_URL is set). Only the rate_limits table is used; migrations are the migrate role's.
+  const store = cfg.RATE_LIMIT_STORE ?? (cfg.DATABASE_URL ? 'postgres' : 'memory');
+  if (store === 'postgres' && !cfg.DATABASE_URL) {
+    console.error('RATE_LIMIT_STORE: postgres needs DATABASE_URL (the database every gateway replica shares)');
+    process.exit(78); // EX_CONFIG, as for any invalid setting
+  }
+  const limitsDb =
+    store === 'postgres'
+      ? await openDatabase({
+          url: cfg.DATABASE_URL,
+          migrate: false,
+          poolSize: 2,
+          statementTimeoutMs: cfg.DATABASE_STATEMENT_TIMEOUT_MS,
+          poolTimeoutMs: cfg.DATABASE_POOL_TIMEOUT_MS,
+        })
+      : undefined;
   const gateway = await createGateway({
     subgraphUrls: subgraphUrlsFromConfig(cfg),
     secret: { bearer: cfg.SUBGRAPH_SECRET, identityKey: cfg.IDENTITY_SIGNING_KEY },
@@ -40,6 +58,7 @@ async function main(): Promise<void> {
     port: cfg.GATEWAY_PORT,
     mode: cfg.SUPERGRAPH_MODE,
     protection: protectionFromConfig(cfg),
+    ...(limitsDb ? { rateLimitStore: { kind: 'postgres' as const, prisma: limitsDb.prisma } } : {}),
     ...(bus ? { bus } : {}),
   });
   const stop = (signal: string) => {
@@ -47,6 +66,7 @@ async function main(): Promise<void> {
     gateway
       .stop()
       .then(() => bus?.close())
+      .then(() => limitsDb?.close())
       .then(() => telemetry.shutdown())
       .then(
         () => process.exit(0),
