@@ -76,7 +76,9 @@ async function prepareFirstRun(db: Database, trainer: PeriodicTrainer, seeded: b
   }
   if (await getActiveModelVersion(db)) return;
   log.info('no active model yet: training the first one');
-  const run = await trainer.runNow('startup', { force: true });
+  // A short search on the demo store (every algorithm's defaults, then what fits in 15 s), so the
+  // quick start is up in a minute; the scheduled runs search with TRAINER_TUNING_BUDGET_S.
+  const run = await trainer.runNow('startup', { force: true, tuningBudgetS: 15 });
   log.info(
     { outcome: run.outcome, modelVersionId: run.modelVersionId, reason: run.reason, seconds: run.seconds.toFixed(1) },
     'first training run',

@@ -7,6 +7,7 @@ import type { PeriodicTrainerOptions } from './trainer/trainer.ts';
 import type { OnlineFeatureUpdaterOptions } from './updater/updater.ts';
 import { servingOptionsFromConfig } from '@recgraph/ranking';
 import { chooseTextEncoder } from '@recgraph/embeddings';
+import { artifactStoreFromConfig } from '@recgraph/training';
 
 const textEncoderOption = (configured: string | undefined): { textEncoderDir?: string } => {
   const dir = chooseTextEncoder(configured).dir;
@@ -48,7 +49,10 @@ export function trainerOptionsFromConfig(
     bus,
     training: {
       algorithm: cfg.TRAINER_ALGORITHM,
+      tuning: { budgetS: cfg.TRAINER_TUNING_BUDGET_S },
       modelDir: cfg.MODEL_DIR ?? join(dataDir, 'models'),
+      // Shared with every recommend and updater replica (ARTIFACT_STORE, Postgres by default).
+      artifactStore: artifactStoreFromConfig(cfg, db.prisma),
       margin: cfg.PROMOTION_MARGIN,
       ...(cfg.SPARK_PYTHON
         ? {

@@ -4,6 +4,7 @@ import type { ProgressCallback } from '@recgraph/data';
 import { createModel, resolveParams, type AlgorithmName, type ModelParams } from './algorithms.ts';
 import { InvalidTrainingOptionsError } from './errors.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
+import { tuneOnTrain, type TuningOptions, type TuningResult } from './tuning.ts';
 import { evaluateOnHoldout, type HoldoutEvaluation } from './evaluate-split.ts';
 import { validatePrimaryMetric } from './metrics.ts';
 import type { TrainingData } from './training-data.ts';
@@ -16,9 +17,14 @@ export interface SplitSpec {
   seed: number;
 }
 
+/** An algorithm, or `auto`: the trainer searches algorithms and hyper-parameters (tuning.ts). */
+export type TrainerAlgorithm = AlgorithmName | 'auto';
+
 export interface TrainModelOptions {
   data: TrainingData;
-  algorithm: AlgorithmName;
+  algorithm: TrainerAlgorithm;
+  /** The search `auto` runs on the train split (budget default 120 s). */
+  tuning?: Partial<Pick<TuningOptions, 'budgetS' | 'space' | 'validationFraction'>>;
   params?: Record<string, unknown>;
   split?: Partial<SplitSpec>;
   /** Cut-offs to evaluate (default [10, 20]). */
@@ -44,6 +50,8 @@ export interface TrainedModel {
   model: Recommender;
   /** The split, so a champion can be re-evaluated on exactly the same holdout. */
   holdout: Split;
+  /** With `auto`: every trial of the search and what it chose (fitted on the train split only). */
+  tuning?: TuningResult;
   data: TrainingData;
   seconds: number;
 }
@@ -95,16 +103,30 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
   const ks = resolveKs(o.k);
   const primaryMetric = o.primaryMetric ?? DEFAULT_PRIMARY_METRIC;
   validatePrimaryMetric(primaryMetric, ks);
-  const params = resolveParams(o.algorithm, o.params, split.seed);
-
   o.onProgress?.('split', 0, 1);
   const holdout = splitData(o.data, split);
   o.onProgress?.('split', 1, 1);
+  // The search sees the train split only: the holdout stays the promotion's judge.
+  const tuning =
+    o.algorithm === 'auto'
+      ? await tuneOnTrain(o.data, holdout.train, {
+          budgetS: o.tuning?.budgetS ?? 120,
+          ...(o.tuning?.space ? { space: o.tuning.space } : {}),
+          ...(o.tuning?.validationFraction ? { validationFraction: o.tuning.validationFraction } : {}),
+          seed: split.seed,
+          metric: primaryMetric,
+          ...(o.threads ? { threads: o.threads } : {}),
+          spark: o.spark,
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+        })
+      : undefined;
+  const algorithm: AlgorithmName = tuning ? tuning.algorithm : (o.algorithm as AlgorithmName);
+  const params = tuning ? tuning.params : resolveParams(algorithm, o.params, split.seed);
   const evaluation = await evaluateOnHoldout({
     data: o.data,
     train: holdout.train,
     test: holdout.test,
-    algorithm: o.algorithm,
+    algorithm,
     params,
     ks,
     ...(o.threads ? { threads: o.threads } : {}),
@@ -117,13 +139,13 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
     nItems: o.data.items.size,
     confidence: confidenceTable(deploymentWeights()),
   }).userItems;
-  const model = createModel(o.algorithm, params, o.threads, o.spark);
-  const stage = `fit ${o.algorithm} (all data)`;
+  const model = createModel(algorithm, params, o.threads, o.spark);
+  const stage = `fit ${algorithm} (all data)`;
   await model.fit(all, { onProgress: (p) => o.onProgress?.(stage, p.iteration, p.iterations) });
   o.onProgress?.(stage, params.iterations ?? 1, params.iterations ?? 1);
 
   return {
-    algorithm: o.algorithm,
+    algorithm,
     params,
     split,
     ks,
@@ -131,6 +153,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
     evaluation,
     model,
     holdout,
+    ...(tuning ? { tuning } : {}),
     data: o.data,
     seconds: (performance.now() - started) / 1000,
   };

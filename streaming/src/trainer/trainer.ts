@@ -7,7 +7,7 @@ import {
   runTraining,
   TrainingLockBusyError,
   TrainingRunFailedError,
-  type AlgorithmName,
+  type TrainerAlgorithm,
   type RunTrainingOptions,
 } from '@recgraph/training';
 import { generateProductEmbeddings, type EmbeddingsReport, type ProviderPreference } from '@recgraph/embeddings';
@@ -50,8 +50,10 @@ export interface PeriodicTrainerOptions {
 }
 
 export interface RunOverrides {
-  algorithm?: AlgorithmName;
+  algorithm?: TrainerAlgorithm;
   params?: Record<string, unknown>;
+  /** Seconds an `auto` search may take this run (the quick start's first model keeps it short). */
+  tuningBudgetS?: number;
   /** Run even when no interaction arrived since the last run. */
   force?: boolean;
 }
@@ -188,6 +190,9 @@ export function createPeriodicTrainer(o: PeriodicTrainerOptions): PeriodicTraine
         ...o.training,
         algorithm,
         ...(params ? { params } : {}),
+        ...(overrides.tuningBudgetS !== undefined
+          ? { tuning: { ...o.training.tuning, budgetS: overrides.tuningBudgetS } }
+          : {}),
         onProgress: (stage, done, total) => {
           // Stage changes and completions only: ALS iterations would otherwise flood the log.
           if (stage !== lastStage || done === total) log.info({ stage, done, total }, 'training progress');

@@ -1,0 +1,160 @@
+import { Rng, stratifiedSplit, type Interactions } from '@recgraph/recsys';
+import type { ProgressCallback } from '@recgraph/data';
+import { ALGORITHMS, resolveParams, type AlgorithmName, type ModelParams } from './algorithms.ts';
+import { evaluateOnHoldout } from './evaluate-split.ts';
+import { InsufficientDataError } from './errors.ts';
+import type { SparkBackend } from './spark/spark-als.ts';
+import type { TrainingData } from './training-data.ts';
+
+/** What the trainer may choose from when TRAINER_ALGORITHM=auto; the values each search tries. */
+export type SearchSpace = Partial<Record<AlgorithmName, Record<string, readonly number[]>>>;
+
+/**
+ * Grids around each algorithm's defaults, wide enough to move a model a long way
+ * (λ over two orders of magnitude) and small enough that a few minutes on one
+ * machine cover the defaults of every algorithm and a good share of each grid.
+ * als-spark is left out: it is a backend for data one machine cannot hold, not a
+ * different model.
+ */
+export const DEFAULT_SEARCH_SPACE: SearchSpace = {
+  als: { factors: [32, 64, 128], regularization: [1, 10, 50], alpha: [0.5, 1, 2], iterations: [15] },
+  ease: { regularization: [100, 250, 500, 1000] },
+  'sparse-ease': { regularization: [100, 250, 500, 1000], neighbours: [100, 300] },
+  rp3beta: { alpha: [0.6, 0.8, 1], beta: [0.2, 0.35, 0.5], neighbours: [100, 300] },
+  popularity: {},
+};
+
+export interface TuningOptions {
+  /** Seconds the search may take; the defaults of every algorithm are always tried. */
+  budgetS: number;
+  space?: SearchSpace;
+  /** Share of each user's train items held out for validation (default 0.2). */
+  validationFraction?: number;
+  seed: number;
+  /** The metric trials are ranked by (default ndcg@10). */
+  metric?: string;
+  threads?: number;
+  spark?: SparkBackend | undefined;
+  onProgress?: ProgressCallback;
+}
+
+export interface Trial {
+  algorithm: AlgorithmName;
+  params: ModelParams;
+  /** The metric on the validation split (null: the configuration could not be fitted here). */
+  score: number | null;
+  seconds: number;
+  /** Why a configuration was skipped or failed. */
+  error?: string;
+}
+
+export interface TuningResult {
+  algorithm: AlgorithmName;
+  params: ModelParams;
+  metric: string;
+  score: number;
+  trials: Trial[];
+  /** Interactions the search fitted on and validated with: together, the train split and nothing else. */
+  fitInteractions: number;
+  validationInteractions: number;
+  budgetS: number;
+  seconds: number;
+}
+
+/** Every grid point of one algorithm, in a seeded random order (the defaults are tried first anyway). */
+function gridPoints(grid: Record<string, readonly number[]>, rng: Rng): Record<string, number>[] {
+  let points: Record<string, number>[] = [{}];
+  for (const [name, values] of Object.entries(grid))
+    points = points.flatMap((p) => values.map((v) => ({ ...p, [name]: v })));
+  for (let i = points.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [points[i], points[j]] = [points[j]!, points[i]!];
+  }
+  return points;
+}
+
+/**
+ * Chooses an algorithm and its hyper-parameters on a validation split carved
+ * from `train` — the train part of the promotion holdout, which this function
+ * never receives — by fitting each configuration on the rest of `train` and
+ * ranking by `metric`. Every algorithm's defaults first, then grid points round
+ * robin across algorithms until the time budget is spent; configurations an
+ * algorithm refuses (dense EASE past its item limit) are recorded and skipped.
+ */
+export async function tuneOnTrain(data: TrainingData, train: Interactions, o: TuningOptions): Promise<TuningResult> {
+  const started = performance.now();
+  const metric = o.metric ?? 'ndcg@10';
+  const k = Number(/@(\d+)$/.exec(metric)?.[1] ?? 10);
+  const split = stratifiedSplit(train, { testFraction: o.validationFraction ?? 0.2, seed: o.seed + 1 });
+  if (split.test.user.length === 0)
+    throw new InsufficientDataError('too little data to carve a validation split for tuning');
+  const space = o.space ?? DEFAULT_SEARCH_SPACE;
+  const rng = new Rng(o.seed);
+  const queues = ALGORITHMS.filter((a) => space[a]).map((a) => ({
+    algorithm: a,
+    points: [{}, ...gridPoints(space[a]!, rng)],
+  }));
+  const seen = new Set<string>();
+  const trials: Trial[] = [];
+  const elapsed = () => (performance.now() - started) / 1000;
+  let round = 0;
+  while (queues.some((q) => q.points.length)) {
+    for (const q of queues) {
+      const point = q.points.shift();
+      if (!point) continue;
+      // Round 0 (every default) always runs; later rounds only within the budget.
+      if (round > 0 && elapsed() >= o.budgetS) {
+        q.points.length = 0;
+        continue;
+      }
+      const params = resolveParams(q.algorithm, point, o.seed);
+      const key = `${q.algorithm}:${JSON.stringify(params)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const t0 = performance.now();
+      try {
+        const ev = await evaluateOnHoldout({
+          data,
+          train: split.train,
+          test: split.test,
+          algorithm: q.algorithm,
+          params,
+          ks: [k],
+          ...(o.threads ? { threads: o.threads } : {}),
+          spark: o.spark,
+        });
+        trials.push({
+          algorithm: q.algorithm,
+          params,
+          score: ev.model[metric] ?? null,
+          seconds: (performance.now() - t0) / 1000,
+        });
+      } catch (err) {
+        trials.push({
+          algorithm: q.algorithm,
+          params,
+          score: null,
+          seconds: (performance.now() - t0) / 1000,
+          error: (err as Error).message,
+        });
+      }
+      o.onProgress?.('tune', trials.length, undefined);
+    }
+    round++;
+  }
+  const best = trials
+    .filter((t): t is Trial & { score: number } => t.score !== null && Number.isFinite(t.score))
+    .sort((a, b) => b.score - a.score || a.seconds - b.seconds)[0];
+  if (!best) throw new InsufficientDataError('no configuration could be fitted and validated');
+  return {
+    algorithm: best.algorithm,
+    params: best.params,
+    metric,
+    score: best.score,
+    trials,
+    fitInteractions: split.train.user.length,
+    validationInteractions: split.test.user.length,
+    budgetS: o.budgetS,
+    seconds: elapsed(),
+  };
+}
