@@ -229,12 +229,14 @@ export const streamingSchema = z.object({
   /** Retrain once this many interactions were stored since the last run (checked every TRAINER_CHECK_SECONDS). */
   TRAINER_AFTER_EVENTS: z.coerce.number().int().min(1, 'expected at least 1 event').optional(),
   TRAINER_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
-  /** Algorithm the trainer fits (als | als-spark | ease | sparse-ease | rp3beta | popularity). */
+  /** Algorithm the trainer fits (auto: it searches; als | als-spark | ease | sparse-ease | rp3beta | popularity). */
   TRAINER_ALGORITHM: z
-    .enum(['als', 'als-spark', 'ease', 'sparse-ease', 'rp3beta', 'popularity'], {
-      error: 'expected als, als-spark, ease, sparse-ease, rp3beta or popularity',
+    .enum(['auto', 'als', 'als-spark', 'ease', 'sparse-ease', 'rp3beta', 'popularity'], {
+      error: 'expected auto, als, als-spark, ease, sparse-ease, rp3beta or popularity',
     })
-    .default('als'),
+    .default('auto'),
+  /** Seconds an `auto` run may spend searching algorithms and hyper-parameters (every algorithm's defaults are always tried). */
+  TRAINER_TUNING_BUDGET_S: z.coerce.number().positive('expected a positive number of seconds').default(120),
   /** Generate product embeddings after each training run. */
   TRAINER_EMBEDDINGS: bool.default(true),
   /** A Python with pyspark, for als-spark (scripts/infra installs one: .infra/spark-venv/bin/python). */

@@ -10,6 +10,14 @@ export {
   type EvaluateOnHoldoutOptions,
 } from './evaluate-split.ts';
 export * from './train-model.ts';
+export {
+  DEFAULT_SEARCH_SPACE,
+  tuneOnTrain,
+  type SearchSpace,
+  type Trial,
+  type TuningOptions,
+  type TuningResult,
+} from './tuning.ts';
 export * from './artifact-store.ts';
 export * from './registry.ts';
 export { withTrainingLock, TRAINING_LOCK_KEY } from './training-lock.ts';

@@ -76,6 +76,20 @@ export async function registerModel(db: Registry, trained: TrainedModel, o: Regi
       testInteractions: ev.testInteractions,
     },
     ...(o.champion ? { champion: o.champion } : {}),
+    // An `auto` run's search: what it chose, on which validation, and every trial.
+    ...(trained.tuning
+      ? {
+          tuning: {
+            metric: trained.tuning.metric,
+            score: trained.tuning.score,
+            budgetS: trained.tuning.budgetS,
+            seconds: trained.tuning.seconds,
+            fitInteractions: trained.tuning.fitInteractions,
+            validationInteractions: trained.tuning.validationInteractions,
+            trials: trained.tuning.trials,
+          },
+        }
+      : {}),
   };
   try {
     return await db.prisma.modelVersion.create({

@@ -1,6 +1,6 @@
 import type { Database } from '@recgraph/db';
 import type { ProgressCallback } from '@recgraph/data';
-import { isAlgorithm, resolveParams, type AlgorithmName } from './algorithms.ts';
+import { isAlgorithm, resolveParams } from './algorithms.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
 import { TrainingRunFailedError } from './errors.ts';
 import { evaluateOnHoldout } from './evaluate-split.ts';
@@ -16,12 +16,20 @@ import {
   type ModelVersion,
   type PromotionDecision,
 } from './registry.ts';
-import { trainModel, type SplitSpec, type TrainedModel } from './train-model.ts';
+import {
+  trainModel,
+  type SplitSpec,
+  type TrainedModel,
+  type TrainerAlgorithm,
+  type TrainModelOptions,
+} from './train-model.ts';
 import type { TrainingData } from './training-data.ts';
 import { withTrainingLock } from './training-lock.ts';
 
 export interface RunTrainingOptions {
-  algorithm: AlgorithmName;
+  /** `auto`: search algorithms and hyper-parameters on the train split within `tuning.budgetS`. */
+  algorithm: TrainerAlgorithm;
+  tuning?: TrainModelOptions['tuning'];
   params?: Record<string, unknown>;
   split?: Partial<SplitSpec>;
   k?: number | readonly number[];
@@ -98,10 +106,10 @@ async function evaluateChampion(
 
 /** ALS moves to Spark once the data reaches the configured size (when a Spark backend is configured). */
 export function backendFor(
-  algorithm: AlgorithmName,
+  algorithm: TrainerAlgorithm,
   interactions: number,
   spark: SparkBackend | undefined,
-): AlgorithmName {
+): TrainerAlgorithm {
   const min = spark?.minInteractions ?? 0;
   return algorithm === 'als' && min > 0 && interactions >= min ? 'als-spark' : algorithm;
 }
@@ -130,6 +138,7 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
         data,
         algorithm: backendFor(o.algorithm, data.interactions.user.length, o.spark),
         spark: o.spark,
+        ...(o.tuning ? { tuning: o.tuning } : {}),
         ...(o.params ? { params: o.params } : {}),
         ...(o.split ? { split: o.split } : {}),
         ...(o.k !== undefined ? { k: o.k } : {}),
@@ -161,7 +170,16 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
         ...(champion ? prefixed('champion_', champion.metrics) : {}),
         promoted: decision?.promoted ? 1 : 0,
         train_seconds: trained.seconds,
+        ...(trained.tuning
+          ? { tuning_trials: trained.tuning.trials.length, tuning_validation_score: trained.tuning.score }
+          : {}),
       });
+      // Every trial of an `auto` search (algorithm, parameters, validation score, seconds).
+      if (tracker && trained.tuning)
+        await tracker.logArtifact(
+          'tuning/trials.json',
+          new TextEncoder().encode(JSON.stringify(trained.tuning, null, 2)),
+        );
       // The registered artifact's bytes (the encoding is deterministic: same sha256 as the registry's).
       if (tracker)
         await tracker.logArtifact(`model/${version.id}.rgrs`, encodeServingArtifact(trained.model, trained.data));
