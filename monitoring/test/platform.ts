@@ -243,7 +243,8 @@ export async function startObservedPlatform(o: {
           { token },
         );
         expectOk('recommendations', recs);
-        const shown = recs.data!.recommendations[0]!.product.id;
+        const shown = recs.data!.recommendations[0]?.product.id;
+        if (!shown) throw new Error(`no recommendations for the shopper: ${JSON.stringify(recs)}`);
         const events = ['CLICK', 'ADD_TO_CART', 'PURCHASE'].map((type) => ({
           eventId: `observed-${type}-${randomUUID()}`,
           type,
