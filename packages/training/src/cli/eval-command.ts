@@ -10,6 +10,7 @@ import { loadTrainingData } from '../load-training-data.ts';
 import { htmlReport } from '../report/html-report.ts';
 import { markdownTable } from '../report/markdown-table.ts';
 import type { Comparison } from '../report/comparison.ts';
+import { tuneOnTrain } from '../tuning.ts';
 import { resolveKs, resolveSplit, splitData } from '../train-model.ts';
 import { trainingDataFromInteractions, type TrainingData } from '../training-data.ts';
 import { isUsageProblem, parseIntList, parseNumber, parseParamList, parseSplitKind, UsageError } from './flags.ts';
@@ -20,7 +21,8 @@ source (one; default: the database, DATABASE_URL or the embedded one under RECGR
   --movielens DIR              DIR/ratings.csv (userId,movieId,rating,timestamp), split here
   --train FILE --test FILE     explicit user,item,rating[,timestamp] files (CSV, TSV or ::), no split
 options:
-  --algorithms als,ease,sparse-ease,rp3beta,popularity   (default: these; als-spark when named)
+  --algorithms als,ease,sparse-ease,rp3beta,popularity   (default: these; als-spark and auto when named)
+  --tuning-budget 120          seconds auto may search (on the train split; the holdout scores what it chose)
   --split stratified|temporal  --test-fraction 0.25  --seed 42
   --k 10,20                    cut-offs
   --als-params factors=64,regularization=10,alpha=1,iterations=15
@@ -139,6 +141,7 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
         'sparse-ease-params': { type: 'string' },
         'rp3beta-params': { type: 'string' },
         'topk-out': { type: 'string' },
+        'tuning-budget': { type: 'string' },
         report: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -161,8 +164,9 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
       .split(',')
       .map((s) => s.trim());
     for (const a of algorithms)
-      if (!isAlgorithm(a))
-        throw new UsageError(`unknown algorithm ${JSON.stringify(a)}; expected ${ALGORITHMS.join(', ')}`);
+      if (!isAlgorithm(a) && a !== 'auto')
+        throw new UsageError(`unknown algorithm ${JSON.stringify(a)}; expected auto, ${ALGORITHMS.join(', ')}`);
+    const tuningBudgetS = parseNumber('tuning-budget', values['tuning-budget'] as string | undefined) ?? 120;
     const ks = resolveKs(parseIntList('k', values.k as string | undefined) ?? [10, 20]);
     const paramsFor = (a: AlgorithmName, seed: number) =>
       resolveParams(
@@ -171,18 +175,32 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
         seed,
       );
     const seed = parseNumber('seed', values.seed as string | undefined) ?? 42;
-    for (const a of algorithms) paramsFor(a as AlgorithmName, seed); // fail on bad parameters before any work
+    for (const a of algorithms) if (a !== 'auto') paramsFor(a as AlgorithmName, seed); // fail on bad parameters before any work
 
     source = await loadSource(values, io, progress.update);
     const results: {
-      algorithm: AlgorithmName;
+      /** The row's label (auto names what it chose). */
+      algorithm: string;
+      /** As named on the command line (file names). */
+      name: string;
       params: Record<string, number>;
       ev: HoldoutEvaluation;
       seconds: number;
     }[] = [];
-    for (const a of algorithms as AlgorithmName[]) {
-      const params = paramsFor(a, seed);
+    for (const name of algorithms) {
       const t0 = performance.now();
+      // auto: what the trainer's search picks on the train split alone, then scored on the holdout like the rest.
+      const tuned =
+        name === 'auto'
+          ? await tuneOnTrain(source.data, source.holdout.train, {
+              budgetS: tuningBudgetS,
+              seed,
+              metric: `ndcg@${ks[0]}`,
+              onProgress: progress.update,
+            })
+          : undefined;
+      const a = tuned ? tuned.algorithm : (name as AlgorithmName);
+      const params = tuned ? tuned.params : paramsFor(a, seed);
       const ev = await evaluateOnHoldout({
         data: source.data,
         train: source.holdout.train,
@@ -192,11 +210,17 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
         ks,
         onProgress: progress.update,
       });
-      results.push({ algorithm: a, params, ev, seconds: (performance.now() - t0) / 1000 });
+      results.push({
+        algorithm: tuned ? `auto → ${a} (${tuned.trials.length} trials, ${tuned.seconds.toFixed(0)} s)` : a,
+        name,
+        params,
+        ev,
+        seconds: (performance.now() - t0) / 1000,
+      });
     }
     progress.stop();
 
-    const rows: Comparison['rows'] = results.map((r) => ({ name: r.algorithm as string, metrics: r.ev.model }));
+    const rows: Comparison['rows'] = results.map((r) => ({ name: r.algorithm, metrics: r.ev.model }));
     if (!algorithms.includes('popularity'))
       rows.push({ name: 'popularity (baseline)', metrics: results[0]!.ev.baseline });
     const comparison: Comparison = {
@@ -215,7 +239,7 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     const topk = values['topk-out'] as string | undefined;
     if (topk)
       for (const r of results) {
-        const path = topKPath(topk, r.algorithm, results.length > 1);
+        const path = topKPath(topk, r.name, results.length > 1);
         writeTopK(path, r.ev, source.data, Math.max(...ks));
         io.out(`top-${Math.max(...ks)} lists of ${r.algorithm}: ${path}`);
       }
