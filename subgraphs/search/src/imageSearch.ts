@@ -2,6 +2,7 @@ import { Prisma, toVectorLiteral, type PrismaClient } from '@recgraph/db';
 import {
   chooseImageEncoder,
   openImageEncoder,
+  readImageEncoderDescriptor,
   type ImageEncoder,
   type ImageEncoderChoice,
 } from '@recgraph/embeddings/image-encoder';
@@ -28,12 +29,15 @@ export interface ImageHit {
 export class ImageQueryEncoder {
   private encoder?: Promise<ImageEncoder>;
   readonly choice: ImageEncoderChoice;
+  /** Read from the descriptor at start (which checks it): text search never loads a model without a text tower. */
+  private readonly textTower: boolean;
 
   constructor(
     configuredDir: string | undefined,
     private readonly logger?: Logger,
   ) {
     this.choice = chooseImageEncoder(configuredDir);
+    this.textTower = this.choice.dir ? readImageEncoderDescriptor(this.choice.dir).textTower !== undefined : false;
   }
 
   describe(): void {
@@ -59,7 +63,7 @@ export class ImageQueryEncoder {
 
   /** A text query in the image space, or undefined when the encoder has no text tower. */
   async embedText(query: string): Promise<{ model: string; vector: Float32Array } | undefined> {
-    if (!this.choice.dir) return undefined;
+    if (!this.textTower) return undefined;
     const e = await this.open();
     if (!e.textTower) return undefined;
     const vector = await e.textTower.encodeQuery(query);
