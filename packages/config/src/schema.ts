@@ -364,7 +364,28 @@ export const securitySchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024, 'expected at least 1024 bytes').default(1_000_000),
 });
 
+/** Where trained model artifacts live, shared by the trainer (writes) and every recommend and updater (reads). */
+export const artifactsSchema = z.object({
+  /**
+   * postgres (default): in the database every role already shares (chunked bytea, sha256-checked);
+   * s3: an S3-compatible bucket (ARTIFACT_S3_*); file: MODEL_DIR, for a single machine only.
+   */
+  ARTIFACT_STORE: z.enum(['postgres', 's3', 'file'], { error: 'expected postgres, s3 or file' }).default('postgres'),
+  ARTIFACT_S3_BUCKET: z.string().min(3).optional(),
+  /** Key prefix inside the bucket. */
+  ARTIFACT_S3_PREFIX: z.string().default('recgraph/models/'),
+  /** An S3-compatible endpoint (MinIO, Ceph, R2...); unset → AWS S3 in ARTIFACT_S3_REGION. */
+  ARTIFACT_S3_ENDPOINT: z.string().url().optional(),
+  ARTIFACT_S3_REGION: z.string().min(1).default('us-east-1'),
+  /** bucket in the path (most S3-compatible servers) rather than the host name. */
+  ARTIFACT_S3_FORCE_PATH_STYLE: bool.default(false),
+  /** Static credentials; unset → the SDK's default chain (instance or pod role, AWS_* variables). */
+  ARTIFACT_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  ARTIFACT_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+});
+
 export const configSchema = runtimeSchema
+  .extend(artifactsSchema.shape)
   .extend(databaseSchema.shape)
   .extend(kafkaSchema.shape)
   .extend(serverSchema.shape)

@@ -19,6 +19,7 @@ export {
   type TuningResult,
 } from './tuning.ts';
 export * from './artifact-store.ts';
+export * from './artifact-backends.ts';
 export * from './registry.ts';
 export { withTrainingLock, TRAINING_LOCK_KEY } from './training-lock.ts';
 export { startMlflowRun, mlflowKey, type RunTracker, type MlflowOptions } from './mlflow.ts';

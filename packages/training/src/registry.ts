@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { config } from '@recgraph/config';
 import type { Database, Prisma } from '@recgraph/db';
 import type { ModelVersion } from '@recgraph/db/generated/prisma/client';
 import type { ModelStatus } from '@recgraph/db/generated/prisma/enums';
 import type { ModelParams } from './algorithms.ts';
-import {
-  decodeServingArtifact,
-  encodeServingArtifact,
-  readVerifiedArtifact,
-  writeArtifactFile,
-  type ServingModel,
-} from './artifact-store.ts';
+import { decodeServingArtifact, encodeServingArtifact, type ServingModel } from './artifact-store.ts';
+import { fileArtifactStore, s3ArtifactStore, s3Options, storeForUri, type ArtifactStore } from './artifact-backends.ts';
 import { InvalidTrainingOptionsError, ModelVersionNotFoundError, RegistryStateError } from './errors.ts';
 import { metricValue, type FlatMetrics } from './metrics.ts';
 import type { TrainedModel } from './train-model.ts';
@@ -53,18 +48,21 @@ async function lockRegistry(tx: Tx): Promise<void> {
 }
 
 export interface RegisterOptions {
-  /** Directory for <id>.rgrs artifacts. */
+  /** Directory for <id>.rgrs artifacts when no `store` is given (one machine only). */
   modelDir: string;
+  /** Where the artifact goes (artifactStoreFromConfig: Postgres by default); absent → files in modelDir. */
+  store?: ArtifactStore;
   champion?: ChampionComparison;
   notes?: string;
 }
 
 /** Saves the artifact and records the trained model as a CANDIDATE. */
 export async function registerModel(db: Registry, trained: TrainedModel, o: RegisterOptions): Promise<ModelVersion> {
-  if (!o.modelDir) throw new InvalidTrainingOptionsError('registerModel needs a modelDir');
+  if (!o.store && !o.modelDir) throw new InvalidTrainingOptionsError('registerModel needs a store or a modelDir');
+  const store = o.store ?? fileArtifactStore(o.modelDir);
   const id = randomUUID();
   // The file first: a row must never point at an artifact that does not exist.
-  const { uri, sha256 } = await writeArtifactFile(o.modelDir, id, encodeServingArtifact(trained.model, trained.data));
+  const { uri, sha256 } = await store.put(id, encodeServingArtifact(trained.model, trained.data));
   const ev = trained.evaluation;
   const metrics: StoredMetrics = {
     ...ev.model,
@@ -109,7 +107,7 @@ export async function registerModel(db: Registry, trained: TrainedModel, o: Regi
       },
     });
   } catch (err) {
-    await rm(uri, { force: true });
+    await store.remove(uri).catch(() => undefined);
     throw err;
   }
 }
@@ -320,12 +318,20 @@ export interface LoadedModel extends ServingModel {
   version: ModelVersion;
 }
 
+let s3: ArtifactStore | undefined;
+/** The S3 store this process's configuration names (ARTIFACT_S3_*), made once. */
+const configuredS3 = (): ArtifactStore => (s3 ??= s3ArtifactStore(s3Options(config())));
+
 /** A version's artifact, sha256-checked against the registry, decoded with its id maps. */
 export async function loadModelVersion(db: Registry, id: string): Promise<LoadedModel> {
   const version = await getVersion(db.prisma as unknown as Tx, id);
   if (!version.artifactUri || !version.artifactSha256)
     throw new RegistryStateError(`model ${id} (${version.status}) has no artifact`);
-  const bytes = await readVerifiedArtifact(version.artifactUri, version.artifactSha256);
+  // Wherever the trainer put it: any replica reads it back from the shared store its URI names.
+  const bytes = await storeForUri(version.artifactUri, db.prisma, configuredS3).get(
+    version.artifactUri,
+    version.artifactSha256,
+  );
   return { version, ...decodeServingArtifact(bytes) };
 }
 

@@ -6,6 +6,7 @@ import { TrainingRunFailedError } from './errors.ts';
 import { evaluateOnHoldout } from './evaluate-split.ts';
 import { loadTrainingData } from './load-training-data.ts';
 import { encodeServingArtifact } from './artifact-store.ts';
+import type { ArtifactStore } from './artifact-backends.ts';
 import { startMlflowRun, type RunTracker } from './mlflow.ts';
 import {
   getActiveModelVersion,
@@ -36,8 +37,10 @@ export interface RunTrainingOptions {
   primaryMetric?: string;
   /** Train on events in [from, to) only. */
   window?: { from?: Date; to?: Date };
-  /** Where artifacts go (config: MODEL_DIR or <RECGRAPH_DATA_DIR>/models). */
+  /** Where artifacts go without an `artifactStore` (config: MODEL_DIR or <RECGRAPH_DATA_DIR>/models). */
   modelDir: string;
+  /** The shared artifact store (artifactStoreFromConfig: ARTIFACT_STORE, Postgres by default). */
+  artifactStore?: ArtifactStore;
   /** Relative improvement over the active model required for promotion (config: PROMOTION_MARGIN). */
   margin: number;
   /** Set to register only, leaving promotion to an admin. */
@@ -148,7 +151,11 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
       });
       const active = await getActiveModelVersion(db);
       const champion = active ? await evaluateChampion(active, trained, o) : undefined;
-      version = await registerModel(db, trained, { modelDir: o.modelDir, ...(champion ? { champion } : {}) });
+      version = await registerModel(db, trained, {
+        modelDir: o.modelDir,
+        ...(o.artifactStore ? { store: o.artifactStore } : {}),
+        ...(champion ? { champion } : {}),
+      });
       const decision =
         o.autoPromote === false ? undefined : await promoteIfBetter(db, version.id, { margin: o.margin });
 

@@ -4,6 +4,7 @@ import type { Config } from '@recgraph/config';
 import type { Database } from '@recgraph/db';
 import { createProgress } from '@recgraph/data';
 import { ALGORITHMS, isAlgorithm } from '../algorithms.ts';
+import { artifactStoreFromConfig } from '../artifact-backends.ts';
 import { TrainingLockBusyError, TrainingRunFailedError } from '../errors.ts';
 import type { Comparison } from '../report/comparison.ts';
 import { markdownTable } from '../report/markdown-table.ts';
@@ -41,7 +42,9 @@ export interface TrainIo extends CliIo {
   config: Pick<
     Config,
     'RECGRAPH_DATA_DIR' | 'MODEL_DIR' | 'PROMOTION_MARGIN' | 'MLFLOW_TRACKING_URI' | 'MLFLOW_EXPERIMENT_NAME'
-  >;
+  > &
+    // The shared artifact store (ARTIFACT_STORE, ARTIFACT_S3_*); absent → files in MODEL_DIR.
+    Partial<Parameters<typeof artifactStoreFromConfig>[0]>;
 }
 
 /** `npm run train`: returns the exit code (0 trained, whether promoted or not; 1 failed; 2 usage; 75 another run holds the lock). */
@@ -101,6 +104,14 @@ export async function trainCommand(argv: string[], io: TrainIo): Promise<number>
       ...(str('primary-metric') ? { primaryMetric: str('primary-metric')! } : {}),
       window: { ...(from ? { from } : {}), ...(to ? { to } : {}) },
       modelDir: io.config.MODEL_DIR ?? join(io.config.RECGRAPH_DATA_DIR, 'models'),
+      ...(io.config.ARTIFACT_STORE
+        ? {
+            artifactStore: artifactStoreFromConfig(
+              { ...io.config, ARTIFACT_STORE: io.config.ARTIFACT_STORE },
+              db.prisma,
+            ),
+          }
+        : {}),
       margin: io.config.PROMOTION_MARGIN,
       autoPromote: !values['no-promote'],
       ...(io.config.MLFLOW_TRACKING_URI
