@@ -221,6 +221,36 @@ describe.skipIf(!pgUrl)('limits that hold (real gateway, real Postgres)', () => 
       expect(byDefault.errors?.[0]?.extensions?.reason).toBe('QUERY_COST');
     });
 
+    it('a subscription is estimated with its variables too (graphql-ws error, before anything is pushed)', async () => {
+      const g = await gateway({ bus: t.stack.bus });
+      const sub = randomUUID();
+      const token = `Bearer ${await signDevToken(DEV_JWT_SECRET, { sub, role: 'customer' })}`;
+      const ws = new WebSocket(g.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      const error = await new Promise<{ extensions?: { code?: string; reason?: string } }[]>((resolve, reject) => {
+        ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: token } })));
+        ws.on('message', (data) => {
+          const m = JSON.parse(String(data)) as { type: string; payload?: unknown };
+          if (m.type === 'connection_ack')
+            ws.send(
+              JSON.stringify({
+                type: 'subscribe',
+                id: '1',
+                payload: {
+                  query: `subscription ($u: ID!, $n: Int!) {
+                    recommendationsUpdated(userId: $u, first: $n) { items { product { reviews(first: $n) { edges { node { rating body } } } } } }
+                  }`,
+                  variables: { u: sub, n: 100 },
+                },
+              }),
+            );
+          if (m.type === 'error') resolve(m.payload as never);
+        });
+        ws.on('close', (code) => reject(new Error(`closed ${code}`)));
+      });
+      ws.close();
+      expect(error[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'QUERY_COST' });
+    });
+
     it("the schema's default page sizes count: nested defaults are refused", async () => {
       const r = await post(t.stack.gateway.url, { query: FAN_OUT });
       expect([r.status, codeOf(r), r.errors?.[0]?.extensions?.reason]).toEqual([400, 'BAD_USER_INPUT', 'QUERY_COST']);
