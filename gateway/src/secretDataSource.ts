@@ -2,7 +2,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import { IDENTITY_HEADER } from '@recgraph/auth';
 import { ErrorCode, GATEWAY_SECRET_HEADER } from '@recgraph/subgraph-kit';
 import { GraphQLError } from 'graphql';
-import { injectTraceHeaders, inSpan, SpanKind, tracerFor, type ServiceMetrics } from '@recgraph/telemetry';
+import { injectTraceHeaders, inSpan, outcomeOf, SpanKind, tracerFor, type ServiceMetrics } from '@recgraph/telemetry';
 import type { GatewayContext } from './context.ts';
 
 const tracer = tracerFor('gateway');
@@ -57,7 +57,10 @@ export class SecretDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         () => super.process(options),
         { kind: SpanKind.CLIENT },
       );
-      ok = !response.errors?.length;
+      // A subgraph answering a caller's mistake (BAD_USER_INPUT, ...) is a working subgraph.
+      ok =
+        outcomeOf((response.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'))) !==
+        'error';
       return response;
     } catch (err) {
       if (!isFetchTimeout(err)) throw err;

@@ -42,6 +42,15 @@ export interface RangeSeries {
   values: [number, string][];
 }
 
+export interface TrafficOptions {
+  /** A fixture user (default the shopper). */
+  user?: 'shopper' | 'otherShopper' | 'u1' | 'u2' | 'u3';
+  /** What the user does with the first product shown (default: click, add to cart, purchase). */
+  events?: ('CLICK' | 'ADD_TO_CART' | 'PURCHASE')[];
+  /** An empty list: an error (default), or just no events (carted and bought products leave the list). */
+  strict?: boolean;
+}
+
 export interface ObservedPlatform {
   stack: TestStack;
   updater: OnlineFeatureUpdater;
@@ -53,10 +62,10 @@ export interface ObservedPlatform {
   query(expr: string): Promise<Sample[]>;
   queryRange(expr: string, start: number, end: number, stepS: number): Promise<RangeSeries[]>;
   /**
-   * One round of traffic: a federated product page, a client error, a served list, and the shopper
-   * clicking, carting and buying its first product. Throws when a response is not as expected.
+   * One round of traffic: a federated product page, a client error, a served list, and what the
+   * user does with its first product. Throws when a response is not as expected.
    */
-  traffic(): Promise<void>;
+  traffic(o?: TrafficOptions): Promise<void>;
   /** An undecodable message on the interactions topic: the updater dead-letters it. */
   deadLetter(): Promise<void>;
   stop(): Promise<void>;
@@ -210,8 +219,6 @@ export async function startObservedPlatform(o: {
       if (body.status !== 'success') throw new Error(`${path}: ${body.error}`);
       return body.data!.result;
     };
-    const shopper = stack.fixture.users.shopper.id;
-    const token = await signDevToken(DEV_JWT_SECRET, { sub: shopper, role: 'customer' });
     const expectOk = (what: string, r: { errors?: unknown[] }) => {
       if (r.errors) throw new Error(`${what}: ${JSON.stringify(r.errors)}`);
     };
@@ -225,7 +232,7 @@ export async function startObservedPlatform(o: {
       query: (expr) => api<Sample[]>(`query?query=${encodeURIComponent(expr)}`),
       queryRange: (expr, start, end, stepS) =>
         api<RangeSeries[]>(`query_range?query=${encodeURIComponent(expr)}&start=${start}&end=${end}&step=${stepS}`),
-      async traffic() {
+      async traffic({ user = 'shopper', events = ['CLICK', 'ADD_TO_CART', 'PURCHASE'], strict = true } = {}) {
         expectOk(
           'product page',
           await stack.gql(
@@ -237,15 +244,25 @@ export async function startObservedPlatform(o: {
         );
         const bad = await stack.gql(`query BadPage { products(first: 0) { totalCount } }`);
         if (bad.errors?.[0]?.extensions?.code !== 'BAD_USER_INPUT') throw new Error(`BadPage: ${JSON.stringify(bad)}`);
-        const recs = await stack.gql<{ recommendations: { product: { id: string } }[] }>(
-          `query ForYou($u: ID!) { recommendations(userId: $u, first: 5) { product { id } } }`,
-          { u: shopper },
-          { token },
-        );
-        expectOk('recommendations', recs);
-        const shown = recs.data!.recommendations[0]?.product.id;
-        if (!shown) throw new Error(`no recommendations for the shopper: ${JSON.stringify(recs)}`);
-        const events = ['CLICK', 'ADD_TO_CART', 'PURCHASE'].map((type) => ({
+        // Just after start the serving caches may still be loading: an empty list is retried for a while.
+        const userId = stack.fixture.users[user].id;
+        const token = await signDevToken(DEV_JWT_SECRET, { sub: userId, role: 'customer' });
+        let shown: string | undefined;
+        for (let attempt = 0; !shown && attempt < (strict ? 20 : 2); attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, 500));
+          const recs = await stack.gql<{ recommendations: { product: { id: string } }[] }>(
+            `query ForYou($u: ID!) { recommendations(userId: $u, first: 5) { product { id } } }`,
+            { u: userId },
+            { token },
+          );
+          expectOk('recommendations', recs);
+          shown = recs.data!.recommendations[0]?.product.id;
+        }
+        if (!shown) {
+          if (strict) throw new Error(`${user} was recommended nothing for 10 s`);
+          return;
+        }
+        const tracked = events.map((type) => ({
           eventId: `observed-${type}-${randomUUID()}`,
           type,
           productId: shown,
@@ -254,7 +271,7 @@ export async function startObservedPlatform(o: {
           'trackEvents',
           await stack.gql(
             `mutation Track($i: [TrackEventInput!]!) { trackEvents(inputs: $i) { recorded } }`,
-            { i: events },
+            { i: tracked },
             { token },
           ),
         );

@@ -128,6 +128,8 @@ describe.skipIf(!prometheus || !promtool || !brokers || !pgUrl)('a real Promethe
           await value('recgraph:graphql_requests:rate5m{service="gateway",operation="BadPage",outcome="client_error"}'),
         ).toBeGreaterThan(0);
         expect(await value('sum(recgraph:graphql_requests:rate5m{service="gateway",outcome="error"})')).toBe(0);
+        // The catalog answered BadPage's BAD_USER_INPUT: a working subgraph, not a failed fetch.
+        expect(await value('max(recgraph:subgraph_fetch_errors:ratio_rate5m)')).toBe(0);
         expect(await value('sum(recgraph_updater_dead_letters_total)')).toBeGreaterThan(0);
         expect(await value('count(recgraph_updater_update_latency_seconds_count > 0)')).toBe(1);
       },

@@ -27,7 +27,14 @@ try {
   let deadLettered = false;
   let retrained = false;
   while (Date.now() / 1000 < end) {
-    await p.traffic();
+    // Clicks from every fixture user in turn, a full click → cart → purchase every 40 rounds (carted
+    // and bought products leave a user's list, and the fixture store is small).
+    const users = ['shopper', 'otherShopper', 'u1', 'u2', 'u3'] as const;
+    await p.traffic({
+      user: users[rounds % users.length],
+      events: rounds % 40 === 0 ? ['CLICK', 'ADD_TO_CART', 'PURCHASE'] : ['CLICK'],
+      strict: false,
+    });
     rounds++;
     const elapsed = Date.now() / 1000 - start;
     if (!deadLettered && elapsed > (minutes * 60) / 3) {

@@ -11,6 +11,6 @@ export {
   type TelemetryOptions,
 } from './tracing.ts';
 export { instrumentPgPool } from './pg.ts';
-export { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
+export { createServiceMetrics, outcomeOf, type ServiceMetrics } from './metrics.ts';
 // Tests hand one to initTelemetry and read finished spans back from it.
 export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
