@@ -1,9 +1,10 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EncoderIntegrityError } from '../src/encoder.ts';
+import { exportImageDataset, isHeldOut } from '../src/image-dataset.ts';
 import {
   chooseImageEncoder,
   loadImageEncoder,
@@ -125,5 +126,37 @@ describe('image encoders', () => {
     } finally {
       await e.release();
     }
+  });
+
+  it('exports the trainer input: photos as serving prepares them, labels and a split stable by SKU', async () => {
+    const dir = join(work, 'dataset');
+    const photos = await Promise.all(
+      ['#ff0000', '#00ff00', '#0000ff'].map(async (c, i) => {
+        const path = join(work, `p${i}.png`);
+        writeFileSync(path, await solid(c));
+        return { productId: `id-${i}`, sku: `SKU-${i}`, path, article: i < 2 ? 'Tshirts' : 'Jeans', colour: c };
+      }),
+    );
+    writeFileSync(join(work, 'broken.png'), 'not a png');
+    const broken = {
+      productId: 'x',
+      sku: 'SKU-X',
+      path: join(work, 'broken.png'),
+      article: 'Jeans',
+      colour: undefined,
+    };
+    mkdirSync(dir);
+    const r = await exportImageDataset([...photos, broken], dir, { side: 16, holdout: 0.5 });
+    expect(r).toMatchObject({ unreadable: 1, articleClasses: ['Jeans', 'Tshirts'] });
+    expect(readFileSync(join(dir, 'pixels.u8')).length).toBe(3 * 16 * 16 * 3);
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    expect(meta).toMatchObject({ side: 16, article: [1, 1, 0], colour: [2, 1, 0] });
+    expect(meta.heldOut).toEqual(photos.map((p) => isHeldOut(p.sku, 0.5)));
+    // About the share asked for, and the same on every call.
+    const skus = Array.from({ length: 2000 }, (_, i) => `S${i}`);
+    const held = skus.filter((k) => isHeldOut(k, 0.2)).length / skus.length;
+    expect(held).toBeGreaterThan(0.17);
+    expect(held).toBeLessThan(0.23);
+    expect(skus.filter((k) => isHeldOut(k, 0.2))).toEqual(skus.filter((k) => isHeldOut(k, 0.2)));
   });
 });

@@ -5,8 +5,9 @@
  *
  *   --catalog <products.csv|.jsonl> [--images <dir>]   a catalog file and its photos, imported
  *                                                      into an in-memory database first
- *   (no --catalog)                                      the store in DATABASE_URL, photos in
- *                                                      --images (default <DATA_DIR>/images)
+ *   (no --catalog)                                      the store (DATABASE_URL, else the quick
+ *                                                      start's embedded database), photos in
+ *                                                      --images (default <RECGRAPH_DATA_DIR>/images)
  *   --out <dir>          the model directory to write (required)
  *   --holdout 0.2        the share of products (by SKU hash) never trained on; reported
  *   --epochs 14 --side 64 --dims 64 --name --version
@@ -25,7 +26,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { config } from '@recgraph/config';
 import { importCatalog } from '@recgraph/data';
-import { openDatabase } from '@recgraph/db';
+import { embeddedDataDir, openDatabase } from '@recgraph/db';
 import { exportImageDataset, labelledPhotos } from '../image-dataset.ts';
 import { loadImageEncoder } from '../image-encoder.ts';
 
@@ -66,7 +67,11 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'recgraph-image-train-'));
   try {
     const catalog = args.catalog ? resolve(args.catalog) : undefined;
-    const db = await openDatabase(catalog ? {} : { url: cfg.DATABASE_URL });
+    // A catalog file goes into an in-memory database; else the store itself (DATABASE_URL, or the
+    // quick start's embedded one under RECGRAPH_DATA_DIR: stop `npm start` first, PGlite has one owner).
+    const db = await openDatabase(
+      catalog ? {} : { url: cfg.DATABASE_URL, dataDir: embeddedDataDir(resolve(cfg.RECGRAPH_DATA_DIR)) },
+    );
     let imagesDir: string;
     try {
       if (catalog) {
