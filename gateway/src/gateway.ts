@@ -116,6 +116,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     // The API schema clients validate against and introspect includes the Subscription type.
     gateway: withSubscriptionsInApiSchema(gateway),
     includeStacktraceInErrorResponses: false,
+    // gateway/src/index.ts owns SIGTERM (drain, then exit); Apollo's handler would re-raise it mid-drain.
+    stopOnTerminationSignals: false,
     introspection: !protection.production,
     // Batched operations would multiply every per-request limit below.
     allowBatchedHttpRequests: false,

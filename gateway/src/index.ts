@@ -1,7 +1,7 @@
 import { config } from '@recgraph/config';
 import { openDatabase } from '@recgraph/db';
 import { roleEventBus } from '@recgraph/events';
-import { isMainModule } from '@recgraph/subgraph-kit';
+import { drainDelay, isMainModule } from '@recgraph/subgraph-kit';
 import { createLogger, initTelemetry } from '@recgraph/telemetry';
 import { createGateway } from './gateway.ts';
 import { protectionFromConfig } from './protection/options.ts';
@@ -63,8 +63,8 @@ async function main(): Promise<void> {
   });
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    gateway
-      .stop()
+    drainDelay()
+      .then(() => gateway.stop())
       .then(() => bus?.close())
       .then(() => limitsDb?.close())
       .then(() => telemetry.shutdown())

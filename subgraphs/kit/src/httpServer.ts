@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import {
   extractContext,
@@ -52,7 +52,7 @@ export interface ServeOptions<TContext extends BaseContext> {
   onError?: (error: unknown) => void;
   /** Largest accepted request body (default 1 MB); larger is 413 BAD_USER_INPUT. */
   maxBodyBytes?: number;
-  /** How long close() lets in-flight requests finish before cutting connections (default 3 s). */
+  /** How long close() lets in-flight requests finish before cutting connections (default 10 s). */
   shutdownGraceMs?: number;
   /**
    * Serve /metrics and /health/* on this port (0: a free one) instead of the GraphQL port, so a
@@ -278,10 +278,35 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
   // Upgraded sockets (WebSockets) leave HTTP's connection tracking, so
   // closeAllConnections() cannot end them; close() cuts them itself.
   const sockets = new Set<Socket>();
+  /** Per connection: requests in progress, requests answered, and when it last finished one. */
+  const use = new WeakMap<Socket, { busy: number; served: number; idleSince: number }>();
   server.on('connection', (socket) => {
     sockets.add(socket);
+    use.set(socket, { busy: 0, served: 0, idleSince: Date.now() });
     socket.once('close', () => sockets.delete(socket));
   });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const u = use.get(req.socket);
+    if (!u) return;
+    u.busy++;
+    res.once('close', () => {
+      u.busy--;
+      u.served++;
+      u.idleSince = Date.now();
+    });
+  });
+  /**
+   * Closes keep-alive connections idle for a moment after answering. Not http's closeIdleConnections:
+   * it also drops a connection whose request has arrived but not been read yet (the event loop was
+   * busy), and its client sees a reset. A connection that has sent nothing yet is left to the grace period.
+   */
+  const closeIdle = () => {
+    const now = Date.now();
+    for (const socket of sockets) {
+      const u = use.get(socket);
+      if (u && u.busy === 0 && u.served > 0 && now - u.idleSince >= 250) socket.destroy();
+    }
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -313,15 +338,18 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
         const opsClosed = opsServer && new Promise<void>((resolve) => opsServer.close(() => resolve()));
         opsServer?.closeAllConnections();
         await opsClosed;
-        const done = new Promise<void>((resolve) => server.close(() => resolve()));
-        // In-flight requests get a grace period; idle keep-alive sockets (the
-        // gateway's agent holds some) would otherwise keep close() waiting forever.
-        server.closeIdleConnections();
+        // Stop accepting. net's close, not http's: http's also drops every idle connection at once,
+        // including one accepted a moment ago whose request has not been read yet (its client sees a reset).
+        const done = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+        // Idle keep-alive sockets (the gateway's agent holds some) would keep close() waiting forever:
+        // they are closed as they appear; in-flight requests get the grace period.
+        const sweep = setInterval(closeIdle, 100);
         const force = setTimeout(() => {
           server.closeAllConnections();
           for (const socket of sockets) socket.destroy();
-        }, opts.shutdownGraceMs ?? 3000);
+        }, opts.shutdownGraceMs ?? 10_000);
         await done;
+        clearInterval(sweep);
         clearTimeout(force);
         await opts.apollo.stop();
       })();

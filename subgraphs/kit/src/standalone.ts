@@ -17,6 +17,14 @@ export interface SubgraphDeps {
   bus?: EventBus;
 }
 
+/**
+ * How long a stopping role keeps accepting connections before it closes its listener: closing
+ * it resets every connection the kernel has queued but a busy event loop has not accepted yet,
+ * whose requests are already sent. After the delay, in-flight requests get serveGraphQL's grace.
+ */
+export const SHUTDOWN_DELAY_MS = 1_000;
+export const drainDelay = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DELAY_MS));
+
 /** True when `moduleUrl` is the script node/tsx was asked to run. */
 export function isMainModule(moduleUrl: string): boolean {
   const entry = process.argv[1];
@@ -68,6 +76,7 @@ export async function runStandaloneSubgraph(
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    await drainDelay();
     await running.close().catch((err: unknown) => logger.error({ err }, 'server close failed'));
     await bus.close().catch((err: unknown) => logger.error({ err }, 'event bus close failed'));
     await db.close().catch((err: unknown) => logger.error({ err }, 'database close failed'));

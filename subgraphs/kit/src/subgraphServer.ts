@@ -61,6 +61,9 @@ export function createSubgraph<TContext extends BaseContext>(def: SubgraphDefini
       const apollo = new ApolloServer<TContext>({
         schema,
         includeStacktraceInErrorResponses: false,
+        // The process runner owns SIGTERM: it drains in-flight requests, then exits. Apollo's own
+        // handler would stop the server and re-raise the signal, killing the process mid-drain.
+        stopOnTerminationSignals: false,
         logger: log,
         // Inline traces feed Apollo Studio, which Recgraph does not use; tracing is OpenTelemetry's job.
         plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin],
