@@ -45,8 +45,8 @@ export interface RangeSeries {
 export interface TrafficOptions {
   /** A fixture user (default the shopper). */
   user?: 'shopper' | 'otherShopper' | 'u1' | 'u2' | 'u3';
-  /** What the user does with the first product shown (default: click, add to cart, purchase). */
-  events?: ('CLICK' | 'ADD_TO_CART' | 'PURCHASE')[];
+  /** What the user does with the first product shown: click it (trackEvent), or click, add it to the cart and check out (default). */
+  action?: 'click' | 'buy';
   /** An empty list: an error (default), or just no events (carted and bought products leave the list). */
   strict?: boolean;
 }
@@ -232,7 +232,7 @@ export async function startObservedPlatform(o: {
       query: (expr) => api<Sample[]>(`query?query=${encodeURIComponent(expr)}`),
       queryRange: (expr, start, end, stepS) =>
         api<RangeSeries[]>(`query_range?query=${encodeURIComponent(expr)}&start=${start}&end=${end}&step=${stepS}`),
-      async traffic({ user = 'shopper', events = ['CLICK', 'ADD_TO_CART', 'PURCHASE'], strict = true } = {}) {
+      async traffic({ user = 'shopper', action = 'buy', strict = true } = {}) {
         expectOk(
           'product page',
           await stack.gql(
@@ -262,19 +262,25 @@ export async function startObservedPlatform(o: {
           if (strict) throw new Error(`${user} was recommended nothing for 10 s`);
           return;
         }
-        const tracked = events.map((type) => ({
-          eventId: `observed-${type}-${randomUUID()}`,
-          type,
-          productId: shown,
-        }));
         expectOk(
           'trackEvents',
           await stack.gql(
             `mutation Track($i: [TrackEventInput!]!) { trackEvents(inputs: $i) { recorded } }`,
-            { i: tracked },
+            { i: [{ eventId: `observed-click-${randomUUID()}`, type: 'CLICK', productId: shown }] },
             { token },
           ),
         );
+        if (action === 'click') return;
+        // A real purchase goes through the cart and checkout (a tracked PURCHASE is only a claim).
+        expectOk(
+          'addToCart',
+          await stack.gql(
+            `mutation Cart($p: ID!) { addToCart(productId: $p, quantity: 1) { id } }`,
+            { p: shown },
+            { token },
+          ),
+        );
+        expectOk('checkout', await stack.gql(`mutation Checkout { checkout { id } }`, {}, { token }));
       },
       async deadLetter() {
         await bus.publish(STREAMING_TOPIC.interactions, [{ key: 'observed', value: Buffer.from('not an event') }]);

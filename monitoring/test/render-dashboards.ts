@@ -27,12 +27,12 @@ try {
   let deadLettered = false;
   let retrained = false;
   while (Date.now() / 1000 < end) {
-    // Clicks from every fixture user in turn, a full click → cart → purchase every 40 rounds (carted
-    // and bought products leave a user's list, and the fixture store is small).
+    // Clicks from every fixture user in turn, a click → cart → checkout every 40 rounds (bought
+    // products leave a user's list, and the fixture store is small).
     const users = ['shopper', 'otherShopper', 'u1', 'u2', 'u3'] as const;
     await p.traffic({
       user: users[rounds % users.length],
-      events: rounds % 40 === 0 ? ['CLICK', 'ADD_TO_CART', 'PURCHASE'] : ['CLICK'],
+      action: rounds % 40 === 0 ? 'buy' : 'click',
       strict: false,
     });
     rounds++;

@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient } from '@recgraph/db';
+import { CLAIMED_SOURCE_PREFIX } from '@recgraph/interactions';
 
 /** Attribution window of impressions served outside any experiment (an experiment sets its own). */
 export const DEFAULT_ATTRIBUTION_WINDOW_S = 3600;
@@ -35,7 +36,8 @@ const GROUP_KEYS: Record<AttributionGrouping, readonly string[]> = {
  * shown product within the impression's attribution window counts for the latest
  * impression before it that showed that product (last touch), so a list shown
  * twice does not count one click twice. Each impression then counts once per
- * outcome; revenue is the attributed purchases' quantity × the product's price.
+ * outcome; revenue is the attributed purchases' quantity × the product's price. Purchases
+ * count only from checkout: a PURCHASE a client reported itself is stored as a claim.
  */
 export async function attributedOutcomes(
   prisma: PrismaClient,
@@ -67,6 +69,8 @@ export async function attributedOutcomes(
        AND i.occurred_at >= imp.served_at
        AND i.occurred_at < imp.served_at + make_interval(secs => imp.window_s)
       WHERE i.type IN ('CLICK', 'VIEW', 'ADD_TO_CART', 'PURCHASE')
+        -- Only checkout records a purchase: one a client merely reported (trackEvent) earns nothing.
+        AND NOT (i.type = 'PURCHASE' AND starts_with(i.source, ${CLAIMED_SOURCE_PREFIX}))
       ORDER BY i.id, imp.served_at DESC, imp.id
     ), per_impression AS (
       SELECT impression_id,
