@@ -18,6 +18,9 @@ export interface BenchOptions {
   fresh?: boolean | undefined;
   /** `--cpu-prof <dir>`: role processes write V8 CPU profiles there (serving benchmarks). */
   cpuProf?: string | undefined;
+  /** search-open-loop: `--encoder minilm|builtin|<dir>`, `--images <dir>`. */
+  encoder?: string | undefined;
+  images?: string | undefined;
 }
 
 /** One benchmark: registered in ./registry.ts, run by `npm run bench -- <name>`. */

@@ -24,6 +24,9 @@ const { values, positionals } = parseArgs({
     fresh: { type: 'boolean', default: false },
     // Role processes write V8 CPU profiles here (open them in Chrome DevTools or speedscope).
     'cpu-prof': { type: 'string' },
+    // Read by search-open-loop: the TEXT encoder to serve (minilm | builtin | <dir>) and query photos for searchByImage.
+    encoder: { type: 'string' },
+    images: { type: 'string' },
   },
 });
 
@@ -57,6 +60,8 @@ for (const b of selected) {
         layouts: values.layouts,
         fresh: values.fresh,
         cpuProf: values['cpu-prof'],
+        encoder: values.encoder,
+        images: values.images,
       },
     });
     const text = tables.map(renderTable).join('\n\n');

@@ -187,10 +187,15 @@ export const trainingSchema = z.object({
       },
     )
     .optional(),
-  /** Search: reciprocal rank fusion's k and each retriever's weight (score = Σ weight / (k + rank)). */
-  SEARCH_RRF_K: z.coerce.number({ error: 'expected a number such as 60' }).min(1).max(10_000).default(60),
-  SEARCH_WEIGHT_LEXICAL: z.coerce.number({ error: 'expected a weight such as 1' }).min(0).max(100).default(1),
+  /**
+   * Search: reciprocal rank fusion's k and each retriever's weight (score = Σ weight / (k + rank)).
+   * Defaults chosen by npm run eval:search on a validation half of its queries (README, Search).
+   */
+  SEARCH_RRF_K: z.coerce.number({ error: 'expected a number such as 60' }).min(1).max(10_000).default(100),
+  SEARCH_WEIGHT_LEXICAL: z.coerce.number({ error: 'expected a weight such as 1' }).min(0).max(100).default(1.5),
   SEARCH_WEIGHT_SEMANTIC: z.coerce.number({ error: 'expected a weight such as 1' }).min(0).max(100).default(1),
+  /** Search: LEXICAL's weight is multiplied by this when no product matched every query word (its any-word fallback). */
+  SEARCH_WEIGHT_LEXICAL_PARTIAL: z.coerce.number({ error: 'expected a factor such as 0.2' }).min(0).max(1).default(0),
   /** The text → image list (a CLIP-style IMAGE_ENCODER_DIR only). */
   SEARCH_WEIGHT_IMAGE: z.coerce.number({ error: 'expected a weight such as 1' }).min(0).max(100).default(1),
   /** Search: text → image neighbours below this cosine similarity are not results (CLIP similarities run low). */

@@ -76,7 +76,7 @@ describe.skipIf(!existsSync(join(fashion, 'products.csv')))(
         title: 'Nike Men Blue T20 Indian Cricket Jersey',
         priceCents: 12028,
         imageUrl: '/images/1164.jpg',
-        attributes: { colour: 'Blue', usage: 'Sports', articleType: 'Tshirts', priceSynthetic: true },
+        attributes: { colour: 'Blue', usage: 'Sports', articleType: 'Tshirts', gender: 'Men', priceSynthetic: true },
       });
       expect([jersey.category?.path, jersey.category?.parent?.name]).toEqual(['apparel/topwear/tshirts', 'Topwear']);
       const roots = await db.prisma.category.findMany({ where: { parentId: null }, orderBy: { slug: 'asc' } });

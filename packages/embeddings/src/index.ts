@@ -20,6 +20,7 @@ export {
 export {
   loadSentenceEncoder,
   productPassage,
+  PASSAGE_FORMAT,
   sentenceEncoderDirProblem,
   type SentenceEncoder,
 } from './sentence-encoder.ts';

@@ -40,9 +40,9 @@ describe.skipIf(!present)('pretrained sentence encoder (all-MiniLM-L6-v2, quanti
     await enc?.release();
   });
 
-  it('loads with its real tokenizer and records name@version', () => {
+  it('loads with its real tokenizer and records name@version+passage format', () => {
     expect(enc.dims).toBe(384);
-    expect(enc.model).toBe('all-minilm-l6-v2-q@langchain4j-1.11.0-beta19');
+    expect(enc.model).toBe('all-minilm-l6-v2-q@langchain4j-1.11.0-beta19+passage2');
     // With no TEXT_ENCODER_DIR the fetched model is the one chosen.
     if (dir === DEFAULT_TEXT_ENCODER_DIR) expect(chooseTextEncoder().dir).toBe(dir);
   });

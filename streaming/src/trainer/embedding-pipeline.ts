@@ -31,6 +31,11 @@ export interface EmbeddingPipelineOptions {
   textEncoderDir?: string;
   /** Execution provider (EMBEDDINGS_PROVIDER): the CUDA provider when configured and present. */
   provider?: ProviderPreference;
+  /**
+   * Inference threads (default 1): the pipeline shares its process with the trainer, and in
+   * `npm start` with the servers, so a backfill must not take every core from them.
+   */
+  threads?: number;
   /** Products per inference batch (default 64). */
   batchSize?: number;
   /** How often edits that no event announced are looked for (default 30 s). */
@@ -160,7 +165,7 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
       const provider = spec
         ? await selectExecutionProvider(o.provider ?? 'auto', { path: spec.path, inputDims: spec.input.dims })
         : { provider: 'cpu' as const, reason: 'no shipped TEXT encoder to probe with' };
-      target = await openTextEncoder(choice, { provider: provider.provider });
+      target = await openTextEncoder(choice, { provider: provider.provider, threads: o.threads ?? 1 });
       log.info(
         {
           model: target.model,

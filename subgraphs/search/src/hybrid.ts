@@ -1,6 +1,6 @@
 import { Prisma, type PrismaClient } from '@recgraph/db';
 import { badUserInput } from '@recgraph/subgraph-kit';
-import { fuse, type FusedHit, type FusionOptions, type RankedList } from './fusion.ts';
+import { fuse, fusionFor, type FusedHit, type FusionOptions, type RankedList } from './fusion.ts';
 import { nearestImages, type ImageQueryEncoder } from './imageSearch.ts';
 import { semanticSearch, type QueryEncoder } from './semantic.ts';
 import {
@@ -91,7 +91,7 @@ export async function hybridSearch(
   if (lexical) lists.push({ retriever: 'LEXICAL', hits: lexical.hits });
   if (semantic) lists.push({ retriever: 'SEMANTIC', hits: semantic.hits });
   if (textToImage) lists.push({ retriever: 'IMAGE', hits: textToImage });
-  const fused = fuse(lists, s.fusion).slice(0, MAX_DEPTH);
+  const fused = fuse(lists, fusionFor(s.fusion, lexical?.mode)).slice(0, MAX_DEPTH);
 
   const lexicalIds = new Set(lexical?.hits.map((h) => h.id));
   const vectorIds = [...new Set([...(semantic?.hits ?? []), ...(textToImage ?? [])].map((h) => h.id))];

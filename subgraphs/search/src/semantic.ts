@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { activeEncoder, Prisma, toVectorLiteral, type ActiveEncoder, type PrismaClient } from '@recgraph/db';
 import {
   BUILT_IN_SOURCE,
@@ -84,14 +85,17 @@ export class QueryEncoder {
     return this.serving.value;
   }
 
-  /** The encoder queries use now (see the class comment). */
+  /** The encoder queries use now (see the class comment); only the one in use is loaded. */
   async current(prisma: PrismaClient): Promise<TextEncoder> {
-    const [serving, configured] = await Promise.all([this.servingEncoder(prisma), this.open(this.configured)]);
-    if (!serving || serving.model === configured.model) return configured;
-    const choice = textEncoderChoiceFor(serving.source);
-    const e = choice ? await this.open(choice).catch(() => undefined) : undefined;
-    if (e?.model === serving.model) return e;
-    if (!this.warned.has(serving.model)) {
+    const serving = await this.servingEncoder(prisma);
+    const configuredSource = this.configured.dir ? resolve(this.configured.dir) : BUILT_IN_SOURCE;
+    if (serving && serving.source !== configuredSource) {
+      const choice = textEncoderChoiceFor(serving.source);
+      const e = choice ? await this.open(choice).catch(() => undefined) : undefined;
+      if (e?.model === serving.model) return e;
+    }
+    const configured = await this.open(this.configured);
+    if (serving && serving.model !== configured.model && !this.warned.has(serving.model)) {
       this.warned.add(serving.model);
       this.logger?.warn(
         { serving: serving.model, source: serving.source, configured: configured.model },

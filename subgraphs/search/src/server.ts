@@ -29,6 +29,7 @@ export function searchOptionsFromConfig(): SearchSubgraphOptions {
         SEMANTIC: cfg.SEARCH_WEIGHT_SEMANTIC,
         IMAGE: cfg.SEARCH_WEIGHT_IMAGE,
       },
+      partialLexical: cfg.SEARCH_WEIGHT_LEXICAL_PARTIAL,
     },
     minSimilarity: cfg.SEARCH_MIN_SIMILARITY,
     minImageSimilarity: cfg.SEARCH_MIN_IMAGE_SIMILARITY,

@@ -68,6 +68,8 @@ export interface LexicalQuery {
   any: string;
   /** The words themselves, for trigram typo matching. */
   text: string;
+  /** Each word group on its own (a word or its synonyms), for counting how many a product matches. */
+  groups: string[];
 }
 
 /**
@@ -88,6 +90,7 @@ export function lexicalQuery(raw: string, o: { synonyms?: boolean } = {}): Lexic
     all: groups.join(' & '),
     any: groups.join(' | '),
     text: words.join(' '),
+    groups,
   };
 }
 
@@ -135,25 +138,34 @@ export function filterSql(f: SearchFilter): Prisma.Sql {
   return Prisma.join(parts, ' ');
 }
 
-type MatchMode = 'all' | 'any' | 'typo';
+export type MatchMode = 'all' | 'any' | 'typo';
 
 /**
  * The lexical score and match condition. Weights {D, C, B, A} = {0.1, 0.2, 0.4, 1}
  * (description, specs, brand/category, title). A product matching every word group
- * gets +1 so complete matches rank above partial ones; title or brand trigram word
- * similarity adds up to 0.5 (the typo signal). Matching: every word group ('all'), else
- * any word ('any'), else — nothing matched the words, so they are probably misspelt —
- * titles or brands within TYPO_SIMILARITY ('typo'; `<%` uses the trigram GIN indexes,
- * its threshold set per transaction).
+ * gets +1 so complete matches rank above partial ones; a partial match gets the share of
+ * word groups it matches instead (Lucene's coordination factor: "navy rucksack for women"
+ * with no rucksack in the catalogue puts navy women's products above those that are only
+ * navy); title or brand trigram word similarity adds up to 0.5 (the typo signal).
+ * Matching: every word group ('all'), else any word ('any'), else — nothing matched the
+ * words, so they are probably misspelt — titles or brands within TYPO_SIMILARITY ('typo';
+ * `<%` uses the trigram GIN indexes, its threshold set per transaction).
  */
 function lexicalExpressions(q: LexicalQuery, mode: MatchMode) {
   const all = Prisma.sql`to_tsquery('english', ${q.all})`;
   const tsq = mode === 'all' ? all : Prisma.sql`to_tsquery('english', ${q.any})`;
   const fuzzy = Prisma.sql`(${q.text} <% lower(p.title) OR ${q.text} <% lower(coalesce(p.brand, '')))`;
+  const coordination =
+    mode === 'all' || q.groups.length < 2
+      ? Prisma.sql`CASE WHEN p.search_document @@ ${all} THEN 1 ELSE 0 END`
+      : Prisma.sql`((${Prisma.join(
+          q.groups.map((g) => Prisma.sql`(p.search_document @@ to_tsquery('english', ${g}))::int`),
+          ' + ',
+        )})::float8 / ${q.groups.length})`;
   return {
     matches: mode === 'typo' ? fuzzy : Prisma.sql`(p.search_document @@ ${tsq})`,
     score: Prisma.sql`(ts_rank('{0.1, 0.2, 0.4, 1.0}', p.search_document, ${tsq})
-      + CASE WHEN p.search_document @@ ${all} THEN 1 ELSE 0 END
+      + ${coordination}
       + 0.5 * greatest(word_similarity(${q.text}, lower(p.title)), word_similarity(${q.text}, lower(coalesce(p.brand, '')))))`,
   };
 }
@@ -171,6 +183,8 @@ export interface LexicalResult {
   total: number;
   /** The match condition used (for facets): every word group, else any word, else typo matches. */
   matches: Prisma.Sql;
+  /** Which matching found the hits: every word group ('all'), some word ('any'), or typo matching. */
+  mode: MatchMode;
 }
 
 /**
@@ -185,7 +199,7 @@ export async function lexicalSearch(
   o: { synonyms?: boolean } = {},
 ): Promise<LexicalResult> {
   const q = lexicalQuery(query, o);
-  if (!q) return { hits: [], total: 0, matches: Prisma.sql`FALSE` };
+  if (!q) return { hits: [], total: 0, matches: Prisma.sql`FALSE`, mode: 'all' };
   const where = filterSql(filter);
   for (const mode of ['all', 'any', 'typo'] as const) {
     const { matches, score } = lexicalExpressions(q, mode);
@@ -197,10 +211,10 @@ export async function lexicalSearch(
         ORDER BY score DESC, p.id LIMIT ${depth}`,
     ]);
     if (rows.length > 0 || mode === 'typo')
-      return { hits: rows.map((r) => ({ id: r.id, score: r.score })), total: rows[0]?.total ?? 0, matches };
+      return { hits: rows.map((r) => ({ id: r.id, score: r.score })), total: rows[0]?.total ?? 0, matches, mode };
   }
   /* c8 ignore next */
-  return { hits: [], total: 0, matches: Prisma.sql`FALSE` };
+  return { hits: [], total: 0, matches: Prisma.sql`FALSE`, mode: 'typo' };
 }
 
 /** Lexical scores of given products for a query, in one statement; non-matches score 0. */

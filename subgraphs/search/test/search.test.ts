@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseTextEncoder, generateProductEmbeddings } from '@recgraph/embeddings';
 import { startTestStack, TEST_SECRET, type TestStack } from '../../../gateway/test/support/testStack.ts';
 import { createTestDatabase, realPostgresUrl } from '../../../packages/db/test/real-postgres.ts';
+import { searchOptionsFromConfig } from '../src/server.ts';
 
 /**
  * Hybrid search through the real gateway, on embedded PGlite and on the real Postgres
@@ -97,7 +98,9 @@ describe.each(backends)('search through the gateway on $name', (backend) => {
     const by = Object.fromEntries(s.hits[0]!.retrievers.map((r) => [r.retriever, r]));
     expect(by.LEXICAL?.rank).toBe(1);
     expect(by.SEMANTIC?.rank).toBe(1);
-    expect(s.hits[0]!.score).toBeCloseTo(2 / 61, 10);
+    // Rank 1 in both lists: Σ weight / (k + 1) with the configured fusion.
+    const { fusion } = searchOptionsFromConfig();
+    expect(s.hits[0]!.score).toBeCloseTo((fusion!.weights.LEXICAL + fusion!.weights.SEMANTIC) / (fusion!.k + 1), 10);
     expect(s.encoder).toEqual(
       chooseTextEncoder().dir ? expect.stringMatching(/^all-minilm-l6-v2-q@/) : 'recgraph-text-hash-v1',
     );

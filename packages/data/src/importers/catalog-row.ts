@@ -86,11 +86,25 @@ const PRODUCTS_WITH_IMAGES: CatalogPreset = {
     attrs.articleType = article;
     if (colour && colour !== 'NA') attrs.colour = colour;
     if (usage && usage !== 'NA') attrs.usage = usage;
+    // The title names who it is for ("Puma Men Black Jacket"): an attribute, so search and embeddings can use it.
+    const gender = genderOfTitle(String(row.title ?? ''));
+    if (gender) attrs.gender = gender;
     // The README says price_synthetic is made up (uniform 10-200); keep that visible to anyone reading the product.
     attrs.priceSynthetic = true;
     return undefined;
   },
 };
+
+/** The gender word of a products-with-images title (Unisex first: "Unisex" titles may say "Men" too). */
+function genderOfTitle(title: string): string | undefined {
+  const w = title.toLowerCase().split(/\s+/);
+  if (w.includes('unisex')) return 'Unisex';
+  if (w.includes('women') || w.includes("women's")) return 'Women';
+  if (w.includes('men') || w.includes("men's")) return 'Men';
+  if (w.includes('boys')) return 'Boys';
+  if (w.includes('girls')) return 'Girls';
+  return undefined;
+}
 
 export const CATALOG_PRESETS: Record<string, CatalogPreset> = { [PRODUCTS_WITH_IMAGES.name]: PRODUCTS_WITH_IMAGES };
 

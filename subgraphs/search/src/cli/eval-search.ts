@@ -12,17 +12,17 @@
  * word is the query's gender (Unisex counts for either), when the query has them.
  * Recall@10 is capped: hits in the top 10 / min(10, relevant).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { config } from '@recgraph/config';
 import { importCatalog } from '@recgraph/data';
 import { openDatabase } from '@recgraph/db';
 import { chooseTextEncoder, generateProductEmbeddings } from '@recgraph/embeddings';
-import { fuse, DEFAULT_FUSION } from '../fusion.ts';
+import { DEFAULT_FUSION, fuse, fusionFor, type FusionOptions, type RankedList } from '../fusion.ts';
 import { QueryEncoder, semanticSearch } from '../semantic.ts';
-import { lexicalSearch } from '../textSearch.ts';
-import { buildQueries, genderOf, metrics, type Product } from './eval-queries.ts';
+import { lexicalSearch, type MatchMode } from '../textSearch.ts';
+import { buildQueries, genderOf, hash, metrics, type Product } from './eval-queries.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,68 +72,108 @@ async function main() {
     const queries = buildQueries(products, Number(args['max-queries']));
     const encoder = new QueryEncoder({ ...(choice.dir ? { textEncoderDir: choice.dir } : {}), minSimilarity: -1 });
 
-    const systems = ['lexical (no synonyms)', 'lexical', 'semantic', 'fused (RRF k=60)'] as const;
-    const sums = new Map<string, { ndcg: number; recall: number; n: number }>();
-    const add = (key: string, m: { ndcg: number; recall: number }) => {
-      const s = sums.get(key) ?? { ndcg: 0, recall: 0, n: 0 };
-      s.ndcg += m.ndcg;
-      s.recall += m.recall;
-      s.n++;
-      sums.set(key, s);
-    };
+    // Every query's lists once; fusion is pure, so its settings are compared on the same lists.
     const depth = 100;
-    const dump: unknown[] = [];
+    const runs: {
+      q: (typeof queries)[number];
+      plain: string[];
+      lexical: RankedList;
+      mode: MatchMode;
+      semantic: RankedList;
+    }[] = [];
     for (const q of queries) {
       const plain = await lexicalSearch(db.prisma, q.text, {}, depth, { synonyms: false });
       const lexical = await lexicalSearch(db.prisma, q.text, {}, depth);
       const semantic = await semanticSearch(db.prisma, encoder, q.text, {}, depth, -1);
-      const fused = fuse(
-        [
-          { retriever: 'LEXICAL', hits: lexical.hits },
-          { retriever: 'SEMANTIC', hits: semantic.hits },
-        ],
-        DEFAULT_FUSION,
-      );
-      if (args.dump)
-        dump.push({
-          text: q.text,
-          kind: q.kind,
-          relevant: [...q.relevant],
-          lexical: lexical.hits,
-          semantic: semantic.hits,
-        });
-      const lists: Record<(typeof systems)[number], string[]> = {
-        'lexical (no synonyms)': plain.hits.map((h) => h.id),
-        lexical: lexical.hits.map((h) => h.id),
-        semantic: semantic.hits.map((h) => h.id),
-        'fused (RRF k=60)': fused.map((h) => h.id),
-      };
-      for (const s of systems) {
-        const m = metrics(lists[s], q.relevant);
-        add(`${q.kind}|${s}`, m);
-        add(`all|${s}`, m);
-      }
+      runs.push({
+        q,
+        plain: plain.hits.map((h) => h.id),
+        lexical: { retriever: 'LEXICAL', hits: lexical.hits },
+        mode: lexical.mode,
+        semantic: { retriever: 'SEMANTIC', hits: semantic.hits },
+      });
     }
     await encoder.release();
-    if (args.dump) (await import('node:fs')).writeFileSync(args.dump, JSON.stringify(dump));
+    if (args.dump)
+      writeFileSync(
+        args.dump,
+        JSON.stringify(
+          runs.map((r) => ({
+            text: r.q.text,
+            kind: r.q.kind,
+            relevant: [...r.q.relevant],
+            mode: r.mode,
+            lexical: r.lexical.hits,
+            semantic: r.semantic.hits,
+          })),
+        ),
+      );
+    const fusedIds = (r: (typeof runs)[number], o: FusionOptions) =>
+      fuse([r.lexical, r.semantic], fusionFor(o, r.mode)).map((h) => h.id);
+
+    // Fusion settings chosen on a validation half of the queries (by a hash of the text), reported on the other.
+    const validation = runs.filter((r) => hash(`split:${r.q.text}`) % 2 === 0);
+    const heldOut = runs.filter((r) => hash(`split:${r.q.text}`) % 2 === 1);
+    const meanNdcg = (rs: typeof runs, o: FusionOptions) =>
+      rs.reduce((sum, r) => sum + metrics(fusedIds(r, o), r.q.relevant).ndcg, 0) / rs.length;
+    let tuned: FusionOptions = DEFAULT_FUSION;
+    let bestValidation = -1;
+    for (const k of [10, 30, 60, 100])
+      for (const lexicalWeight of [0.5, 1, 1.5, 2, 3])
+        for (const partialLexical of [1, 0.5, 0.25, 0.1, 0]) {
+          const o: FusionOptions = { k, weights: { LEXICAL: lexicalWeight, SEMANTIC: 1 }, partialLexical };
+          const v = meanNdcg(validation, o);
+          if (v > bestValidation + 1e-9) [bestValidation, tuned] = [v, o];
+        }
+    const tunedLabel = `fused (RRF k=${tuned.k}, lexical ×${tuned.weights.LEXICAL}, ×${tuned.partialLexical} when partial)`;
+
+    const systems = ['lexical (no synonyms)', 'lexical', 'semantic', 'fused (RRF k=60)', tunedLabel] as const;
+    const listsOf = (r: (typeof runs)[number]): Record<string, string[]> => ({
+      'lexical (no synonyms)': r.plain,
+      lexical: r.lexical.hits.map((h) => h.id),
+      semantic: r.semantic.hits.map((h) => h.id),
+      'fused (RRF k=60)': fusedIds(r, DEFAULT_FUSION),
+      [tunedLabel]: fusedIds(r, tuned),
+    });
+    const table = (label: string, rs: typeof runs) => {
+      const lines: string[] = [];
+      const means: Record<string, number> = {};
+      for (const sys of systems) {
+        let ndcg = 0;
+        let recall = 0;
+        for (const r of rs) {
+          const m = metrics(listsOf(r)[sys]!, r.q.relevant);
+          ndcg += m.ndcg;
+          recall += m.recall;
+        }
+        means[sys] = ndcg / rs.length;
+        lines.push(
+          `| ${label} (${rs.length}) | ${sys} | ${(ndcg / rs.length).toFixed(3)} | ${(recall / rs.length).toFixed(3)} |`,
+        );
+      }
+      return { lines, means };
+    };
 
     const n = (kind: string) => queries.filter((q) => kind === 'all' || q.kind === kind).length;
     console.log(
-      `\n${queries.length} labelled queries (${n('attributes')} from attributes, ${n('shopper')} in shoppers' words); encoder ${emb.text.model}\n`,
+      `\n${queries.length} labelled queries (${n('attributes')} from attributes, ${n('shopper')} in shoppers' words); encoder ${emb.text.model}`,
+    );
+    console.log(
+      `fusion chosen on the validation half (${validation.length} queries, nDCG@10 ${bestValidation.toFixed(3)}): k ${tuned.k}, LEXICAL weight ${tuned.weights.LEXICAL}, SEMANTIC 1, partial-match lexical ×${tuned.partialLexical} (SEARCH_RRF_K, SEARCH_WEIGHT_LEXICAL, SEARCH_WEIGHT_LEXICAL_PARTIAL)\n`,
     );
     console.log('| queries | system | nDCG@10 | Recall@10 |');
     console.log('| --- | --- | --- | --- |');
-    for (const kind of ['attributes', 'shopper', 'all'])
-      for (const s of systems) {
-        const v = sums.get(`${kind}|${s}`)!;
-        console.log(
-          `| ${kind === 'all' ? 'all' : kind === 'shopper' ? "shoppers' words" : 'attributes'} (${n(kind)}) | ${s} | ${(v.ndcg / v.n).toFixed(3)} | ${(v.recall / v.n).toFixed(3)} |`,
-        );
-      }
-    const all = (s: string) => sums.get(`all|${s}`)!.ndcg / sums.get(`all|${s}`)!.n;
-    const best = Math.max(all('lexical'), all('semantic'));
+    for (const [label, rs] of [
+      ['attributes', runs.filter((r) => r.q.kind === 'attributes')],
+      ["shoppers' words", runs.filter((r) => r.q.kind === 'shopper')],
+      ['all', runs],
+    ] as const)
+      console.log(table(label, rs).lines.join('\n'));
+    const held = table('held-out half', heldOut);
+    console.log(held.lines.join('\n'));
+    const best = Math.max(held.means.lexical!, held.means.semantic!);
     console.log(
-      `\nfused / max(lexical, semantic) nDCG@10 = ${(all('fused (RRF k=60)') / best).toFixed(3)} (target ≥ 1.1); ${((performance.now() - started) / 1000).toFixed(0)}s in all`,
+      `\non the held-out half: fused (RRF k=60) / max(lexical, semantic) = ${(held.means['fused (RRF k=60)']! / best).toFixed(3)}; tuned fusion / max = ${(held.means[tunedLabel]! / best).toFixed(3)} (target ≥ 1.1); ${((performance.now() - started) / 1000).toFixed(0)}s in all`,
     );
   } finally {
     await db.close();
