@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     verifyToken: tokenVerifierFromConfig(cfg),
     host: cfg.HOST,
     port: cfg.GATEWAY_PORT,
+    ...(cfg.GATEWAY_OPS_PORT !== undefined ? { opsPort: cfg.GATEWAY_OPS_PORT } : {}),
     mode: cfg.SUPERGRAPH_MODE,
     protection: protectionFromConfig(cfg),
     ...(limitsDb ? { rateLimitStore: { kind: 'postgres' as const, prisma: limitsDb.prisma } } : {}),
