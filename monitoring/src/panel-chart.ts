@@ -18,7 +18,7 @@ export const legendOf = (format: string, metric: Record<string, string>): string
 /** A value in the panel's unit, short. */
 export function formatValue(v: number, unit: string): string {
   if (!Number.isFinite(v)) return String(v);
-  const n = (x: number, d = 2) => Number(x.toPrecision(3)).toLocaleString('en', { maximumFractionDigits: d });
+  const n = (x: number) => Number(x.toPrecision(3)).toLocaleString('en', { maximumSignificantDigits: 3 });
   switch (unit) {
     case 'percentunit':
       return `${n(v * 100)}%`;
@@ -37,7 +37,7 @@ export function formatValue(v: number, unit: string): string {
     case 'ops':
       return `${n(v)}/s`;
     default:
-      return n(v, 4);
+      return n(v);
   }
 }
 

@@ -43,8 +43,8 @@ export interface RangeSeries {
 }
 
 export interface TrafficOptions {
-  /** A fixture user (default the shopper). */
-  user?: 'shopper' | 'otherShopper' | 'u1' | 'u2' | 'u3';
+  /** A fixture user (default the shopper), or any user by id. */
+  user?: 'shopper' | 'otherShopper' | 'u1' | 'u2' | 'u3' | { id: string };
   /** What the user does with the first product shown: click it (trackEvent), or click, add it to the cart and check out (default). */
   action?: 'click' | 'buy';
   /** An empty list: an error (default), or just no events (carted and bought products leave the list). */
@@ -245,7 +245,7 @@ export async function startObservedPlatform(o: {
         const bad = await stack.gql(`query BadPage { products(first: 0) { totalCount } }`);
         if (bad.errors?.[0]?.extensions?.code !== 'BAD_USER_INPUT') throw new Error(`BadPage: ${JSON.stringify(bad)}`);
         // Just after start the serving caches may still be loading: an empty list is retried for a while.
-        const userId = stack.fixture.users[user].id;
+        const userId = typeof user === 'string' ? stack.fixture.users[user].id : user.id;
         const token = await signDevToken(DEV_JWT_SECRET, { sub: userId, role: 'customer' });
         let shown: string | undefined;
         for (let attempt = 0; !shown && attempt < (strict ? 20 : 2); attempt++) {
@@ -259,7 +259,7 @@ export async function startObservedPlatform(o: {
           shown = recs.data!.recommendations[0]?.product.id;
         }
         if (!shown) {
-          if (strict) throw new Error(`${user} was recommended nothing for 10 s`);
+          if (strict) throw new Error(`user ${userId} was recommended nothing for 10 s`);
           return;
         }
         expectOk(

@@ -27,14 +27,10 @@ try {
   let deadLettered = false;
   let retrained = false;
   while (Date.now() / 1000 < end) {
-    // Clicks from every fixture user in turn, a click → cart → checkout every 40 rounds (bought
-    // products leave a user's list, and the fixture store is small).
-    const users = ['shopper', 'otherShopper', 'u1', 'u2', 'u3'] as const;
-    await p.traffic({
-      user: users[rounds % users.length],
-      action: rounds % 40 === 0 ? 'buy' : 'click',
-      strict: false,
-    });
+    // A new shopper each round (the fixture store is small, and a product a user clicked or bought
+    // leaves their list): a click on the first product shown, a purchase through checkout every 20th.
+    const user = await p.stack.db.prisma.user.create({ data: { externalId: `render-${rounds}-${Date.now()}` } });
+    await p.traffic({ user: { id: user.id }, action: rounds % 20 === 0 ? 'buy' : 'click', strict: false });
     rounds++;
     const elapsed = Date.now() / 1000 - start;
     if (!deadLettered && elapsed > (minutes * 60) / 3) {

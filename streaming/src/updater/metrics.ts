@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import { createServiceMetrics, type ServiceMetrics } from '@recgraph/telemetry';
+import { REJECTION_CODES } from './validate-batch.ts';
 
 const BATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -77,7 +78,10 @@ export function createUpdaterMetrics(): UpdaterMetrics {
       registers,
     }),
   };
-  // Both outcomes exist from the start, so the failed-batch ratio reads 0 rather than "no data".
+  // Both outcomes exist from the start, so the failed-batch ratio reads 0 rather than "no data";
+  // so does every dead-letter code, or the first dead letter of a code would be a series born
+  // at 1, which increase() (and the dead-letter alert) cannot see.
   for (const outcome of ['ok', 'error']) metrics.batchDuration.zero({ outcome });
+  for (const code of [...REJECTION_CODES, 'UNDECODABLE_BATCH']) metrics.deadLetters.inc({ code }, 0);
   return metrics;
 }

@@ -2,13 +2,15 @@ import { interactionEvents, type ConsumedMessage, type InteractionEventV1 } from
 import { eventKey } from '@recgraph/interactions';
 
 /** Why a message went to the dead-letter topic; codes are stable, reasons are for humans. */
-export type RejectionCode =
-  | 'MALFORMED_JSON'
-  | 'SCHEMA_VIOLATION'
-  | 'UNSUPPORTED_VERSION'
-  | 'FUTURE_TIMESTAMP'
-  | 'UNKNOWN_USER'
-  | 'UNKNOWN_PRODUCT';
+export const REJECTION_CODES = [
+  'MALFORMED_JSON',
+  'SCHEMA_VIOLATION',
+  'UNSUPPORTED_VERSION',
+  'FUTURE_TIMESTAMP',
+  'UNKNOWN_USER',
+  'UNKNOWN_PRODUCT',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
 
 export interface Rejection {
   message: ConsumedMessage;
