@@ -82,12 +82,13 @@ export function weightOf(
 }
 
 /**
- * The same table as recsys's confidence table (by type: training reads no sources) (a number per type, RATE a
- * function of the rating, null excluded), for buildInteractionMatrix & co.
+ * The same table as recsys's confidence table (a number per type, RATE a function of the
+ * rating, null excluded), for buildInteractionMatrix & co. Training loads a client-claimed
+ * PURCHASE as the CLAIMED_PURCHASE type, so it weighs what it weighs everywhere else.
  */
 export function confidenceTable(
   weights: InteractionWeights,
-): Record<InteractionTypeName, number | null | ((value: number) => number)> {
-  const { RATE: rate, CLAIMED_PURCHASE: _claimed, ...byType } = weights;
+): Record<(typeof WEIGHT_KEYS)[number], number | null | ((value: number) => number)> {
+  const { RATE: rate, ...byType } = weights;
   return { ...byType, RATE: rate === null ? null : (rating: number) => rate * rating };
 }

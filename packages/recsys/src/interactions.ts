@@ -11,6 +11,8 @@ export const EventType = {
   LIKE: 4,
   RATE: 5,
   DISLIKE: 6,
+  /** A PURCHASE a client reported (trackEvent), not one checkout recorded: weighs CLAIMED_PURCHASE. */
+  CLAIMED_PURCHASE: 7,
 } as const;
 export type EventTypeName = keyof typeof EventType;
 export type EventTypeCode = (typeof EventType)[EventTypeName];

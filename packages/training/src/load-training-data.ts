@@ -3,6 +3,7 @@ import type { ProgressCallback } from '@recgraph/data';
 import { EventType, IdMap, type EventTypeName, type Interactions } from '@recgraph/recsys';
 import { InsufficientDataError, InvalidTrainingOptionsError } from './errors.ts';
 import { separateDislikes, type TrainingData } from './training-data.ts';
+import { isClaimedSource } from '@recgraph/interactions';
 
 export interface LoadTrainingDataOptions {
   /** Only events at or after this time. */
@@ -20,6 +21,7 @@ interface EventRow {
   product_id: string;
   type: EventTypeName;
   value: number;
+  source: string;
   ts: number;
 }
 
@@ -115,7 +117,7 @@ export async function loadTrainingData(
   let done = 0;
   for (;;) {
     const { rows } = await db.pool.query<EventRow>(
-      `SELECT id::text AS id, user_id, product_id, type::text AS type, value,
+      `SELECT id::text AS id, user_id, product_id, type::text AS type, value, source,
               extract(epoch FROM occurred_at)::float8 AS ts
          FROM interactions
         WHERE id > $3::bigint AND ${window}
@@ -124,7 +126,8 @@ export async function loadTrainingData(
       [from, to, cursor, batchSize],
     );
     for (const r of rows) {
-      const type = EventType[r.type];
+      // A purchase only a client claimed weighs less than one checkout recorded (packages/interactions).
+      const type = r.type === 'PURCHASE' && isClaimedSource(r.source) ? EventType.CLAIMED_PURCHASE : EventType[r.type];
       if (type === undefined) throw new Error(`interaction ${r.id} has an unknown type ${r.type}`);
       cols.push(users.add(r.user_id), items.add(r.product_id), type, r.value, r.ts);
     }
