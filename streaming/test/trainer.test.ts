@@ -192,7 +192,8 @@ describe('periodic trainer schedule and failure modes (in-process)', () => {
       await vi.waitFor(
         async () =>
           expect(
-            (await trainer.metrics.runs.get()).values.find((v) => v.labels.trigger === 'cron')?.labels.outcome,
+            (await trainer.metrics.runs.get()).values.find((v) => v.labels.trigger === 'cron' && v.value > 0)?.labels
+              .outcome,
           ).toBe('failed'),
         { timeout: 10_000, interval: 100 },
       );

@@ -22,10 +22,14 @@ export interface TrainerMetrics {
 
 const RUN_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200];
 
+/** RunOutcome × RunTrigger (trainer.ts): each run counter exists at 0 from the start (below). */
+const RUN_OUTCOMES = ['promoted', 'not_promoted', 'failed', 'skipped', 'busy'] as const;
+const RUN_TRIGGERS = ['cron', 'interval', 'after_events', 'manual', 'startup'] as const;
+
 export function createTrainerMetrics(): TrainerMetrics {
   const service = createServiceMetrics('trainer');
   const registers = [service.registry];
-  return {
+  const metrics: TrainerMetrics = {
     service,
     runs: new client.Counter({
       name: 'recgraph_trainer_runs_total',
@@ -86,4 +90,8 @@ export function createTrainerMetrics(): TrainerMetrics {
       registers,
     }),
   };
+  // A process's first failed run would otherwise be a series born at 1, which increase() (and so
+  // the trainer-failing alert) cannot see.
+  for (const outcome of RUN_OUTCOMES) for (const trigger of RUN_TRIGGERS) metrics.runs.inc({ outcome, trigger }, 0);
+  return metrics;
 }
