@@ -29,6 +29,9 @@ export interface RateLimitSettings {
   clientAddress: (req: IncomingMessage) => string;
 }
 
+const CLEAR_FOR_MS = 1_000;
+const MAX_REMEMBERED = 50_000;
+
 /** The gateway answers clients itself: refusals are HTTP 429 with Retry-After. */
 const HTTP = { http: true } as const;
 
@@ -46,6 +49,16 @@ export function rateLimitKey(identity: Identity, address: string): string {
  * is spent, tokens from that address are refused before being verified.
  */
 export function createRateLimits(settings: RateLimitSettings): GatewayRateLimits {
+  // Every signed-in request would otherwise read the shared failure counter (a database round
+  // trip with the Postgres store) to learn what is nearly always "not blocked": an address
+  // found clear is trusted for a second, so another replica's block reaches this one within
+  // that second, and an address failing here is checked afresh on its next token.
+  const recentlyClear = new Map<string, number>();
+  const remember = (key: string, until: number) => {
+    recentlyClear.delete(key);
+    recentlyClear.set(key, until);
+    if (recentlyClear.size > MAX_REMEMBERED) recentlyClear.delete(recentlyClear.keys().next().value!);
+  };
   const requests = settings.requests ? createLimiter(settings.store, 'gw-req', settings.requests) : undefined;
   const failures = settings.authFailures
     ? createLimiter(settings.store, 'gw-authfail', settings.authFailures)
@@ -63,10 +76,19 @@ export function createRateLimits(settings: RateLimitSettings): GatewayRateLimits
         await consumeOrRefuse(requests, rateLimitKey(identity, settings.clientAddress(req)), requestsMessage, HTTP);
     },
     async refuseWhenAuthBlocked(req) {
-      if (failures) await refuseWhenSpent(failures, `ip:${settings.clientAddress(req)}`, failuresMessage, HTTP);
+      if (!failures) return;
+      const key = `ip:${settings.clientAddress(req)}`;
+      const now = Date.now();
+      if ((recentlyClear.get(key) ?? 0) > now) return;
+      await refuseWhenSpent(failures, key, failuresMessage, HTTP);
+      remember(key, now + CLEAR_FOR_MS);
     },
     async chargeAuthFailure(req) {
-      if (failures) await consumeOrRefuse(failures, `ip:${settings.clientAddress(req)}`, failuresMessage, HTTP);
+      if (!failures) return;
+      const key = `ip:${settings.clientAddress(req)}`;
+      // This address just failed: its next token is checked against the shared counter again.
+      recentlyClear.delete(key);
+      await consumeOrRefuse(failures, key, failuresMessage, HTTP);
     },
   };
 }
