@@ -41,8 +41,10 @@ export const HISTORY_LIMIT = 1000;
  * disliked pair loses all its events, the rest sum their confidence.
  */
 export async function loadUserHistory(prisma: PrismaClient, userId: string): Promise<UserHistory> {
-  const rows = await prisma.$queryRaw<{ product_id: string; type: EventTypeName; value: number; occurred_at: Date }[]>`
-    SELECT product_id::text AS product_id, type::text AS type, value, occurred_at
+  const rows = await prisma.$queryRaw<
+    { product_id: string; type: EventTypeName; value: number; source: string; occurred_at: Date }[]
+  >`
+    SELECT product_id::text AS product_id, type::text AS type, value, source, occurred_at
     FROM interactions WHERE user_id = ${userId}::uuid
     ORDER BY occurred_at DESC LIMIT ${HISTORY_LIMIT}`;
   if (!rows.length) return EMPTY_HISTORY;
@@ -52,7 +54,8 @@ export async function loadUserHistory(prisma: PrismaClient, userId: string): Pro
   const weights = deploymentWeights();
   for (const r of rows) {
     if (disliked.has(r.product_id)) continue;
-    const w = weightOf(weights, r.type, r.value);
+    // A purchase the client only claimed weighs CLAIMED_PURCHASE here too, as in training.
+    const w = weightOf(weights, r.type, r.value, r.source);
     if (w === null) continue;
     const h = byProduct.get(r.product_id);
     if (!h) byProduct.set(r.product_id, { productId: r.product_id, weight: w, strongest: r.type });
