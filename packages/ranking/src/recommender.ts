@@ -93,8 +93,6 @@ export class Recommender {
    * (engine.ts turns it on once this process hears every user change).
    */
   readStoredState = false;
-  /** Misses answered from a stored state, and those that had to read the history. */
-  readonly storedStateUse = { used: 0, stale: 0, absent: 0 };
   constructor(
     private readonly prisma: PrismaClient,
     readonly models: ModelHolder,
@@ -197,27 +195,14 @@ export class Recommender {
   private async storedState(userId: string, modelVersionId: string | null) {
     const [row] = await this.prisma.$queryRaw<{ state: Uint8Array | null; ranked_at: Date }[]>`
       SELECT serving_state AS state, updated_at AS ranked_at FROM user_recommendations WHERE user_id = ${userId}::uuid`;
-    if (!row?.state) {
-      this.storedStateUse.absent++;
-      return undefined;
-    }
-    if (row.ranked_at.getTime() < this.users.changedAt(userId)) {
-      this.storedStateUse.stale++;
-      return undefined;
-    }
+    if (!row?.state || row.ranked_at.getTime() < this.users.changedAt(userId)) return undefined;
     let stored: ReturnType<typeof decodeUserState>;
     try {
       stored = decodeUserState(Buffer.from(row.state));
     } catch {
-      this.storedStateUse.absent++;
       return undefined;
     }
-    if (stored.modelVersionId !== modelVersionId) {
-      this.storedStateUse.stale++;
-      return undefined;
-    }
-    this.storedStateUse.used++;
-    return stored;
+    return stored.modelVersionId === modelVersionId ? stored : undefined;
   }
 
   /**
