@@ -1,6 +1,7 @@
--- The shopping assistant's conversation memory: LangGraph checkpoints and their
--- pending writes (subgraphs/assistant/src/agent/checkpointer.ts), one row per
--- checkpoint, values serialised by LangGraph's serde.
+-- The shopping assistant's conversation memory (subgraphs/assistant/src/agent/checkpointer.ts):
+-- LangGraph checkpoints without their channel values, each channel value once per
+-- version in assistant_checkpoint_blobs (a step stores only the channels it changed),
+-- and the pending writes of a checkpoint's tasks. Values are serialised by LangGraph's serde.
 CREATE TABLE "assistant_checkpoints" (
     "thread_id" TEXT NOT NULL,
     "checkpoint_ns" TEXT NOT NULL DEFAULT '',
@@ -12,6 +13,17 @@ CREATE TABLE "assistant_checkpoints" (
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "assistant_checkpoints_pkey" PRIMARY KEY ("thread_id", "checkpoint_ns", "checkpoint_id")
+);
+
+CREATE TABLE "assistant_checkpoint_blobs" (
+    "thread_id" TEXT NOT NULL,
+    "checkpoint_ns" TEXT NOT NULL DEFAULT '',
+    "channel" TEXT NOT NULL,
+    "version" TEXT NOT NULL,
+    "type" TEXT NOT NULL,
+    "blob" BYTEA,
+
+    CONSTRAINT "assistant_checkpoint_blobs_pkey" PRIMARY KEY ("thread_id", "checkpoint_ns", "channel", "version")
 );
 
 CREATE TABLE "assistant_checkpoint_writes" (
