@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import {
   artifactsSchema,
-  assistantSchema,
   authSchema,
   configSchema,
   databaseSchema,
@@ -58,7 +57,6 @@ const SUBGRAPH: Uses = [
 const WORKER: Uses = [...COMMON, databaseSchema, kafkaSchema, interactionsSchema, 'HOST'];
 const ALL_CONCERNS: Uses = [
   artifactsSchema,
-  assistantSchema,
   runtimeSchema,
   telemetrySchema,
   databaseSchema,
@@ -97,7 +95,7 @@ export const ROLE_SETTINGS: Record<Role, Uses> = {
     'EMBEDDINGS_PROVIDER',
     ...(Object.keys(trainingSchema.shape) as Setting[]).filter((k) => /^SEARCH_|_ENCODER_DIR$/.test(k)),
   ],
-  assistant: [...SUBGRAPH, 'ASSISTANT_PORT', assistantSchema],
+  assistant: [...SUBGRAPH, 'ASSISTANT_PORT'],
   updater: [...WORKER, streamingSchema, recommendSchema, artifactsSchema, 'MODEL_DIR'],
   trainer: [...WORKER, streamingSchema, trainingSchema, artifactsSchema],
   migrate: [...COMMON, databaseSchema],

@@ -36,6 +36,8 @@ export interface SentenceEncoder {
   encodeQuery(text: string): Promise<Float32Array>;
   /** Products' text, with the model's document prefix when it has one. */
   encodeProducts(products: readonly ProductText[]): Promise<Float32Array[]>;
+  /** Free text passages (the assistant's knowledge chunks), with the model's document prefix. */
+  encodePassages(texts: readonly string[]): Promise<Float32Array[]>;
   release(): Promise<void>;
 }
 
@@ -212,6 +214,7 @@ export async function loadSentenceEncoder(
     encode: run,
     encodeQuery: async (text) => (await run([d.queryPrefix + text]))[0]!,
     encodeProducts: (products) => run(products.map((p) => d.documentPrefix + productPassage(p))),
+    encodePassages: (texts) => run(texts.map((t) => d.documentPrefix + t)),
     release: () => session.release(),
   };
 }

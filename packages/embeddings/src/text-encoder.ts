@@ -22,6 +22,8 @@ export interface TextEncoder {
   readonly source: string;
   encodeQuery(text: string): Promise<Float32Array>;
   encodeProducts(products: readonly ProductText[]): Promise<Float32Array[]>;
+  /** Free text passages (the assistant's knowledge chunks), encoded as documents (the model's document prefix). */
+  encodePassages(texts: readonly string[]): Promise<Float32Array[]>;
   release(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ function fromShipped(e: Encoder): TextEncoder {
     source: e.spec.path,
     encodeQuery: async (text) => (await e.encode([textFeatures({ title: text })]))[0]!,
     encodeProducts: (products) => e.encode(products.map((p) => textFeatures(p))),
+    encodePassages: (texts) => e.encode(texts.map((t) => textFeatures({ title: t }))),
     release: () => e.release(),
   };
 }
@@ -77,6 +80,7 @@ export async function openTextEncoder(
       source: s.dir,
       encodeQuery: (t) => s.encodeQuery(t),
       encodeProducts: (p) => s.encodeProducts(p),
+      encodePassages: (t) => s.encodePassages(t),
       release: () => s.release(),
     };
   }

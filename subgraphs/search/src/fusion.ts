@@ -1,17 +1,10 @@
+import { reciprocalRankFusion, type FusedHit as Fused, type RankedList as Ranked } from '@recgraph/ranking/fusion';
+
 /** IMAGE: text → image retrieval through a CLIP-style image encoder's text tower. */
 export type RetrieverName = 'LEXICAL' | 'SEMANTIC' | 'IMAGE';
 
-export interface RankedList {
-  retriever: RetrieverName;
-  /** Best first; `score` is the retriever's own score. */
-  hits: readonly { id: string; score: number }[];
-}
-
-export interface FusedHit {
-  id: string;
-  score: number;
-  retrievers: { retriever: RetrieverName; rank: number; score: number }[];
-}
+export type RankedList = Ranked<RetrieverName>;
+export type FusedHit = Fused<RetrieverName>;
 
 export interface FusionOptions {
   /** RRF's k (60 in the literature and in Elasticsearch, OpenSearch, Supabase). */
@@ -38,31 +31,9 @@ export function fusionFor(o: FusionOptions, lexicalMode: 'all' | 'any' | 'typo' 
 }
 
 /**
- * Reciprocal rank fusion: score(d) = Σ_r weight_r / (k + rank_r(d)), ranks 1-based.
- * Ties (e.g. two products each found by one retriever at the same rank) go to the
- * better single rank, then to more retrievers, then to the smaller id — so the order
- * never depends on the database's row order.
+ * Reciprocal rank fusion (the shared implementation in @recgraph/ranking/fusion) with
+ * search's weights: score(d) = Σ_r weight_r / (k + rank_r(d)), ranks 1-based.
  */
 export function fuse(lists: readonly RankedList[], o: FusionOptions = DEFAULT_FUSION): FusedHit[] {
-  const byId = new Map<string, FusedHit & { best: number }>();
-  for (const list of lists) {
-    const w = o.weights[list.retriever] ?? 1;
-    list.hits.forEach((h, i) => {
-      const rank = i + 1;
-      let f = byId.get(h.id);
-      if (!f) byId.set(h.id, (f = { id: h.id, score: 0, retrievers: [], best: Infinity }));
-      f.score += w / (o.k + rank);
-      f.best = Math.min(f.best, rank);
-      f.retrievers.push({ retriever: list.retriever, rank, score: h.score });
-    });
-  }
-  return [...byId.values()]
-    .sort(
-      (a, b) =>
-        b.score - a.score ||
-        a.best - b.best ||
-        b.retrievers.length - a.retrievers.length ||
-        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    )
-    .map(({ id, score, retrievers }) => ({ id, score, retrievers }));
+  return reciprocalRankFusion<RetrieverName>(lists, { k: o.k, weights: o.weights });
 }
