@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   artifactsSchema,
+  assistantSchema,
   authSchema,
   configSchema,
   databaseSchema,
@@ -57,6 +58,7 @@ const SUBGRAPH: Uses = [
 const WORKER: Uses = [...COMMON, databaseSchema, kafkaSchema, interactionsSchema, 'HOST'];
 const ALL_CONCERNS: Uses = [
   artifactsSchema,
+  assistantSchema,
   runtimeSchema,
   telemetrySchema,
   databaseSchema,
@@ -95,7 +97,7 @@ export const ROLE_SETTINGS: Record<Role, Uses> = {
     'EMBEDDINGS_PROVIDER',
     ...(Object.keys(trainingSchema.shape) as Setting[]).filter((k) => /^SEARCH_|_ENCODER_DIR$/.test(k)),
   ],
-  assistant: [...SUBGRAPH, 'ASSISTANT_PORT'],
+  assistant: [...SUBGRAPH, 'ASSISTANT_PORT', assistantSchema],
   updater: [...WORKER, streamingSchema, recommendSchema, artifactsSchema, 'MODEL_DIR'],
   trainer: [...WORKER, streamingSchema, trainingSchema, artifactsSchema],
   migrate: [...COMMON, databaseSchema],

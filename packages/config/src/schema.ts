@@ -389,6 +389,22 @@ export const artifactsSchema = z.object({
   ARTIFACT_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
 });
 
+/** The shopping assistant's chat model and per-turn bounds (subgraphs/assistant/src/agent). */
+export const assistantSchema = z.object({
+  /** An OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server: "http://host:8080/v1"); unset with ASSISTANT_MODEL set → OpenAI's. */
+  ASSISTANT_MODEL_URL: z.string().url().optional(),
+  /** The model to ask; unset → the built-in responder (no model, works offline). */
+  ASSISTANT_MODEL: z.string().min(1).max(200).optional(),
+  /** The endpoint's API key, if it wants one. */
+  ASSISTANT_API_KEY: z.string().min(1).optional(),
+  /** Responder steps (model calls) per turn. */
+  ASSISTANT_MAX_STEPS: z.coerce.number().int().min(1).max(20).default(6),
+  /** Longest answer per turn, in tokens (the model's max_tokens; words for the built-in responder). */
+  ASSISTANT_MAX_TOKENS: z.coerce.number().int().min(16).max(8192).default(400),
+  /** Wall-clock limit of one turn. */
+  ASSISTANT_TURN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+});
+
 export const configSchema = runtimeSchema
   .extend(artifactsSchema.shape)
   .extend(databaseSchema.shape)
@@ -400,6 +416,7 @@ export const configSchema = runtimeSchema
   .extend(authSchema.shape)
   .extend(trainingSchema.shape)
   .extend(streamingSchema.shape)
-  .extend(interactionsSchema.shape);
+  .extend(interactionsSchema.shape)
+  .extend(assistantSchema.shape);
 
 export type Config = z.infer<typeof configSchema>;
