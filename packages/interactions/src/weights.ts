@@ -92,3 +92,51 @@ export function confidenceTable(
   const { RATE: rate, ...byType } = weights;
   return { ...byType, RATE: rate === null ? null : (rating: number) => rate * rating };
 }
+
+/**
+ * Candidate weight tables the trainer may choose between (TRAINER_ALGORITHM=auto),
+ * each derived from the deployment's table so a deployment's choices (a type it
+ * excludes, its RATE scale, its claimed-purchase weight) carry through:
+ *   deployment  the table as configured;
+ *   uniform     every positive type counts 1 (an interaction is an interaction);
+ *   intent      steeper: the further down the funnel, the much stronger;
+ *   conversion  views and clicks barely count, carts and purchases do.
+ * The chosen profile's table travels with the model, and serving folds a user in
+ * with it, so a model is always served with the weights it was trained with.
+ */
+export const EVENT_WEIGHT_PROFILES = ['deployment', 'uniform', 'intent', 'conversion'] as const;
+export type EventWeightProfile = (typeof EVENT_WEIGHT_PROFILES)[number];
+
+const PROFILE_TABLES: Record<Exclude<EventWeightProfile, 'deployment'>, Partial<Record<WeightKey, number>>> = {
+  uniform: { VIEW: 1, CLICK: 1, ADD_TO_CART: 1, PURCHASE: 1, LIKE: 1 },
+  intent: { VIEW: 1, CLICK: 3, ADD_TO_CART: 10, PURCHASE: 30, LIKE: 10 },
+  conversion: { VIEW: 0.25, CLICK: 0.5, ADD_TO_CART: 4, PURCHASE: 8, LIKE: 6 },
+};
+
+export function isEventWeightProfile(name: unknown): name is EventWeightProfile {
+  return typeof name === 'string' && (EVENT_WEIGHT_PROFILES as readonly string[]).includes(name);
+}
+
+/** The weight table of `profile` over `base` (the deployment's table); types `base` excludes stay excluded. */
+export function profileWeights(profile: EventWeightProfile, base: InteractionWeights): InteractionWeights {
+  if (profile === 'deployment') return base;
+  const out: Record<WeightKey, number | null> = { ...base };
+  for (const [type, w] of Object.entries(PROFILE_TABLES[profile]) as [WeightKey, number][])
+    if (out[type] !== null) out[type] = w;
+  return Object.freeze(out);
+}
+
+/** A weight table as stored with a model; throws RangeError when it is not one. */
+export function parseInteractionWeights(value: unknown): InteractionWeights {
+  if (typeof value !== 'object' || value === null) throw new RangeError('interaction weights must be an object');
+  const v = value as Record<string, unknown>;
+  const out: Partial<Record<WeightKey, number | null>> = {};
+  for (const type of WEIGHT_KEYS) {
+    const w = v[type];
+    if (w === undefined) continue;
+    if (w !== null && typeof w !== 'number')
+      throw new RangeError(`interaction weight of ${type} must be a number or null`);
+    out[type] = w;
+  }
+  return interactionWeights(out);
+}

@@ -177,7 +177,8 @@ export class Recommender {
     const cached = this.users.get(userId, modelVersionId);
     if (cached) return cached;
     const stored = this.readStoredState ? await this.storedState(userId, modelVersionId) : undefined;
-    const history = stored?.history ?? (await loadUserHistory(this.prisma, userId));
+    // Summed with the model's own event weights (a stored state is for this model version too).
+    const history = stored?.history ?? (await loadUserHistory(this.prisma, userId, model?.eventWeights));
     let query: UserQuery | undefined;
     if (model) {
       // A user active since the model's data ended is folded in, so today's clicks count today.
@@ -237,8 +238,8 @@ export class Recommender {
     const tree = await this.categories.current();
     const scope = new Set<string>();
     for (const c of req.categoryIds) for (const d of tree.descendantsOf(c)) scope.add(d);
-    // A stated like weighs what a LIKE event weighs everywhere else.
-    const likeWeight = weightOf(deploymentWeights(), 'LIKE', 1);
+    // A stated like weighs what a LIKE event weighs everywhere else (for the served model, what it was trained with).
+    const likeWeight = weightOf(model?.eventWeights ?? deploymentWeights(), 'LIKE', 1);
     const liked: HistoryItem[] = likeWeight
       ? req.likedProductIds.map((productId) => ({ productId, weight: likeWeight, strongest: 'LIKE' }))
       : [];

@@ -5,14 +5,17 @@ import {
   factorDot,
   normalizeRows,
   PopularityModel,
+  SparseItemItemModel,
   TopKHeap,
+  weightRow,
   topKDot,
   topKScores,
   cosineSimilarItems,
   type IdMap,
   type TopK,
 } from '@recgraph/recsys';
-import type { LoadedModel, ModelVersion } from '@recgraph/training';
+import type { InteractionWeights } from '@recgraph/interactions';
+import { legacyModelWeighting, type LoadedModel, type ModelVersion, type ModelWeighting } from '@recgraph/training';
 
 /** What a user is scored with: a factor vector (ALS) or a dense score per item (EASE, popularity). */
 export type UserQuery = { kind: 'vector'; q: Float32Array } | { kind: 'dense'; scores: Float64Array };
@@ -65,23 +68,26 @@ class AlsScorer implements ItemScorer {
   }
 }
 
+/** Models that score every item from the user's items: EASE, the sparse item-item models, popularity. */
+type DenseModel = EaseModel | SparseItemItemModel | PopularityModel;
+
 class DenseScorer implements ItemScorer {
   readonly factors = 0;
-  constructor(private readonly model: EaseModel | PopularityModel) {}
+  constructor(private readonly model: DenseModel) {}
   trainedUser(): undefined {
     return undefined;
   }
   foldIn(items: number[], weights: number[]): UserQuery {
     return {
       kind: 'dense',
-      scores: this.model instanceof EaseModel ? this.model.scores(items, weights) : this.model.scores,
+      scores: this.model instanceof PopularityModel ? this.model.scores : this.model.scores(items, weights),
     };
   }
   score(q: UserQuery, item: number): number {
     return q.kind === 'dense' ? (q.scores[item] ?? 0) : 0;
   }
   similar(item: number, k: number): TopK | undefined {
-    return this.model instanceof EaseModel ? this.model.similarItems(item, k) : undefined;
+    return this.model instanceof PopularityModel ? undefined : this.model.similarItems(item, k);
   }
 }
 
@@ -104,10 +110,13 @@ export class ServingModel {
     /** Category uuid per item index at training time (null: none). */
     readonly itemCategoryIds: (string | null)[],
     model: LoadedModel['model'],
+    /** How the model was trained to weigh events: folding a user in weighs them the same way. */
+    readonly weighting: ModelWeighting = legacyModelWeighting(),
   ) {
     this.nItems = items.size;
     if (model instanceof AlsModel) this.scorer = new AlsScorer(model);
-    else if (model instanceof EaseModel || model instanceof PopularityModel) this.scorer = new DenseScorer(model);
+    else if (model instanceof EaseModel || model instanceof SparseItemItemModel || model instanceof PopularityModel)
+      this.scorer = new DenseScorer(model);
     else throw new Error(`model kind ${model.kind} cannot be served`);
     itemCategoryIds.forEach((c, i) => {
       if (c) (this.itemsByCategory.get(c) ?? this.itemsByCategory.set(c, []).get(c)!).push(i);
@@ -117,7 +126,19 @@ export class ServingModel {
   static fromLoaded(loaded: LoadedModel): ServingModel {
     const cats = loaded.categories;
     const itemCategoryIds = Array.from(loaded.itemCategories, (c) => (c >= 0 ? cats.id(c) : null));
-    return new ServingModel(loaded.version, loaded.users, loaded.items, itemCategoryIds, loaded.model);
+    return new ServingModel(
+      loaded.version,
+      loaded.users,
+      loaded.items,
+      itemCategoryIds,
+      loaded.model,
+      loaded.weighting,
+    );
+  }
+
+  /** The event weights this model was trained with: a user's history is summed with these to fold them in. */
+  get eventWeights(): InteractionWeights {
+    return this.weighting.events;
   }
 
   get factors(): number {
@@ -144,7 +165,11 @@ export class ServingModel {
     return u === undefined ? undefined : this.scorer.trainedUser(u);
   }
 
-  /** A user from their (product id, weight) pairs; undefined when the model knows none of the products. */
+  /**
+   * A user from their (product id, summed event weight) pairs, re-weighted with the
+   * confidence weighting fitted at training (recsys weightRow, the function that
+   * weighted the training matrix); undefined when the model knows none of the products.
+   */
   foldIn(pairs: readonly { productId: string; weight: number }[]): UserQuery | undefined {
     const items: number[] = [];
     const weights: number[] = [];
@@ -154,7 +179,8 @@ export class ServingModel {
       items.push(i);
       weights.push(p.weight);
     }
-    return items.length ? this.scorer.foldIn(items, weights) : undefined;
+    if (!items.length) return undefined;
+    return this.scorer.foldIn(items, Array.from(weightRow(weights, items, this.weighting.fitted)));
   }
 
   score(q: UserQuery, productId: string): number | undefined {

@@ -1,5 +1,10 @@
 import type { PrismaClient } from '@recgraph/db';
-import { deploymentWeights, weightOf, type InteractionTypeName as EventTypeName } from '@recgraph/interactions';
+import {
+  deploymentWeights,
+  weightOf,
+  type InteractionTypeName as EventTypeName,
+  type InteractionWeights,
+} from '@recgraph/interactions';
 
 /** How strongly each kind of event says "I wanted this", for choosing the reason shown. */
 const STRENGTH: Record<EventTypeName, number> = {
@@ -38,20 +43,37 @@ export const HISTORY_LIMIT = 1000;
 /**
  * The user's most recent events in one indexed query (interactions by
  * user_id, occurred_at), aggregated per product the way training does: a
- * disliked pair loses all its events, the rest sum their confidence.
+ * disliked pair loses all its events, the rest sum their confidence under
+ * `weights` — the served model's own table (ServingModel.eventWeights), so the
+ * fold-in weighs events exactly as that model's training did.
  */
-export async function loadUserHistory(prisma: PrismaClient, userId: string): Promise<UserHistory> {
-  const rows = await prisma.$queryRaw<
-    { product_id: string; type: EventTypeName; value: number; source: string; occurred_at: Date }[]
-  >`
+export async function loadUserHistory(
+  prisma: PrismaClient,
+  userId: string,
+  weights: InteractionWeights = deploymentWeights(),
+): Promise<UserHistory> {
+  const rows = await prisma.$queryRaw<HistoryEvent[]>`
     SELECT product_id::text AS product_id, type::text AS type, value, source, occurred_at
     FROM interactions WHERE user_id = ${userId}::uuid
     ORDER BY occurred_at DESC LIMIT ${HISTORY_LIMIT}`;
+  return historyFromEvents(rows, weights);
+}
+
+/** One stored interaction as the history reads it (newest first). */
+export interface HistoryEvent {
+  product_id: string;
+  type: EventTypeName;
+  value: number;
+  source: string;
+  occurred_at: Date;
+}
+
+/** Events (newest first) aggregated per product: dislikes drop a product, the rest sum their weight under `weights`. */
+export function historyFromEvents(rows: readonly HistoryEvent[], weights: InteractionWeights): UserHistory {
   if (!rows.length) return EMPTY_HISTORY;
   const disliked = new Set<string>();
   for (const r of rows) if (r.type === 'DISLIKE') disliked.add(r.product_id);
   const byProduct = new Map<string, HistoryItem>();
-  const weights = deploymentWeights();
   for (const r of rows) {
     if (disliked.has(r.product_id)) continue;
     // A purchase the client only claimed weighs CLAIMED_PURCHASE here too, as in training.

@@ -123,43 +123,6 @@ export function columnCounts(m: CsrMatrix): Int32Array {
   return out;
 }
 
-/** idf_j = log(N) − log1p(df_j) with N = rows, df_j = non-zeros in column j (implicit's convention). */
-function idf(m: CsrMatrix): Float64Array {
-  const df = columnCounts(m);
-  const out = new Float64Array(m.nCols);
-  const logN = Math.log(m.nRows);
-  for (let j = 0; j < m.nCols; j++) out[j] = logN - Math.log1p(df[j]!);
-  return out;
-}
-
-/**
- * BM25 weighting as in implicit.nearest_neighbours.bm25_weight (Robertson & Zaragoza 2009):
- *   w_rj = x_rj (K1 + 1) / (K1 · ((1 − B) + B · len_r / avglen) + x_rj) · idf_j
- * where len_r is the row sum. Rows are users, columns items (a user is a "document").
- */
-export function bm25Weight(m: CsrMatrix, K1 = 100, B = 0.8): CsrMatrix {
-  const w = idf(m);
-  const rowSums = new Float64Array(m.nRows);
-  let total = 0;
-  for (let r = 0; r < m.nRows; r++) {
-    let s = 0;
-    for (let k = m.indptr[r]!; k < m.indptr[r + 1]!; k++) s += m.data[k]!;
-    rowSums[r] = s;
-    total += s;
-  }
-  const avg = m.nRows > 0 ? total / m.nRows : 1;
-  return mapValues(m, (v, r, c) => {
-    const lengthNorm = 1 - B + (B * rowSums[r]!) / avg;
-    return ((v * (K1 + 1)) / (K1 * lengthNorm + v)) * w[c]!;
-  });
-}
-
-/** TF-IDF as in implicit.nearest_neighbours.tfidf_weight: w_rj = sqrt(x_rj) · idf_j. */
-export function tfidfWeight(m: CsrMatrix): CsrMatrix {
-  const w = idf(m);
-  return mapValues(m, (v, _r, c) => Math.sqrt(v) * w[c]!);
-}
-
 /** Keeps only the given columns, renumbered 0..keep.length-1 in the given order. Returns the sub-matrix. */
 export function selectColumns(m: CsrMatrix, keep: ArrayLike<number>): CsrMatrix {
   const map = new Int32Array(m.nCols).fill(-1);

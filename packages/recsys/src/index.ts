@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './rng.ts';
 export * from './csr.ts';
+export * from './weighting.ts';
 export * from './interactions.ts';
 export * from './linalg.ts';
 export * from './topk.ts';

@@ -1,4 +1,5 @@
-import { csrFromTriplets, transpose, bm25Weight, tfidfWeight, type CsrMatrix } from './csr.ts';
+import { csrFromTriplets, transpose, type CsrMatrix } from './csr.ts';
+import { bm25Weight, tfidfWeight } from './weighting.ts';
 import { confidenceTable, DEFAULT_INTERACTION_WEIGHTS } from '@recgraph/interactions/weights';
 import { EmptyInputError, IndexOutOfRangeError } from './errors.ts';
 

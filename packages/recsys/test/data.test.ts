@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bm25Weight, csrFromTriplets, rowData, rowIndices, tfidfWeight, transpose } from '../src/csr.ts';
+import { csrFromTriplets, rowData, rowIndices, transpose } from '../src/csr.ts';
+import { bm25Weight, tfidfWeight } from '../src/weighting.ts';
 import { buildInteractionMatrix, dislikedItems, EventType, IdMap, interactionsFrom } from '../src/interactions.ts';
 import { coVisitation, topCoVisited } from '../src/covisit.ts';
 import { decayedPopularity, PopularityModel, topByCategory } from '../src/popularity.ts';

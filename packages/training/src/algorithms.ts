@@ -67,7 +67,13 @@ const rp3betaParams = z
   .partial()
   .strict();
 
-const popularityParams = z.object({}).strict();
+const popularityParams = z
+  .object({
+    /** Seconds for an event's weight to halve (0: no decay, count users). */
+    halfLifeS: z.number().min(0),
+  })
+  .partial()
+  .strict();
 
 const SCHEMAS = {
   als: alsParams,
@@ -143,7 +149,7 @@ export function resolveParams(algorithm: AlgorithmName, params: Record<string, u
     const d = DEFAULT_RP3BETA_OPTIONS;
     return { alpha: d.alpha, beta: d.beta, neighbours: d.neighbours, ...(r.data as ModelParams) };
   }
-  return {};
+  return { halfLifeS: 0, ...(r.data as ModelParams) };
 }
 
 /** Worker threads for ALS: results are identical for any count, so this is not a parameter. */

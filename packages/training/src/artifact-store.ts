@@ -4,6 +4,12 @@ import { join, resolve } from 'node:path';
 import { decodeArtifact, encodeArtifact, IdMap, loadModel, type Recommender } from '@recgraph/recsys';
 import { ArtifactIntegrityError } from './errors.ts';
 import type { TrainingData } from './training-data.ts';
+import {
+  legacyModelWeighting,
+  modelWeightingFromArtifact,
+  modelWeightingToArtifact,
+  type ModelWeighting,
+} from './input-weighting.ts';
 
 /** What serving needs besides the model: the dense-index ⇄ uuid maps it was trained with. */
 export interface ServingModel {
@@ -12,6 +18,8 @@ export interface ServingModel {
   items: IdMap;
   itemCategories: Int32Array;
   categories: IdMap;
+  /** How serving must weigh a user's events to fold them in: exactly as training weighed them. */
+  weighting: ModelWeighting;
 }
 
 /**
@@ -23,21 +31,46 @@ export interface ServingModel {
 export function encodeServingArtifact(
   model: Recommender,
   data: Pick<TrainingData, 'users' | 'items' | 'itemCategories' | 'categories'>,
+  /** Default: the deployment's event weights, linear (what a model fitted without a configuration saw). */
+  weighting: ModelWeighting = legacyModelWeighting(),
 ): Uint8Array {
   const a = decodeArtifact(model.save());
+  const w = modelWeightingToArtifact(weighting);
+  const wArrays = Object.fromEntries(Object.entries(w.arrays).map(([k, v]) => [`recgraph_${k}`, v]));
   return encodeArtifact({
     kind: a.kind,
     meta: {
       ...a.meta,
-      recgraph: { users: data.users.toArray(), items: data.items.toArray(), categories: data.categories.toArray() },
+      recgraph: {
+        users: data.users.toArray(),
+        items: data.items.toArray(),
+        categories: data.categories.toArray(),
+        weighting: w.meta,
+      },
     },
-    arrays: { ...a.arrays, recgraphItemCategories: data.itemCategories },
+    arrays: { ...a.arrays, recgraphItemCategories: data.itemCategories, ...wArrays },
   });
+}
+
+function weightingOf(meta: unknown, arrays: Record<string, unknown>): ModelWeighting {
+  // Artifacts from before weightings were recorded were trained and served with the deployment's table, linear.
+  if (meta === undefined) return legacyModelWeighting();
+  const own = Object.fromEntries(
+    Object.entries(arrays)
+      .filter(([k]) => k.startsWith('recgraph_'))
+      .map(([k, v]) => [k.slice('recgraph_'.length), v]),
+  );
+  try {
+    return modelWeightingFromArtifact(meta, own);
+  } catch (err) {
+    throw new ArtifactIntegrityError(`artifact weighting is unreadable: ${(err as Error).message}`);
+  }
 }
 
 export function decodeServingArtifact(bytes: Uint8Array): ServingModel {
   const a = decodeArtifact(bytes);
-  const ids = a.meta.recgraph as { users?: string[]; items?: string[]; categories?: string[] } | undefined;
+  const ids = a.meta.recgraph as
+    { users?: string[]; items?: string[]; categories?: string[]; weighting?: unknown } | undefined;
   const itemCategories = a.arrays.recgraphItemCategories;
   if (!ids?.users || !ids.items || !ids.categories || !(itemCategories instanceof Int32Array))
     throw new ArtifactIntegrityError('artifact has no id maps: it was not written by the training pipeline');
@@ -50,6 +83,7 @@ export function decodeServingArtifact(bytes: Uint8Array): ServingModel {
     items: new IdMap(ids.items),
     itemCategories,
     categories: new IdMap(ids.categories),
+    weighting: weightingOf(ids.weighting, a.arrays),
   };
 }
 

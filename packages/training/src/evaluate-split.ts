@@ -10,7 +10,9 @@ import {
   type Recommender,
 } from '@recgraph/recsys';
 import type { ProgressCallback } from '@recgraph/data';
-import { createModel, type AlgorithmName, type ModelParams } from './algorithms.ts';
+import type { AlgorithmName, ModelParams } from './algorithms.ts';
+import { fitConfiguration } from './fit-configuration.ts';
+import { DEFAULT_INPUT_WEIGHTING, type InputWeighting, type ModelWeighting } from './input-weighting.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
 import { InsufficientDataError } from './errors.ts';
 import { flattenMetrics, type FlatMetrics } from './metrics.ts';
@@ -26,7 +28,9 @@ export interface HoldoutEvaluation {
   testInteractions: number;
   /** The model fitted on the train split only (for top-k files; not for serving). */
   fitted: Recommender;
+  /** The train split as the model saw it (weighted as its configuration says). */
   trainMatrix: CsrMatrix;
+  weighting: ModelWeighting;
   /** Users evaluated (with at least one test item), ascending. */
   evaluatedUsers: number[];
   /** Per-user exclusions applied when ranking (dislikes ∪ unavailable items). */
@@ -39,6 +43,8 @@ export interface EvaluateOnHoldoutOptions {
   test: Interactions;
   algorithm: AlgorithmName;
   params: ModelParams;
+  /** How the train split is weighted (default: the deployment's table, linear). */
+  weighting?: InputWeighting;
   ks: readonly number[];
   threads?: number;
   spark?: SparkBackend | undefined;
@@ -73,15 +79,21 @@ export async function evaluateOnHoldout(o: EvaluateOnHoldoutOptions): Promise<Ho
   if (o.train.user.length === 0) throw new InsufficientDataError('the train split is empty');
   if (test.user.length === 0)
     throw new InsufficientDataError('the holdout is empty: users need more interactions to be split');
-  const weighted = { ...dims, confidence: confidenceTable(deploymentWeights()) };
-  const trainMatrix = buildInteractionMatrix(o.train, weighted).userItems;
-  const testMatrix = buildInteractionMatrix(test, weighted).userItems;
-
-  const fitted = createModel(o.algorithm, o.params, o.threads, o.spark);
-  const stage = `fit ${o.algorithm} (train split)`;
-  o.onProgress?.(stage, 0, o.params.iterations ?? 1);
-  await fitted.fit(trainMatrix, { onProgress: (p) => o.onProgress?.(stage, p.iteration, p.iterations) });
-  o.onProgress?.(stage, o.params.iterations ?? 1, o.params.iterations ?? 1);
+  // The holdout is weighed the same way for every configuration, so their scores compare.
+  const testMatrix = buildInteractionMatrix(test, {
+    ...dims,
+    confidence: confidenceTable(deploymentWeights()),
+  }).userItems;
+  const {
+    model: fitted,
+    matrix: trainMatrix,
+    weighting,
+  } = await fitConfiguration(
+    o.train,
+    dims,
+    { algorithm: o.algorithm, params: o.params, weighting: o.weighting ?? DEFAULT_INPUT_WEIGHTING },
+    { threads: o.threads, spark: o.spark, onProgress: o.onProgress, stage: `fit ${o.algorithm} (train split)` },
+  );
 
   const exclude = exclusionFor(data);
   const categories = data.categories.size ? data.itemCategories : undefined;
@@ -108,6 +120,7 @@ export async function evaluateOnHoldout(o: EvaluateOnHoldoutOptions): Promise<Ho
     testInteractions: test.user.length,
     fitted,
     trainMatrix,
+    weighting,
     evaluatedUsers,
     exclude,
   };

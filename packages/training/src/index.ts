@@ -28,3 +28,5 @@ export { SparkAlsModel, SparkError, type SparkBackend } from './spark/spark-als.
 export type { Comparison, ComparisonRow } from './report/comparison.ts';
 export { markdownTable } from './report/markdown-table.ts';
 export { htmlReport, barChartSvg } from './report/html-report.ts';
+export * from './input-weighting.ts';
+export { fitConfiguration, type Configuration, type FittedConfiguration } from './fit-configuration.ts';

@@ -62,7 +62,7 @@ export async function registerModel(db: Registry, trained: TrainedModel, o: Regi
   const store = o.store ?? fileArtifactStore(o.modelDir);
   const id = randomUUID();
   // The file first: a row must never point at an artifact that does not exist.
-  const { uri, sha256 } = await store.put(id, encodeServingArtifact(trained.model, trained.data));
+  const { uri, sha256 } = await store.put(id, encodeServingArtifact(trained.model, trained.data, trained.weighting));
   const ev = trained.evaluation;
   const metrics: StoredMetrics = {
     ...ev.model,
@@ -94,7 +94,8 @@ export async function registerModel(db: Registry, trained: TrainedModel, o: Regi
       data: {
         id,
         algorithm: trained.algorithm,
-        parameters: trained.params,
+        // The input weighting beside the model's own parameters (evaluateChampion splits them again).
+        parameters: { ...trained.params, weighting: { ...trained.input } },
         metrics: metrics as Prisma.InputJsonValue,
         primaryMetric: trained.primaryMetric,
         dataFrom: trained.data.from,

@@ -4,6 +4,7 @@ import { isAlgorithm, resolveParams } from './algorithms.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
 import { TrainingRunFailedError } from './errors.ts';
 import { evaluateOnHoldout } from './evaluate-split.ts';
+import { resolveInputWeighting } from './input-weighting.ts';
 import { loadTrainingData } from './load-training-data.ts';
 import { encodeServingArtifact } from './artifact-store.ts';
 import type { ArtifactStore } from './artifact-backends.ts';
@@ -83,17 +84,16 @@ async function evaluateChampion(
     );
     return undefined;
   }
-  const params = resolveParams(
-    active.algorithm,
-    (active.parameters ?? {}) as Record<string, unknown>,
-    trained.split.seed,
-  );
+  const { weighting, ...stored } = (active.parameters ?? {}) as Record<string, unknown>;
+  const params = resolveParams(active.algorithm, stored, trained.split.seed);
   const ev = await evaluateOnHoldout({
     data: trained.data,
     train: trained.holdout.train,
     test: trained.holdout.test,
     algorithm: active.algorithm,
     params,
+    // A champion registered before weightings were recorded was trained with the defaults.
+    weighting: resolveInputWeighting(weighting),
     ks: trained.ks,
     ...(o.threads ? { threads: o.threads } : {}),
     spark: o.spark,
@@ -162,6 +162,8 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
       await tracker?.logParams({
         algorithm: trained.algorithm,
         ...trained.params,
+        weighting_profile: trained.input.profile,
+        weighting_scheme: trained.input.scheme,
         split: trained.split.kind,
         test_fraction: trained.split.testFraction,
         seed: trained.split.seed,
@@ -189,7 +191,10 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
         );
       // The registered artifact's bytes (the encoding is deterministic: same sha256 as the registry's).
       if (tracker)
-        await tracker.logArtifact(`model/${version.id}.rgrs`, encodeServingArtifact(trained.model, trained.data));
+        await tracker.logArtifact(
+          `model/${version.id}.rgrs`,
+          encodeServingArtifact(trained.model, trained.data, trained.weighting),
+        );
       await tracker?.finish('FINISHED');
       return {
         version: decision?.promoted ? { ...version, status: 'ACTIVE' as const } : version,

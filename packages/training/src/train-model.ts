@@ -1,7 +1,8 @@
-import { confidenceTable, deploymentWeights } from '@recgraph/interactions';
-import { buildInteractionMatrix, stratifiedSplit, temporalSplit, type Recommender, type Split } from '@recgraph/recsys';
+import { stratifiedSplit, temporalSplit, type Recommender, type Split } from '@recgraph/recsys';
 import type { ProgressCallback } from '@recgraph/data';
-import { createModel, resolveParams, type AlgorithmName, type ModelParams } from './algorithms.ts';
+import { resolveParams, type AlgorithmName, type ModelParams } from './algorithms.ts';
+import { fitConfiguration } from './fit-configuration.ts';
+import { resolveInputWeighting, type InputWeighting, type ModelWeighting } from './input-weighting.ts';
 import { InvalidTrainingOptionsError } from './errors.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
 import { tuneOnTrain, type TuningOptions, type TuningResult } from './tuning.ts';
@@ -26,6 +27,8 @@ export interface TrainModelOptions {
   /** The search `auto` runs on the train split (budget default 120 s). */
   tuning?: Partial<Pick<TuningOptions, 'budgetS' | 'space' | 'validationFraction'>>;
   params?: Record<string, unknown>;
+  /** How interactions are weighted (event-weight profile, confidence weighting); `auto` searches it. */
+  weighting?: Partial<InputWeighting>;
   split?: Partial<SplitSpec>;
   /** Cut-offs to evaluate (default [10, 20]). */
   k?: number | readonly number[];
@@ -41,6 +44,10 @@ export interface TrainModelOptions {
 export interface TrainedModel {
   algorithm: AlgorithmName;
   params: ModelParams;
+  /** The input weighting chosen (registry parameters record it beside params). */
+  input: InputWeighting;
+  /** What the served model carries: the event weights and the weighting fitted on all data. */
+  weighting: ModelWeighting;
   split: SplitSpec;
   ks: number[];
   primaryMetric: string;
@@ -122,31 +129,32 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
       : undefined;
   const algorithm: AlgorithmName = tuning ? tuning.algorithm : (o.algorithm as AlgorithmName);
   const params = tuning ? tuning.params : resolveParams(algorithm, o.params, split.seed);
+  const input = tuning ? tuning.weighting : resolveInputWeighting(o.weighting);
   const evaluation = await evaluateOnHoldout({
     data: o.data,
     train: holdout.train,
     test: holdout.test,
     algorithm,
     params,
+    weighting: input,
     ks,
     ...(o.threads ? { threads: o.threads } : {}),
     spark: o.spark,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
 
-  const all = buildInteractionMatrix(o.data.interactions, {
-    nUsers: o.data.users.size,
-    nItems: o.data.items.size,
-    confidence: confidenceTable(deploymentWeights()),
-  }).userItems;
-  const model = createModel(algorithm, params, o.threads, o.spark);
-  const stage = `fit ${algorithm} (all data)`;
-  await model.fit(all, { onProgress: (p) => o.onProgress?.(stage, p.iteration, p.iterations) });
-  o.onProgress?.(stage, params.iterations ?? 1, params.iterations ?? 1);
+  const { model, weighting } = await fitConfiguration(
+    o.data.interactions,
+    { nUsers: o.data.users.size, nItems: o.data.items.size },
+    { algorithm, params, weighting: input },
+    { threads: o.threads, spark: o.spark, onProgress: o.onProgress, stage: `fit ${algorithm} (all data)` },
+  );
 
   return {
     algorithm,
     params,
+    input,
+    weighting,
     split,
     ks,
     primaryMetric,

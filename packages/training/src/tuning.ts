@@ -1,28 +1,74 @@
-import { Rng, stratifiedSplit, type Interactions } from '@recgraph/recsys';
+import {
+  EVENT_WEIGHT_PROFILES,
+  POPULARITY_HALF_LIFE_S,
+  WEIGHT_KEYS,
+  deploymentWeights,
+  profileWeights,
+} from '@recgraph/interactions';
+import { EVENT_TYPE_NAMES, Rng, stratifiedSplit, WEIGHTING_SCHEMES, type Interactions } from '@recgraph/recsys';
 import type { ProgressCallback } from '@recgraph/data';
 import { ALGORITHMS, resolveParams, type AlgorithmName, type ModelParams } from './algorithms.ts';
 import { evaluateOnHoldout } from './evaluate-split.ts';
-import { InsufficientDataError } from './errors.ts';
+import { InsufficientDataError, InvalidTrainingOptionsError } from './errors.ts';
+import { resolveInputWeighting, type InputWeighting } from './input-weighting.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
 import type { TrainingData } from './training-data.ts';
 
-/** What the trainer may choose from when TRAINER_ALGORITHM=auto; the values each search tries. */
-export type SearchSpace = Partial<Record<AlgorithmName, Record<string, readonly number[]>>>;
+/**
+ * What the trainer may choose from when TRAINER_ALGORITHM=auto; the values each search tries.
+ * Besides an algorithm's own parameters, `profile` (event-weight profiles, packages/interactions)
+ * and `scheme` (confidence weighting: linear, log, bm25, tfidf) say how its input is weighted.
+ */
+export type SearchSpace = Partial<Record<AlgorithmName, Record<string, readonly (number | string)[]>>>;
+
+const SCHEMES = [...WEIGHTING_SCHEMES];
+const PROFILES = [...EVENT_WEIGHT_PROFILES];
 
 /**
  * Grids around each algorithm's defaults, wide enough to move a model a long way
  * (λ over two orders of magnitude) and small enough that a few minutes on one
  * machine cover the defaults of every algorithm and a good share of each grid.
+ * Every algorithm may weigh its input any way; profiles that weigh this data's
+ * event types alike are tried once. Popularity's half-lives are the serving
+ * windows' (packages/interactions), 0 = all-time counts.
  * als-spark is left out: it is a backend for data one machine cannot hold, not a
  * different model.
  */
 export const DEFAULT_SEARCH_SPACE: SearchSpace = {
-  als: { factors: [32, 64, 128], regularization: [1, 10, 50], alpha: [0.5, 1, 2], iterations: [15] },
-  ease: { regularization: [100, 250, 500, 1000] },
-  'sparse-ease': { regularization: [100, 250, 500, 1000], neighbours: [100, 300] },
-  rp3beta: { alpha: [0.6, 0.8, 1], beta: [0.2, 0.35, 0.5], neighbours: [100, 300] },
-  popularity: {},
+  als: {
+    factors: [32, 64, 128],
+    regularization: [1, 10, 50],
+    alpha: [0.5, 1, 2, 5],
+    iterations: [15],
+    scheme: SCHEMES,
+    profile: PROFILES,
+  },
+  ease: { regularization: [100, 250, 500, 1000], scheme: SCHEMES, profile: PROFILES },
+  'sparse-ease': { regularization: [100, 250, 500, 1000], neighbours: [100, 300], scheme: SCHEMES, profile: PROFILES },
+  rp3beta: { alpha: [0.6, 0.8, 1], beta: [0.2, 0.35, 0.5], neighbours: [100, 300], scheme: SCHEMES, profile: PROFILES },
+  popularity: { halfLifeS: [0, ...Object.values(POPULARITY_HALF_LIFE_S)], profile: PROFILES },
 };
+
+/** A grid point's weighting (profile, scheme) apart from the algorithm's own parameters. */
+function splitPoint(point: Record<string, number | string>): {
+  params: Record<string, number>;
+  weighting: InputWeighting;
+} {
+  const { profile, scheme, ...rest } = point;
+  for (const [name, v] of Object.entries(rest))
+    if (typeof v !== 'number')
+      throw new InvalidTrainingOptionsError(`search value ${name}=${String(v)} is not a number`);
+  return {
+    params: rest as Record<string, number>,
+    weighting: resolveInputWeighting({ profile, scheme }),
+  };
+}
+
+/** The weights a profile gives the event types present in the data: profiles equal on them are one trial. */
+function effectiveProfile(w: InputWeighting, present: ReadonlySet<string>): string {
+  const table = profileWeights(w.profile, deploymentWeights());
+  return JSON.stringify(WEIGHT_KEYS.filter((k) => present.has(k)).map((k) => table[k]));
+}
 
 export interface TuningOptions {
   /** Seconds the search may take; the defaults of every algorithm are always tried. */
@@ -41,6 +87,7 @@ export interface TuningOptions {
 export interface Trial {
   algorithm: AlgorithmName;
   params: ModelParams;
+  weighting: InputWeighting;
   /** The metric on the validation split (null: the configuration could not be fitted here). */
   score: number | null;
   seconds: number;
@@ -51,6 +98,7 @@ export interface Trial {
 export interface TuningResult {
   algorithm: AlgorithmName;
   params: ModelParams;
+  weighting: InputWeighting;
   metric: string;
   score: number;
   trials: Trial[];
@@ -62,8 +110,8 @@ export interface TuningResult {
 }
 
 /** Every grid point of one algorithm, in a seeded random order (the defaults are tried first anyway). */
-function gridPoints(grid: Record<string, readonly number[]>, rng: Rng): Record<string, number>[] {
-  let points: Record<string, number>[] = [{}];
+function gridPoints(grid: Record<string, readonly (number | string)[]>, rng: Rng): Record<string, number | string>[] {
+  let points: Record<string, number | string>[] = [{}];
   for (const [name, values] of Object.entries(grid))
     points = points.flatMap((p) => values.map((v) => ({ ...p, [name]: v })));
   for (let i = points.length - 1; i > 0; i--) {
@@ -94,6 +142,8 @@ export async function tuneOnTrain(data: TrainingData, train: Interactions, o: Tu
     algorithm: a,
     points: [{}, ...gridPoints(space[a]!, rng)],
   }));
+  const present = new Set<string>();
+  for (const t of train.type) present.add(EVENT_TYPE_NAMES[t]!);
   const seen = new Set<string>();
   const trials: Trial[] = [];
   const elapsed = () => (performance.now() - started) / 1000;
@@ -107,8 +157,9 @@ export async function tuneOnTrain(data: TrainingData, train: Interactions, o: Tu
         q.points.length = 0;
         continue;
       }
-      const params = resolveParams(q.algorithm, point, o.seed);
-      const key = `${q.algorithm}:${JSON.stringify(params)}`;
+      const { params: own, weighting } = splitPoint(point);
+      const params = resolveParams(q.algorithm, own, o.seed);
+      const key = `${q.algorithm}:${JSON.stringify(params)}:${weighting.scheme}:${effectiveProfile(weighting, present)}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const t0 = performance.now();
@@ -119,6 +170,7 @@ export async function tuneOnTrain(data: TrainingData, train: Interactions, o: Tu
           test: split.test,
           algorithm: q.algorithm,
           params,
+          weighting,
           ks: [k],
           ...(o.threads ? { threads: o.threads } : {}),
           spark: o.spark,
@@ -126,6 +178,7 @@ export async function tuneOnTrain(data: TrainingData, train: Interactions, o: Tu
         trials.push({
           algorithm: q.algorithm,
           params,
+          weighting,
           score: ev.model[metric] ?? null,
           seconds: (performance.now() - t0) / 1000,
         });
@@ -133,6 +186,7 @@ export async function tuneOnTrain(data: TrainingData, train: Interactions, o: Tu
         trials.push({
           algorithm: q.algorithm,
           params,
+          weighting,
           score: null,
           seconds: (performance.now() - t0) / 1000,
           error: (err as Error).message,
@@ -149,6 +203,7 @@ export async function tuneOnTrain(data: TrainingData, train: Interactions, o: Tu
   return {
     algorithm: best.algorithm,
     params: best.params,
+    weighting: best.weighting,
     metric,
     score: best.score,
     trials,

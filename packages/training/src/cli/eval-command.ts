@@ -183,7 +183,7 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
       algorithm: string;
       /** As named on the command line (file names). */
       name: string;
-      params: Record<string, number>;
+      params: Record<string, unknown>;
       ev: HoldoutEvaluation;
       seconds: number;
     }[] = [];
@@ -207,13 +207,14 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
         test: source.holdout.test,
         algorithm: a,
         params,
+        ...(tuned ? { weighting: tuned.weighting } : {}),
         ks,
         onProgress: progress.update,
       });
       results.push({
         algorithm: tuned ? `auto → ${a} (${tuned.trials.length} trials, ${tuned.seconds.toFixed(0)} s)` : a,
         name,
-        params,
+        params: tuned ? { ...params, weighting: tuned.weighting } : params,
         ev,
         seconds: (performance.now() - t0) / 1000,
       });
