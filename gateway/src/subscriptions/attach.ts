@@ -11,7 +11,7 @@ import type { Logger } from '@recgraph/telemetry';
 import { startBusFanout } from './busFanout.ts';
 import { authenticateConnection, CloseCodes, ConnectionCounter, type ConnectionState } from './connection.ts';
 import { subscriptionLimits, type SubscriptionLimits } from './limits.ts';
-import { executionIdentity, prepareSubscription } from './operation.ts';
+import { executionIdentity, prepareSubscription, type PreparedSubscription } from './operation.ts';
 import type { RecommendationsQuery } from './recommendationsQuery.ts';
 import { fieldResolver, subscribeFieldResolver, type ExecutedQuery, type SubscriptionContext } from './resolvers.ts';
 import { SubscriptionRouter } from './router.ts';
@@ -133,6 +133,36 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
   };
   options.server.on('upgrade', onUpgrade);
 
+  /**
+   * assistantReplies: the thread must be one the subscriber may read, asked of the
+   * assistant as the subscriber (the query's own answer decides; a missing and a
+   * foreign thread are refused alike). Undefined: go ahead.
+   */
+  const threadRefusal = async (
+    prepared: PreparedSubscription,
+    identity: Identity,
+  ): Promise<GraphQLError[] | undefined> => {
+    if (!prepared.thread) return undefined;
+    let found = false;
+    try {
+      const result = await withTimeout(options.execute(prepared.thread.access, identity), limits.executionTimeoutMs);
+      const errors = result.errors ?? [];
+      const denied = errors.find((e) => e.extensions?.code === ErrorCode.BAD_USER_INPUT);
+      if (denied) return [new gql.GraphQLError(denied.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
+      if (errors.length) logger.warn({ errors }, 'assistantReplies: the thread check failed');
+      found = Boolean((result.data?.thread as { id?: unknown } | null | undefined)?.id);
+    } catch (err) {
+      logger.error({ err }, 'assistantReplies: the thread check failed');
+      return [
+        new gql.GraphQLError('Could not check access to the thread; retry shortly.', {
+          extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+        }),
+      ];
+    }
+    if (found) return undefined;
+    return [new gql.GraphQLError('No such conversation.', { extensions: { code: ErrorCode.NOT_FOUND } })];
+  };
+
   const refuse = (ctx: WsContext, code: number, message: string): false => {
     ctx.extra.socket.close(code, closeReason(message));
     return false;
@@ -172,7 +202,7 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
         open++;
         return true;
       },
-      onSubscribe: (ctx, _id, payload): ExecutionArgs | GraphQLError[] => {
+      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
         const state = states.get(ctx);
         if (!state)
           return [
@@ -208,6 +238,8 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
           production: options.production ?? false,
         });
         if (Array.isArray(prepared)) return prepared;
+        const refused = await threadRefusal(prepared, state.identity);
+        if (refused) return refused;
         const { recommendations, userId } = prepared;
         const identity = userId ? executionIdentity(state.identity, userId) : state.identity;
         // Nothing runs at subscribe time: every execution serves a list (an impression with
@@ -218,6 +250,7 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
           connection: state,
           router,
           ...(recommendations ? { recommendations } : {}),
+          ...(prepared.thread ? { threadId: prepared.thread.threadId } : {}),
           runRecommendations,
           maxBufferedEvents: limits.maxBufferedEvents,
           logger,

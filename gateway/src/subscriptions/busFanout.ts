@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  assistantReplies,
   modelEvents,
   recommendationsUpdatedEvents,
   STREAMING_TOPIC,
@@ -41,6 +42,14 @@ export async function startBusFanout(options: {
         'skipping unreadable recommendations update',
       );
     }
+    if (message.topic === STREAMING_TOPIC.assistantReplies) {
+      const decoded = assistantReplies.decode(message.value);
+      if (decoded.ok) return void router.routeAssistantReply(decoded.value);
+      return logger.warn(
+        { topic: message.topic, offset: message.offset, code: decoded.error.code, err: decoded.error },
+        'skipping unreadable assistant reply',
+      );
+    }
     if (message.topic === STREAMING_TOPIC.modelEvents) {
       const decoded = modelEvents.decode(message.value);
       if (decoded.ok) return void router.routeModelEvent(decoded.value);
@@ -52,7 +61,7 @@ export async function startBusFanout(options: {
   };
   return options.bus.subscribe({
     groupId: options.groupId ?? instanceGroupId(),
-    topics: [STREAMING_TOPIC.recommendationUpdates, STREAMING_TOPIC.modelEvents],
+    topics: [STREAMING_TOPIC.recommendationUpdates, STREAMING_TOPIC.modelEvents, STREAMING_TOPIC.assistantReplies],
     fromBeginning: false,
     handleBatch: async (messages) => {
       for (const message of messages) {

@@ -43,12 +43,22 @@ export interface PreparedSubscription {
   document: DocumentNode;
   operationName: string | undefined;
   variables: Record<string, unknown>;
-  rootField: 'recommendationsUpdated' | 'modelPromoted';
+  rootField: 'recommendationsUpdated' | 'modelPromoted' | 'assistantReplies';
   /** recommendationsUpdated: whose. */
   userId?: string;
   /** recommendationsUpdated: what runs through the gateway on each update; absent when no items are selected. */
   recommendations?: RecommendationsQuery;
+  /** assistantReplies: the thread, and the query that must find it, run as the subscriber, before anything is routed. */
+  thread?: { threadId: string; access: { query: string; variables: Record<string, unknown> } };
 }
+
+/**
+ * What a subscriber must be able to read to follow a thread's replies: the
+ * thread itself, asked of the assistant as the subscriber, so the assistant's
+ * one ownership rule (signed-in owner, or the anonymous thread's token) decides.
+ */
+export const THREAD_ACCESS_QUERY =
+  'query AssistantRepliesAccess($threadId: ID!, $threadToken: String) { thread(threadId: $threadId, threadToken: $threadToken) { id } }';
 
 /** Root fields the operation selects, after @skip/@include, through fragments. */
 function rootFields(
@@ -170,6 +180,15 @@ export function prepareSubscription(options: {
         variables,
       });
       return { ...prepared, rootField: name, userId, ...(query ? { recommendations: query } : {}) };
+    } else if (name === 'assistantReplies') {
+      const fieldDef = schema.getSubscriptionType()!.getFields()[name]!;
+      const { threadId, threadToken } = gql.getArgumentValues(fieldDef, field, coerced.coerced) as {
+        threadId: string;
+        threadToken?: string | null;
+      };
+      if (!UUID.test(threadId)) return [badInput('threadId must be a thread id (UUID).')];
+      const access = { query: THREAD_ACCESS_QUERY, variables: { threadId, threadToken: threadToken ?? null } };
+      return { ...prepared, rootField: name, thread: { threadId: threadId.toLowerCase(), access } };
     } else if (name === 'modelPromoted') {
       requireModelEventAccess(identity);
       return { ...prepared, rootField: name };

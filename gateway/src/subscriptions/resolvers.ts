@@ -1,5 +1,5 @@
 import type { GraphQLError, GraphQLFieldResolver, GraphQLFormattedError } from 'graphql';
-import type { ModelEventV1, RecommendationsUpdatedV1 } from '@recgraph/events';
+import type { AssistantReplyV1, ModelEventV1, RecommendationsUpdatedV1 } from '@recgraph/events';
 import { ErrorCode } from '@recgraph/subgraph-kit';
 import type { Logger } from '@recgraph/telemetry';
 import type { ConnectionState } from './connection.ts';
@@ -23,6 +23,8 @@ export interface SubscriptionContext {
   router: SubscriptionRouter;
   /** recommendationsUpdated: the query behind every push; absent when the subscriber selects no items. */
   recommendations?: RecommendationsQuery;
+  /** assistantReplies: the thread the subscriber was found to read (attach.ts checks before subscribing). */
+  threadId?: string;
   runRecommendations: RunRecommendations;
   maxBufferedEvents: number;
   logger: Logger;
@@ -74,7 +76,10 @@ export function recommendationsEvent(envelope: RecommendationsUpdatedV1, result:
  * answer. Envelopes arriving while an execution is in flight coalesce: one
  * more execution follows, for the newest of them, however many arrived.
  */
-function recommendationsUpdates(ctx: SubscriptionContext, queue: EventQueue<RecommendationsEvent | ModelEventV1>) {
+function recommendationsUpdates(
+  ctx: SubscriptionContext,
+  queue: EventQueue<RecommendationsEvent | ModelEventV1 | AssistantReplyV1>,
+) {
   let latest: RecommendationsUpdatedV1 | undefined;
   let running = false;
   const execute = async (envelope: RecommendationsUpdatedV1): Promise<RecommendationsEvent> => {
@@ -120,7 +125,7 @@ export const subscribeFieldResolver: GraphQLFieldResolver<unknown, SubscriptionC
 ) => {
   const { connection, router, logger } = ctx;
   let remove = () => {};
-  const queue = createEventQueue<RecommendationsEvent | ModelEventV1>({
+  const queue = createEventQueue<RecommendationsEvent | ModelEventV1 | AssistantReplyV1>({
     maxBuffered: ctx.maxBufferedEvents,
     onEnd: () => {
       remove();
@@ -134,7 +139,12 @@ export const subscribeFieldResolver: GraphQLFieldResolver<unknown, SubscriptionC
     ctx.expire();
     return true;
   };
-  if (info.fieldName === 'recommendationsUpdated') {
+  if (info.fieldName === 'assistantReplies') {
+    // The thread the access check ran for, never the raw argument.
+    remove = router.addAssistantReplies(ctx.threadId!, (reply) => {
+      if (!expired()) queue.push(reply);
+    });
+  } else if (info.fieldName === 'recommendationsUpdated') {
     const update = recommendationsUpdates(ctx, queue);
     remove = router.addRecommendations(String(args.userId), (envelope) => {
       if (!expired()) update(envelope);
@@ -157,6 +167,52 @@ function modelEventPayload(event: ModelEventV1) {
   });
 }
 
+const toolCallPayload = (call: { tool: string; args: string; ok: boolean; summary: string; durationMs: number }) =>
+  built({ ...call, durationMs: Math.round(call.durationMs) });
+
+/** One turn event as the AssistantReply type: the fields its `type` sets, the others null. */
+function assistantReplyPayload({ threadId, event }: AssistantReplyV1) {
+  const none = {
+    text: null,
+    tool: null,
+    args: null,
+    toolCall: null,
+    answer: null,
+    citedProductIds: null,
+    citedDocuments: null,
+    toolCalls: null,
+    followUps: null,
+    model: null,
+    stopReason: null,
+    errorCode: null,
+    errorMessage: null,
+  };
+  const base = { ...none, threadId, type: event.type };
+  switch (event.type) {
+    case 'TOKEN':
+      return built({ ...base, text: event.text });
+    case 'TOOL_START':
+      return built({ ...base, tool: event.tool, args: event.args });
+    case 'TOOL_END':
+      return built({ ...base, tool: event.call.tool, toolCall: toolCallPayload(event.call) });
+    case 'DONE': {
+      const r = event.result;
+      return built({
+        ...base,
+        answer: r.answer,
+        citedProductIds: r.citedProductIds,
+        citedDocuments: r.citedDocuments.map((d) => built({ ...d })),
+        toolCalls: r.toolCalls.map(toolCallPayload),
+        followUps: r.followUps,
+        model: r.model,
+        stopReason: r.stopReason,
+      });
+    }
+    case 'ERROR':
+      return built({ ...base, errorCode: event.code, errorMessage: event.message });
+  }
+}
+
 /**
  * Objects built here resolve by field name. `items` is the gateway's answer,
  * already shaped by the subscriber's selection, so everything below it is
@@ -166,6 +222,7 @@ function modelEventPayload(event: ModelEventV1) {
 export const fieldResolver: GraphQLFieldResolver<unknown, SubscriptionContext> = (source, args, ctx, info) => {
   if (info.parentType.name === 'Subscription') {
     if (info.fieldName === 'modelPromoted') return modelEventPayload(source as ModelEventV1);
+    if (info.fieldName === 'assistantReplies') return assistantReplyPayload(source as AssistantReplyV1);
     const { envelope } = source as RecommendationsEvent;
     return built({ userId: envelope.userId, modelVersionId: envelope.modelVersionId ?? null, at: envelope.at });
   }

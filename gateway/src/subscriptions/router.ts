@@ -1,4 +1,4 @@
-import type { ModelEventV1, RecommendationsUpdatedV1 } from '@recgraph/events';
+import type { AssistantReplyV1, ModelEventV1, RecommendationsUpdatedV1 } from '@recgraph/events';
 
 export type Deliver<T> = (event: T) => void;
 
@@ -10,6 +10,7 @@ export type Deliver<T> = (event: T) => void;
 export class SubscriptionRouter {
   readonly #byUser = new Map<string, Set<Deliver<RecommendationsUpdatedV1>>>();
   readonly #modelEvents = new Set<Deliver<ModelEventV1>>();
+  readonly #byThread = new Map<string, Set<Deliver<AssistantReplyV1>>>();
 
   addRecommendations(userId: string, deliver: Deliver<RecommendationsUpdatedV1>): () => void {
     let set = this.#byUser.get(userId);
@@ -22,6 +23,25 @@ export class SubscriptionRouter {
       if (!current?.delete(entry)) return;
       if (current.size === 0) this.#byUser.delete(userId);
     };
+  }
+
+  addAssistantReplies(threadId: string, deliver: Deliver<AssistantReplyV1>): () => void {
+    let set = this.#byThread.get(threadId);
+    if (!set) this.#byThread.set(threadId, (set = new Set()));
+    const entry: Deliver<AssistantReplyV1> = (e) => deliver(e);
+    set.add(entry);
+    return () => {
+      const current = this.#byThread.get(threadId);
+      if (!current?.delete(entry)) return;
+      if (current.size === 0) this.#byThread.delete(threadId);
+    };
+  }
+
+  routeAssistantReply(event: AssistantReplyV1): number {
+    const set = this.#byThread.get(event.threadId);
+    if (!set) return 0;
+    for (const deliver of [...set]) deliver(event);
+    return set.size;
   }
 
   addModelEvents(deliver: Deliver<ModelEventV1>): () => void {
@@ -43,10 +63,11 @@ export class SubscriptionRouter {
     return this.#modelEvents.size;
   }
 
-  /** Live routing entries: user-keyed and model-event ones together. */
+  /** Live routing entries: user-keyed, thread-keyed and model-event ones together. */
   entryCount(): number {
     let n = this.#modelEvents.size;
     for (const set of this.#byUser.values()) n += set.size;
+    for (const set of this.#byThread.values()) n += set.size;
     return n;
   }
 

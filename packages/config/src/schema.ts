@@ -403,6 +403,10 @@ export const assistantSchema = z.object({
   ASSISTANT_MAX_TOKENS: z.coerce.number().int().min(16).max(8192).default(400),
   /** Wall-clock limit of one turn. */
   ASSISTANT_TURN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** Longest question `ask` accepts, in characters (longer: BAD_USER_INPUT, reason MESSAGE_TOO_LONG). */
+  ASSISTANT_MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).max(100_000).default(2000),
+  /** `ask`s per caller per minute, shared by every replica (rate_limits table); 0: unlimited. */
+  ASSISTANT_ASKS_PER_MINUTE: z.coerce.number().int().min(0).default(20),
 });
 
 export const configSchema = runtimeSchema

@@ -21,6 +21,8 @@ export const STREAMING_TOPIC = {
   deadLetter: 'dead-letter',
   /** CatalogChangedV1: products or users whose serving facts changed (keyed by the first id). */
   catalogChanges: 'catalog-changes',
+  /** AssistantReplyV1: one assistant turn's events as they happen, keyed by threadId (in order per thread). */
+  assistantReplies: 'assistant-replies',
 } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -38,6 +40,8 @@ export const STREAMING_TOPICS: TopicSpec[] = [
   { name: STREAMING_TOPIC.deadLetter, partitions: 3, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
   // Cache invalidations only: a reader that missed them re-reads changed rows anyway.
   { name: STREAMING_TOPIC.catalogChanges, partitions: 1, retentionMs: 1 * DAY_MS, cleanupPolicy: 'delete' },
+  // Live only: subscribers read from the latest offset and the answer itself is stored with the thread.
+  { name: STREAMING_TOPIC.assistantReplies, partitions: 3, retentionMs: 60 * 60 * 1000, cleanupPolicy: 'delete' },
 ];
 
 export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATE', 'LIKE', 'DISLIKE'] as const;
@@ -49,6 +53,7 @@ export const SCHEMA_IDS = {
   modelEvent: 'recgraph.model-event.v1',
   deadLetter: 'recgraph.dead-letter.v1',
   catalogChanged: 'recgraph.catalog-changed.v1',
+  assistantReply: 'recgraph.assistant-reply.v1',
 } as const;
 
 // W3C trace-context header value: version-traceid-parentid-flags.
@@ -140,6 +145,48 @@ export const deadLetterV1Schema = z.object({
   code: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_SNAKE_CASE code'),
   at: isoTime,
 });
+
+const assistantToolCall = z.object({
+  tool: text(100),
+  /** JSON text. */
+  args: z.string().max(10_000),
+  ok: z.boolean(),
+  summary: z.string().max(2_000),
+  durationMs: finite.refine((v) => v >= 0, 'must not be negative'),
+});
+const assistantDocument = z.object({ documentId: text(200), key: text(500), title: z.string().max(500) });
+
+/**
+ * One event of an assistant turn (subgraphs/assistant/src/agent/types.ts TurnEvent), as the
+ * gateway streams it to `assistantReplies(threadId)`. seq orders a turn's events (0, 1, ...):
+ * they are published in order on the thread's partition, so a gap means a lost event.
+ */
+export const assistantReplyV1Schema = z.object({
+  schema: z.literal(SCHEMA_IDS.assistantReply),
+  threadId: uuid,
+  seq: z.number().int().nonnegative(),
+  at: isoTime,
+  event: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('TOKEN'), text: z.string().min(1).max(10_000) }),
+    z.object({ type: z.literal('TOOL_START'), tool: text(100), args: z.string().max(10_000) }),
+    z.object({ type: z.literal('TOOL_END'), call: assistantToolCall }),
+    z.object({
+      type: z.literal('DONE'),
+      result: z.object({
+        threadId: uuid,
+        answer: z.string().max(50_000),
+        model: text(200),
+        citedProductIds: z.array(uuid).max(100),
+        citedDocuments: z.array(assistantDocument).max(100),
+        toolCalls: z.array(assistantToolCall).max(100),
+        followUps: z.array(z.string().max(500)).max(20),
+        stopReason: z.enum(['COMPLETE', 'STEP_LIMIT', 'TOKEN_LIMIT', 'TIME_LIMIT']),
+      }),
+    }),
+    z.object({ type: z.literal('ERROR'), code: z.string().regex(/^[A-Z][A-Z0-9_]*$/), message: text(2_000) }),
+  ]),
+});
+export type AssistantReplyV1 = z.infer<typeof assistantReplyV1Schema>;
 
 export type InteractionEventV1 = z.infer<typeof interactionEventV1Schema>;
 export type RecommendationsUpdatedV1 = z.infer<typeof recommendationsUpdatedV1Schema>;
@@ -244,6 +291,12 @@ export const catalogChangedEvents = codec<CatalogChangedV1>(
   SCHEMA_IDS.catalogChanged,
   catalogChangedV1Schema,
   (e) => e.productIds[0] ?? e.userIds[0] ?? 'none',
+);
+
+export const assistantReplies = codec<AssistantReplyV1>(
+  SCHEMA_IDS.assistantReply,
+  assistantReplyV1Schema,
+  (e) => e.threadId,
 );
 
 /** The payload as text when it round-trips through UTF-8 unchanged, otherwise base64. */
