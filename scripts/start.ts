@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { config, type Config } from '@recgraph/config';
+import { config, DEV_JWT_SECRET, type Config } from '@recgraph/config';
 import { embeddedDataDir, openDatabase, type Database } from '@recgraph/db';
 import { generateStore, seedStore } from '@recgraph/data';
 import { eventBusFromConfig, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
@@ -26,6 +26,7 @@ import {
 } from '@recgraph/streaming';
 import { createLogger, initTelemetry, type Logger } from '@recgraph/telemetry';
 import { getActiveModelVersion } from '@recgraph/training';
+import { ensureWebBuild, WEB_DIST } from '../web/scripts/ensure-build.ts';
 
 /** Seeds the demo store into an empty database; true when it did. */
 async function seedDemoIfEmpty(db: Database, cfg: Config, imagesDir: string, log: Logger): Promise<boolean> {
@@ -95,12 +96,15 @@ function banner(urls: { gateway: string; origin: string; subgraphs: Record<strin
     'Recgraph is running',
     row('GraphQL gateway', urls.gateway),
     row('Health', `${urls.origin}/health/live  ${urls.origin}/health/ready`),
+  const development = cfg.NODE_ENV !== 'production';
     row('Images', `${urls.origin}/images/<file>`),
     ...Object.entries(urls.subgraphs).map(([name, url]) => row(`subgraph ${name}`, `${url} (gateway only)`)),
     row(
       'Supergraph',
       cfg.SUPERGRAPH_MODE === 'live' ? 'composed live from the subgraphs' : 'gateway/supergraph.graphql',
+    row('Storefront', `${urls.origin}/`),
     ),
+    ...(development ? [row('GraphiQL', `${urls.origin}/graphiql`)] : []),
     '',
     'Try:',
     `  ${example}`,
@@ -159,6 +163,7 @@ async function main(): Promise<void> {
     stack = await startStack({
       prisma: db.prisma,
       secret: { bearer: cfg.SUBGRAPH_SECRET, identityKey: cfg.IDENTITY_SIGNING_KEY },
+    ensureWebBuild((msg) => log.info(msg));
       verifyToken: tokenVerifierFromConfig(cfg),
       host: cfg.HOST,
       ports: {
@@ -181,6 +186,17 @@ async function main(): Promise<void> {
   }
   const subgraphs = Object.fromEntries(Object.entries(stack.subgraphs).map(([n, s]) => [n, s.url]));
   process.stdout.write(banner({ gateway: stack.gateway.url, origin: stack.gateway.origin, subgraphs }, cfg) + '\n');
+      // The storefront from the gateway's origin; the IDE and demo sign-in only outside production.
+      web: { dir: WEB_DIST, graphiql: cfg.NODE_ENV !== 'production' },
+      ...(cfg.NODE_ENV !== 'production'
+        ? {
+            devTokens: {
+              secret: cfg.JWT_HS256_SECRET ?? DEV_JWT_SECRET,
+              ...(cfg.JWT_ISSUER ? { issuer: cfg.JWT_ISSUER } : {}),
+              ...(cfg.JWT_AUDIENCE ? { audience: cfg.JWT_AUDIENCE } : {}),
+            },
+          }
+        : {}),
 }
 
 await main();

@@ -1,4 +1,5 @@
-import { ApolloServer } from '@apollo/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { signForwardedIdentity, type GatewaySecrets, type TokenVerifier } from '@recgraph/auth';
 import type { EventBus } from '@recgraph/events';
@@ -17,6 +18,8 @@ import type { LimiterStore } from '@recgraph/subgraph-kit/rateLimits';
 import { SecretDataSource } from './secretDataSource.ts';
 import { createSubgraphFetcher } from './subgraphFetcher.ts';
 import { staticImages } from './staticImages.ts';
+import { devTokens, type DevTokenOptions } from './devTokens.ts';
+import { GRAPHIQL_PATH, webApp, type WebAppOptions } from './webApp.ts';
 import { SUBGRAPHS, type SubgraphName, type SubgraphUrls } from './subgraphList.ts';
 import { attachSubscriptions, type SubscriptionLimits, type SubscriptionServer } from './subscriptions/index.ts';
 
@@ -42,6 +45,10 @@ export interface GatewayOptions {
   imagesDir?: string;
   /** Query limits, rate limit, body size, CORS, production hardening (protectionFromConfig); defaults otherwise. */
   protection?: Partial<ProtectionOptions>;
+  /** Serve the storefront's build from this origin (and, in development, the IDE at /graphiql). */
+  web?: WebAppOptions;
+  /** Development only (refused in production): POST /dev/token mints demo tokens for the storefront. */
+  devTokens?: DevTokenOptions;
   /**
    * Where rate-limit counters live: { kind: 'postgres', prisma } shares them with every
    * replica on that database (RATE_LIMIT_STORE); default memory (this process).
@@ -67,6 +74,19 @@ export interface RunningGateway {
 
 function healthUrl(graphqlUrl: string): string {
   return new URL('/health/ready', graphqlUrl).toString();
+/** Points a browser that opens /graphql at the bundled, offline GraphiQL. */
+const ideLandingPage: ApolloServerPlugin<GatewayContext> = {
+  async serverWillStart() {
+    return {
+      async renderLandingPage() {
+        return {
+          html: `<!doctype html><html lang="en"><title>Recgraph GraphQL</title><meta http-equiv="refresh" content="0; url=${GRAPHIQL_PATH}"><p><a href="${GRAPHIQL_PATH}">Open GraphiQL</a></p></html>`,
+        };
+      },
+    };
+  },
+};
+
 }
 
 async function probeSubgraph(url: string): Promise<void> {
@@ -86,6 +106,17 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const protection: ProtectionOptions = { ...DEFAULT_PROTECTION, ...options.protection };
   const metrics = createServiceMetrics('gateway');
   const limits = queryLimits(protection);
+  if (protection.production && options.devTokens) {
+    throw new Error('The development token endpoint (/dev/token) cannot be served in production');
+  }
+  if (protection.production && options.web?.graphiql) {
+    throw new Error('The GraphQL IDE (/graphiql) is for development only; production serves no IDE');
+  }
+  const routes = [
+    ...(options.devTokens ? [devTokens(options.devTokens)] : []),
+    ...(options.imagesDir ? [staticImages(options.imagesDir)] : []),
+    ...(options.web ? [webApp(options.web)] : []),
+  ];
   const clientAddress = clientAddressResolver(protection.trustedProxies);
   const rateLimits = createRateLimits({
     requests: protection.rateLimit,
@@ -126,7 +157,12 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     persistedQueries: {},
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
-    plugins: [...limits.plugins, metrics.graphqlPlugin],
+    plugins: [
+      ...limits.plugins,
+      metrics.graphqlPlugin,
+      // A browser opening /graphql gets the bundled IDE, not Apollo's landing page from a CDN.
+      ...(options.web?.graphiql ? [ideLandingPage] : []),
+    ],
     logger,
     formatError: withRequestErrors(
       createErrorFormatter((error) => logger.error({ err: error }, 'unexpected gateway error')),
@@ -156,7 +192,14 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       ),
     },
     onError: (err) => logger.error({ err }, 'request failed'),
-    ...(options.imagesDir ? { routes: staticImages(options.imagesDir) } : {}),
+    ...(routes.length
+      ? {
+          routes: async (req: IncomingMessage, res: ServerResponse) => {
+            for (const route of routes) if (await route(req, res)) return true;
+            return false;
+          },
+        }
+      : {}),
   });
   let subscriptions: SubscriptionServer | undefined;
   if (options.bus) {

@@ -8,7 +8,7 @@ import { createTokenVerifier, type GatewaySecrets, type TokenVerifier } from '@r
 import { DEV_JWT_SECRET } from '@recgraph/config';
 import { createEventBus, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
 import { createLogger, type LoggerOptions } from '@recgraph/telemetry';
-import { createGateway, type RunningGateway } from './gateway.ts';
+import { createGateway, type GatewayOptions, type RunningGateway } from './gateway.ts';
 import type { ProtectionOptions } from './protection/options.ts';
 import type { SubgraphName, SubgraphUrls } from './subgraphList.ts';
 
@@ -29,6 +29,10 @@ export interface StackOptions {
   mode?: 'static' | 'live';
   supergraphSdl?: string;
   imagesDir?: string;
+  /** The storefront's build and whether to serve the IDE (createGateway's `web`). */
+  web?: GatewayOptions['web'];
+  /** Development only: the demo-token endpoint (createGateway's `devTokens`). */
+  devTokens?: GatewayOptions['devTokens'];
   logLevel?: LoggerOptions['level'];
   /** Bearer-token verification; defaults to HS256 with the development secret (tests, `npm run token`). */
   verifyToken?: TokenVerifier;
@@ -106,6 +110,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     };
   } catch (err) {
     for (const s of started.reverse()) await s.close().catch(() => undefined);
+      ...(options.web ? { web: options.web } : {}),
+      ...(options.devTokens ? { devTokens: options.devTokens } : {}),
     if (ownBus) await bus.close().catch(() => undefined);
     throw err;
   }

