@@ -174,8 +174,22 @@ const streaming: DashboardSpec = {
       targets: [t('sum by (code) (increase(recgraph_updater_dead_letters_total[15m]))', '{{code}}')],
     },
     {
-      title: 'Consumer lag',
-      description: 'Seconds between publishing and handling the newest message of the last batch, per partition.',
+      title: 'Consumer lag (messages)',
+      description:
+        'Messages each consumer group (updater, embedding pipeline) has yet to process, per partition: the partition’s end minus the group’s committed offset. What RecgraphConsumerLagGrowing watches.',
+      kind: 'timeseries',
+      unit: 'short',
+      targets: [
+        t(
+          'max by (group, topic, partition) ({__name__=~"recgraph_[a-z]+_consumer_lag_messages"})',
+          '{{group}} {{topic}}/{{partition}}',
+        ),
+      ],
+    },
+    {
+      title: 'Consumer lag (age)',
+      description:
+        'Seconds between publishing and handling the newest message of the updater’s last batch, per partition.',
       kind: 'timeseries',
       unit: 's',
       targets: [t('max by (partition) (recgraph_updater_consumer_lag_seconds)', 'partition {{partition}}')],

@@ -119,8 +119,10 @@ export function attachWhenReachable(
           },
           (err: unknown) => log.error({ err, groupId: options.groupId }, 'subscribing failed for good'),
         );
-      const handle = {
+      const handle: Subscription = {
         groupId: options.groupId,
+        // Unknown until the broker answers and the consumer exists: no partitions to report yet.
+        lag: async () => (real ? real.lag() : []),
         async stop() {
           stopped = true;
           handles.delete(handle);

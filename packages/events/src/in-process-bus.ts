@@ -6,6 +6,7 @@ import type {
   ConsumedMessage,
   EventBus,
   EventBusLogger,
+  PartitionLag,
   SubscribeOptions,
   Subscription,
   TopicSpec,
@@ -204,7 +205,19 @@ export class InProcessEventBus implements EventBus {
         this.members.delete(member);
         group.rebalance(this.topics);
       })());
-    return { groupId: o.groupId, stop };
+    const lag = async (): Promise<PartitionLag[]> =>
+      topics.flatMap((full) => {
+        const t = this.topics.get(full);
+        return (t?.partitions ?? []).map((log, partition): PartitionLag => {
+          const id = partitionId(full, partition);
+          const end = log.base + log.messages.length;
+          // Before the first commit: where a member starts (fixed at assignment), else where one would.
+          const reset = group.members.find((m) => m.resetPositions.has(id))?.resetPositions.get(id);
+          const start = group.committed.get(id) ?? reset ?? (o.fromBeginning ? log.base : end);
+          return { topic: t!.name, partition, messages: Math.max(0, end - Math.max(start, log.base)) };
+        });
+      });
+    return { groupId: o.groupId, lag, stop };
   }
 
   async close(): Promise<void> {

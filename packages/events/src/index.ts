@@ -16,6 +16,7 @@ export {
   type ConsumedMessage,
   type EventBus,
   type EventBusLogger,
+  type PartitionLag,
   type SubscribeOptions,
   type Subscription,
   type TopicSpec,

@@ -10,6 +10,7 @@ import type {
   ConsumedMessage,
   EventBus,
   EventBusLogger,
+  PartitionLag,
   SubscribeOptions,
   Subscription,
   TopicSpec,
@@ -243,6 +244,7 @@ export class KafkaEventBus implements EventBus {
     let stopped: Promise<void> | undefined;
     const subscription: Subscription = {
       groupId: o.groupId,
+      lag: () => this.groupLag(prefixed(this.prefix, o.groupId), topics, o.fromBeginning),
       stop: () =>
         (stopped ??= (async () => {
           stopping.abort();
@@ -270,6 +272,32 @@ export class KafkaEventBus implements EventBus {
       producer.status === 'fulfilled' ? producer.value?.disconnect() : undefined,
       admin.status === 'fulfilled' ? admin.value?.disconnect() : undefined,
     ]);
+  }
+
+  /** A group's lag per partition: its committed offsets against each partition's high watermark. */
+  private groupLag(groupId: string, topics: string[], fromBeginning: boolean): Promise<PartitionLag[]> {
+    this.assertOpen();
+    return this.brokerCall(`lag of group "${groupId}"`, async () => {
+      const admin = await this.admin();
+      const [committed, ends] = await Promise.all([
+        admin.fetchOffsets({ groupId, topics }),
+        Promise.all(topics.map((t) => admin.fetchTopicOffsets(t))),
+      ]);
+      return topics.flatMap((topic, i) =>
+        [...ends[i]!]
+          .sort((x, y) => x.partition - y.partition)
+          .map(({ partition, high, low }): PartitionLag => {
+            const end = BigInt(high);
+            const c = committed
+              .find((t) => t.topic === topic)
+              ?.partitions.find((p) => p.partition === partition)?.offset;
+            // -1: never committed; a position below the retained range resumes at its start.
+            const start = c === undefined || c === '-1' ? (fromBeginning ? BigInt(low) : end) : BigInt(c);
+            const behind = end - (start > BigInt(low) ? start : BigInt(low));
+            return { topic: topic.slice(this.prefix.length), partition, messages: Number(behind > 0n ? behind : 0n) };
+          }),
+      );
+    });
   }
 
   /**

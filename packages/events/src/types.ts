@@ -65,8 +65,27 @@ export interface UndecodableBatch {
   raw: Buffer;
 }
 
+/** How far a consumer group is behind on one partition. */
+export interface PartitionLag {
+  /** The topic name as the application knows it (without the configured prefix). */
+  topic: string;
+  partition: number;
+  /**
+   * Messages between the group's committed offset and the partition's end (Kafka's high
+   * watermark). Before the group's first commit on a partition it counts from where the group
+   * starts: the oldest retained message when fromBeginning, else the end (nothing behind yet).
+   */
+  messages: number;
+}
+
 export interface Subscription {
   readonly groupId: string;
+  /**
+   * The group's lag on every partition of its topics, all members' partitions included (Kafka:
+   * one admin round trip for the committed offsets and one per topic for the ends). Still
+   * answers after stop(), from the offsets the group committed.
+   */
+  lag(): Promise<PartitionLag[]>;
   /** Finishes (or abandons, uncommitted) the batch in hand, leaves the group and resolves. */
   stop(): Promise<void>;
 }

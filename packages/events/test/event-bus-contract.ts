@@ -113,6 +113,41 @@ export function eventBusContract(target: ContractTarget): void {
     expect(second.messages.map(text).sort()).toEqual(['second-5', 'second-6']);
   });
 
+  it("reports a group's lag per partition: what was published while it was stopped, 0 once consumed", async () => {
+    const topic = await topicWith(2);
+    const groupId = `g-${uniq()}`;
+    const total = (lags: { messages: number }[]) => lags.reduce((n, l) => n + l.messages, 0);
+    const first = collector();
+    const a = await subscribe({ groupId, topics: [topic], fromBeginning: true, handleBatch: first.handleBatch });
+    await bus.publish(topic, [msg('warm', 'warm')]);
+    await until(() => expect(first.messages).toHaveLength(1));
+    // Committed right after the handler resolves.
+    await until(async () => expect(total(await a.lag())).toBe(0));
+    await a.stop();
+
+    await bus.publish(
+      topic,
+      [...Array(7).keys()].map((n) => msg(`k${n}`, `late-${n}`)),
+    );
+    const behind = await a.lag();
+    expect(behind.map((l) => [l.topic, l.partition])).toEqual([
+      [topic, 0],
+      [topic, 1],
+    ]);
+    expect(total(behind)).toBe(7);
+
+    const second = collector();
+    const b = await subscribe({ groupId, topics: [topic], fromBeginning: true, handleBatch: second.handleBatch });
+    await until(() => expect(second.messages).toHaveLength(7));
+    for (const l of behind) expect(l.messages).toBe(second.messages.filter((m) => m.partition === l.partition).length);
+    await until(async () =>
+      expect(await b.lag()).toEqual([
+        { topic, partition: 0, messages: 0 },
+        { topic, partition: 1, messages: 0 },
+      ]),
+    );
+  });
+
   it('keeps per-key order: one key, one partition, publish order', async () => {
     const topic = await topicWith(4);
     const keys = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];

@@ -22,6 +22,7 @@ import {
   type EventBusLogger,
   type Subscription,
 } from '@recgraph/events';
+import type { ConsumerLagGauge } from '@recgraph/telemetry';
 
 export interface EmbeddingPipelineOptions {
   db: Database;
@@ -44,6 +45,8 @@ export interface EmbeddingPipelineOptions {
   retiredGraceMs?: number;
   /** Consumer group on catalog-changes: instances sharing it split the work (default "embedding-pipeline"). */
   groupId?: string;
+  /** Where the group's lag in messages is exported (the trainer role's recgraph_trainer_consumer_lag_messages). */
+  consumerLag?: Pick<ConsumerLagGauge, 'track'>;
   log?: EventBusLogger;
 }
 
@@ -81,6 +84,7 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
   /** The encoder that served when the switch began, kept fresh for edits until the switch completes. */
   let previous: { model: string; encoder: Promise<TextEncoder | undefined> } | undefined;
   let subscription: Subscription | undefined;
+  let untrackLag: (() => void) | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let backfill: Promise<BackfillReport | undefined> = Promise.resolve(undefined);
   let running = false;
@@ -177,9 +181,10 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
         'embedding pipeline: TEXT encoder loaded',
       );
       running = true;
+      const groupId = o.groupId ?? 'embedding-pipeline';
       if (o.bus)
         subscription = await o.bus.subscribe({
-          groupId: o.groupId ?? 'embedding-pipeline',
+          groupId,
           topics: [STREAMING_TOPIC.catalogChanges],
           fromBeginning: false,
           handleBatch: async (messages: ConsumedMessage[]) => {
@@ -196,6 +201,7 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
             await embed([...ids]).catch((err: unknown) => log.warn({ err }, 're-embedding changed products failed'));
           },
         });
+      if (subscription) untrackLag = o.consumerLag?.track(groupId, subscription);
       backfill = runBackfill(target).catch((err: unknown) => {
         log.error({ err }, 'TEXT backfill failed; the serving encoder keeps answering, the sweep retries');
         return undefined;
@@ -214,6 +220,7 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
       running = false;
       if (sweepTimer) clearTimeout(sweepTimer);
       abort.abort();
+      untrackLag?.();
       await subscription?.stop();
       await backfill;
       await target?.release().catch(() => undefined);

@@ -12,7 +12,9 @@ await runStandaloneWorker({
   create: (cfg, db, bus, log) => {
     const trainer = createPeriodicTrainer(trainerOptionsFromConfig(cfg, db, bus, log));
     const options = embeddingPipelineOptionsFromConfig(cfg, db, bus, log);
-    const pipeline = options ? createEmbeddingPipeline(options) : undefined;
+    const pipeline = options
+      ? createEmbeddingPipeline({ ...options, consumerLag: trainer.metrics.consumerLag })
+      : undefined;
     return {
       metrics: trainer.metrics,
       readiness: () => trainer.readiness() && (pipeline?.readiness() ?? true),

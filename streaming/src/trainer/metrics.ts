@@ -1,5 +1,10 @@
 import client from 'prom-client';
-import { createServiceMetrics, type ServiceMetrics } from '@recgraph/telemetry';
+import {
+  createConsumerLagGauge,
+  createServiceMetrics,
+  type ConsumerLagGauge,
+  type ServiceMetrics,
+} from '@recgraph/telemetry';
 
 /** The trainer's series, named recgraph_trainer_<subject>_<unit>, beside the process metrics. */
 export interface TrainerMetrics {
@@ -18,6 +23,8 @@ export interface TrainerMetrics {
   readonly embeddingRuns: client.Counter<'outcome'>;
   readonly embeddingsDuration: client.Histogram;
   readonly running: client.Gauge;
+  /** recgraph_trainer_consumer_lag_messages{group,topic,partition}: the embedding pipeline's group on catalog-changes. */
+  readonly consumerLag: ConsumerLagGauge;
 }
 
 const RUN_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200];
@@ -89,6 +96,7 @@ export function createTrainerMetrics(): TrainerMetrics {
       help: '1 while a training or embedding run is in progress in this process.',
       registers,
     }),
+    consumerLag: createConsumerLagGauge(service.registry, 'trainer'),
   };
   // A process's first failed run would otherwise be a series born at 1, which increase() (and so
   // the trainer-failing alert) cannot see.

@@ -1,5 +1,10 @@
 import client from 'prom-client';
-import { createServiceMetrics, type ServiceMetrics } from '@recgraph/telemetry';
+import {
+  createConsumerLagGauge,
+  createServiceMetrics,
+  type ConsumerLagGauge,
+  type ServiceMetrics,
+} from '@recgraph/telemetry';
 import { REJECTION_CODES } from './validate-batch.ts';
 
 const BATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -18,6 +23,8 @@ export interface UpdaterMetrics {
   readonly dirtyUsers: client.Gauge;
   /** Age of the newest message of the last batch per partition: how far behind the consumer runs. */
   readonly lag: client.Gauge<'partition'>;
+  /** recgraph_updater_consumer_lag_messages{group,topic,partition}: the consumer groups this role runs, in messages. */
+  readonly consumerLag: ConsumerLagGauge;
   /** Publication of an event to its user's list re-ranked (or its batch committed, when nothing needed ranking). */
   readonly updateLatency: client.Histogram;
 }
@@ -71,6 +78,7 @@ export function createUpdaterMetrics(): UpdaterMetrics {
       labelNames: ['partition'] as const,
       registers,
     }),
+    consumerLag: createConsumerLagGauge(service.registry, 'updater'),
     updateLatency: new client.Histogram({
       name: 'recgraph_updater_update_latency_seconds',
       help: "Online update latency: from an interaction's publication to its user's recommendations re-ranked.",

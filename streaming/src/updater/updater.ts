@@ -145,6 +145,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   const { pool } = o.db;
 
   let subscription: Subscription | undefined;
+  let untrackLag: (() => void) | undefined;
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   /**
@@ -432,11 +433,13 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
           handleBatch,
           onUndecodableBatch: deadLetterUndecodable,
         });
+        untrackLag = metrics.consumerLag.track(groupId, subscription);
         log.info({ groupId }, 'online feature updater consuming interactions');
       })()),
     stop: () =>
       (stopping ??= (async () => {
         await starting?.catch(() => undefined);
+        untrackLag?.();
         await subscription?.stop();
         // One last pass for what is waiting; a failure is left to the next start's recovery.
         halted = true;
