@@ -9,6 +9,8 @@ the worker's environment; the scripts validate them and exit non-zero with a cle
   RECGRAPH_IMPORT_ARGS  arguments of `npm run import` (e.g. "catalog /data/catalog.jsonl");
                         unset: nothing is imported and the run goes on with the data in place
   RECGRAPH_TRAIN_ARGS   arguments of `npm run train` (e.g. "--algorithm als --factors 64")
+  RECGRAPH_TASK_RETRIES retries of a failed task, 10 minutes apart (default 2; the CI test sets 0
+                        so that a failure fails the run at once)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ except ImportError:  # Airflow 2
 RECGRAPH_DIR = os.environ.get("RECGRAPH_DIR", "/app")
 IMPORT_ARGS = os.environ.get("RECGRAPH_IMPORT_ARGS", "")
 TRAIN_ARGS = os.environ.get("RECGRAPH_TRAIN_ARGS", "")
+RETRIES = int(os.environ.get("RECGRAPH_TASK_RETRIES", "2"))
 
 
 def npm(script: str, args: str = "") -> str:
@@ -43,7 +46,7 @@ with DAG(
     catchup=False,
     # The trainer's own lock also keeps two runs from training at once.
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=10)},
+    default_args={"retries": RETRIES, "retry_delay": timedelta(minutes=10)},
     tags=["recgraph"],
 ) as dag:
     import_data = BashOperator(

