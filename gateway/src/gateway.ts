@@ -20,7 +20,7 @@ import { createSubgraphFetcher } from './subgraphFetcher.ts';
 import { staticImages } from './staticImages.ts';
 import { devTokens, type DevTokenOptions } from './devTokens.ts';
 import { GRAPHIQL_PATH, webApp, type WebAppOptions } from './webApp.ts';
-import { SUBGRAPHS, type SubgraphName, type SubgraphUrls } from './subgraphList.ts';
+import { IMAGE_UPLOAD, SUBGRAPHS, type SubgraphName, type SubgraphUrls } from './subgraphList.ts';
 import { attachSubscriptions, type SubscriptionLimits, type SubscriptionServer } from './subscriptions/index.ts';
 
 export interface GatewayOptions {
@@ -175,6 +175,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     logger,
     cors: createCorsHandler(protection.corsOrigins, protection.production),
     maxBodyBytes: protection.maxBodyBytes,
+    ...(IMAGE_UPLOAD ? { imageUpload: { ...IMAGE_UPLOAD, maxBytes: protection.maxImageUploadBytes } } : {}),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),

@@ -9,7 +9,7 @@ import { DEV_JWT_SECRET } from '@recgraph/config';
 import { createEventBus, STREAMING_TOPICS, type EventBus } from '@recgraph/events';
 import { createLogger, type LoggerOptions } from '@recgraph/telemetry';
 import { createGateway, type GatewayOptions, type RunningGateway } from './gateway.ts';
-import type { ProtectionOptions } from './protection/options.ts';
+import { DEFAULT_PROTECTION, type ProtectionOptions } from './protection/options.ts';
 import type { SubgraphName, SubgraphUrls } from './subgraphList.ts';
 
 const FACTORIES: Record<SubgraphName, (deps: SubgraphDeps) => Subgraph> = {
@@ -38,7 +38,7 @@ export interface StackOptions {
   verifyToken?: TokenVerifier;
   /** Where subgraphs publish events; its topics must exist. Default: a fresh in-process bus, closed on stop. */
   bus?: EventBus;
-  /** Gateway protection (protectionFromConfig); its maxBodyBytes applies to the subgraphs too. */
+  /** Gateway protection (protectionFromConfig); its maxBodyBytes and maxImageUploadBytes apply to the subgraphs too. */
   protection?: Partial<ProtectionOptions>;
   /** The catalog's per-user event rate (default: catalogOptionsFromConfig). */
   catalog?: CatalogOptions;
@@ -80,6 +80,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         port: options.ports?.[name] ?? 0,
         host,
         ...(options.protection?.maxBodyBytes ? { maxBodyBytes: options.protection.maxBodyBytes } : {}),
+        maxImageUploadBytes: options.protection?.maxImageUploadBytes ?? DEFAULT_PROTECTION.maxImageUploadBytes,
       });
       started.push(running);
       subgraphs[name] = running;

@@ -17,6 +17,8 @@ export interface ProtectionOptions {
   maxDirectives: number;
   maxTokens: number;
   maxBodyBytes: number;
+  /** Largest body of an image-search request (the photo in a variable); every other request keeps maxBodyBytes. */
+  maxImageUploadBytes: number;
   /** Per token subject, else per client IP; false turns it off (benchmarks). */
   rateLimit: RateLimit | false;
   /** Requests with an invalid or forged token per client IP; false turns it off. */
@@ -38,6 +40,7 @@ export const DEFAULT_PROTECTION: ProtectionOptions = {
   maxDirectives: 50,
   maxTokens: 1000,
   maxBodyBytes: 1_000_000,
+  maxImageUploadBytes: 14_046_552,
   rateLimit: { points: 600, durationS: 60 },
   authFailureLimit: { points: 30, durationS: 60 },
   trustedProxies: NO_TRUSTED_PROXIES,
@@ -54,6 +57,7 @@ export function protectionFromConfig(cfg: Config): ProtectionOptions {
     maxDirectives: cfg.MAX_QUERY_DIRECTIVES,
     maxTokens: cfg.MAX_QUERY_TOKENS,
     maxBodyBytes: cfg.MAX_BODY_BYTES,
+    maxImageUploadBytes: cfg.MAX_IMAGE_UPLOAD_BYTES,
     rateLimit:
       cfg.RATE_LIMIT_POINTS > 0 ? { points: cfg.RATE_LIMIT_POINTS, durationS: cfg.RATE_LIMIT_DURATION_S } : false,
     authFailureLimit:

@@ -322,10 +322,29 @@ export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
       weight: 1,
       arbitrary: of(
         'oversized',
-        fc.integer({ min: 50_000, max: 1_100_000 }).map((n) => ({
-          query: 'query ($s: String!) { search(query: $s) { totalCount } }',
-          variables: { s: 'q'.repeat(n) },
-        })),
+        fc.oneof(
+          fc.integer({ min: 50_000, max: 1_100_000 }).map((n) => ({
+            query: 'query ($s: String!) { search(query: $s) { totalCount } }',
+            variables: { s: 'q'.repeat(n) },
+          })),
+          // Past MAX_BODY_BYTES only searchByImage with the photo in a variable may go (up to
+          // MAX_IMAGE_UPLOAD_BYTES): the real shape with junk for a photo, and shapes close to it.
+          fc
+            .tuple(
+              fc.integer({ min: 900_000, max: 1_600_000 }),
+              fc.constantFrom(
+                'query ($i: String!) { searchByImage(imageBase64: $i) { encoder hits { score } } }',
+                'query ($i: String!) { s: searchByImage(imageBase64: $i, first: 100) { encoder } }',
+                'query ($i: String!) { searchByImage(imageBase64: $i) { encoder } popularProducts { id } }',
+                'mutation ($i: String!) { searchByImage(imageBase64: $i) { encoder } }',
+                'query ($i: String!) { ...F } fragment F on Query { searchByImage(imageBase64: $i) { encoder } }',
+                'query A($i: String!) { searchByImage(imageBase64: $i) { encoder } } query B { __typename }',
+                'query ($i: Int) { searchByImage(imageBase64: "x") { encoder } }',
+              ),
+              fc.constantFrom('A', '/', '%', '\u00e9'),
+            )
+            .map(([n, query, c]) => ({ query, variables: { i: c.repeat(n) } })),
+        ),
       ),
     },
     {

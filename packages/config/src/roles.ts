@@ -94,6 +94,7 @@ export const ROLE_SETTINGS: Record<Role, Uses> = {
   search: [
     ...SUBGRAPH,
     'SEARCH_PORT',
+    'MAX_IMAGE_UPLOAD_BYTES',
     'EMBEDDINGS_PROVIDER',
     ...(Object.keys(trainingSchema.shape) as Setting[]).filter((k) => /^SEARCH_|_ENCODER_DIR$/.test(k)),
   ],

@@ -367,6 +367,18 @@ export const securitySchema = z.object({
   MAX_QUERY_TOKENS: z.coerce.number().int().min(1).default(1000),
   /** Largest request body any service accepts, in bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024, 'expected at least 1024 bytes').default(1_000_000),
+  /**
+   * Largest body of an image-search request (searchByImage with the photo in a variable), at the
+   * gateway and the search subgraph; every other request keeps MAX_BODY_BYTES. Default: a 10 MiB
+   * photo in base64 (13,981,016 bytes) plus 64 KiB for the query and other variables. Below
+   * MAX_BODY_BYTES it changes nothing.
+   */
+  MAX_IMAGE_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024, 'expected at least 1024 bytes')
+    .max(100_000_000, 'expected at most 100,000,000 bytes (the image itself may be at most 10 MiB)')
+    .default(14_046_552),
 });
 
 /** Where trained model artifacts live, shared by the trainer (writes) and every recommend and updater (reads). */

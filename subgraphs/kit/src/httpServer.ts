@@ -11,6 +11,7 @@ import {
   type ServiceMetrics,
 } from '@recgraph/telemetry';
 import { ErrorCode } from './errors.ts';
+import { isImageUpload, type ImageUploadLimit } from './imageUpload.ts';
 
 export interface ReadyReport {
   ready: boolean;
@@ -52,6 +53,8 @@ export interface ServeOptions<TContext extends BaseContext> {
   onError?: (error: unknown) => void;
   /** Largest accepted request body (default 1 MB); larger is 413 BAD_USER_INPUT. */
   maxBodyBytes?: number;
+  /** The one operation that may send more than maxBodyBytes, up to its own limit: a photo for image search. */
+  imageUpload?: ImageUploadLimit;
   /** How long close() lets in-flight requests finish before cutting connections (default 10 s). */
   shutdownGraceMs?: number;
   /**
@@ -76,19 +79,23 @@ export interface RunningServer {
 
 export const GRAPHQL_PATH = '/graphql';
 
-class BodyTooLarge extends Error {}
+class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`Request body exceeds the ${limit}-byte limit`);
+  }
+}
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+async function readBody(req: IncomingMessage, limit: number): Promise<{ text: string; bytes: number }> {
   // Refuse an announced oversize body before reading any of it.
-  if (Number(req.headers['content-length'] ?? 0) > limit) throw new BodyTooLarge();
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw new BodyTooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new BodyTooLarge();
+    if (size > limit) throw new BodyTooLarge(limit);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), bytes: size };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -112,6 +119,9 @@ export function sendGraphQLError(res: ServerResponse, status: number, code: Erro
  */
 export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOptions<TContext>): Promise<RunningServer> {
   const limit = opts.maxBodyBytes ?? 1_000_000;
+  const upload = opts.imageUpload;
+  /** What is read before deciding: a body over `limit` may still be an image upload. */
+  const readLimit = Math.max(limit, upload?.maxBytes ?? 0);
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const refusal = opts.guard?.(req);
@@ -122,16 +132,21 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
     }
     let body: unknown = undefined;
     if (req.method === 'POST') {
-      const raw = await readBody(req, limit);
-      if (headers.get('content-type')?.includes('application/json')) {
+      const { text: raw, bytes } = await readBody(req, readLimit);
+      const json = headers.get('content-type')?.includes('application/json');
+      // Over the ordinary limit only an image upload may pass; anything else is refused unparsed.
+      if (bytes > limit && (!upload || !json)) throw new BodyTooLarge(limit);
+      if (json) {
         try {
           body = raw ? JSON.parse(raw) : undefined;
         } catch {
+          if (bytes > limit) throw new BodyTooLarge(limit);
           return sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'Request body is not valid JSON');
         }
       } else {
         body = raw;
       }
+      if (bytes > limit && upload && !isImageUpload(body, bytes, limit, upload)) throw new BodyTooLarge(limit);
     }
     const result = await opts.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
@@ -201,7 +216,12 @@ export async function serveGraphQL<TContext extends BaseContext>(opts: ServeOpti
             res,
             413,
             ErrorCode.BAD_USER_INPUT,
-            `Request body exceeds the ${limit}-byte limit; send a smaller query (persisted queries send only a hash)`,
+            err.limit === limit
+              ? `Request body exceeds the ${limit}-byte limit; send a smaller query (persisted queries send only a hash)` +
+                  (upload
+                    ? `; only ${upload.field} with the photo in a variable may send up to ${upload.maxBytes} bytes`
+                    : '')
+              : `Request body exceeds the ${err.limit}-byte limit (the largest, for a ${upload?.field ?? 'photo'} upload); send a smaller photo`,
           );
         } else res.destroy();
         return;

@@ -7,3 +7,4 @@ export * from './subgraphServer.ts';
 export * from './standalone.ts';
 export * from './identity.ts';
 export * from './money.ts';
+export * from './imageUpload.ts';

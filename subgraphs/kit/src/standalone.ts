@@ -70,6 +70,7 @@ export async function runStandaloneSubgraph(
     port: port(cfg),
     host: cfg.HOST,
     maxBodyBytes: cfg.MAX_BODY_BYTES,
+    maxImageUploadBytes: cfg.MAX_IMAGE_UPLOAD_BYTES,
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -10,6 +10,7 @@ import { createErrorFormatter, ErrorCode } from './errors.ts';
 import { checkGatewaySecret } from './gatewaySecret.ts';
 import { forwardedIdentity } from './identity.ts';
 import { serveGraphQL, type ReadyReport, type RunningServer } from './httpServer.ts';
+import type { ImageUpload } from './imageUpload.ts';
 
 export interface SubgraphDefinition<TContext extends BaseContext> {
   /** Composition name ("catalog"); also the key in the gateway's subgraph URL map. */
@@ -26,6 +27,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   logger: Logger;
   /** Adds the subgraph's own series to its /metrics registry (beside the shared GraphQL ones). */
   registerMetrics?: (registry: ServiceMetrics['registry']) => void;
+  /** The operation that may carry a photo past maxBodyBytes (up to maxImageUploadBytes), if the subgraph serves one. */
+  imageUpload?: ImageUpload;
 }
 
 export interface Subgraph {
@@ -41,6 +44,8 @@ export interface SubgraphStartOptions {
   host: string;
   /** Largest request body accepted (default 1 MB). */
   maxBodyBytes?: number;
+  /** Largest body of the subgraph's imageUpload operation (MAX_IMAGE_UPLOAD_BYTES); without it, maxBodyBytes. */
+  maxImageUploadBytes?: number;
 }
 
 export function readSchemaFile(file: URL): string {
@@ -55,7 +60,7 @@ export function createSubgraph<TContext extends BaseContext>(def: SubgraphDefini
     name: def.name,
     sdl,
     schema,
-    async start({ port, host, maxBodyBytes }) {
+    async start({ port, host, maxBodyBytes, maxImageUploadBytes }) {
       const metrics = createServiceMetrics(def.name);
       def.registerMetrics?.(metrics.registry);
       const apollo = new ApolloServer<TContext>({
@@ -77,6 +82,9 @@ export function createSubgraph<TContext extends BaseContext>(def: SubgraphDefini
         host,
         port,
         ...(maxBodyBytes ? { maxBodyBytes } : {}),
+        ...(def.imageUpload && maxImageUploadBytes
+          ? { imageUpload: { ...def.imageUpload, maxBytes: maxImageUploadBytes } }
+          : {}),
         context: async (req) => def.createContext(await forwardedIdentity(req, def.secret.identityKey)),
         ready: def.ready,
         onError: (err) => log.error({ err }, 'request failed'),

@@ -1,5 +1,5 @@
 import { config } from '@recgraph/config';
-import { createSubgraph, readyWhen, type Subgraph, type SubgraphDeps } from '@recgraph/subgraph-kit';
+import { createSubgraph, readyWhen, type ImageUpload, type Subgraph, type SubgraphDeps } from '@recgraph/subgraph-kit';
 import type { SearchSettings } from './hybrid.ts';
 import { createSearchLoaders } from './loaders.ts';
 import { resolvers, type SearchContext } from './resolvers.ts';
@@ -8,6 +8,9 @@ import { QueryEncoder } from './semantic.ts';
 
 /** The schema file composition reads too (scripts/compose.ts). */
 export const SEARCH_SCHEMA_FILE = new URL('../schema.graphql', import.meta.url);
+
+/** searchByImage's photo may exceed MAX_BODY_BYTES, up to MAX_IMAGE_UPLOAD_BYTES (at the gateway too). */
+export const SEARCH_IMAGE_UPLOAD: ImageUpload = { field: 'searchByImage', argument: 'imageBase64' };
 
 export interface SearchSubgraphOptions extends Partial<SearchSettings> {
   /** A sentence-encoder directory; unset → TEXT_ENCODER_DIR, else .models/ when fetched, else built-in. */
@@ -73,5 +76,6 @@ export function createSearchSubgraph(
       settings,
     }),
     ready: readyWhen({ database: () => prisma.$queryRaw`SELECT 1` }),
+    imageUpload: SEARCH_IMAGE_UPLOAD,
   });
 }

@@ -6,7 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embedProductImages } from '@recgraph/embeddings/image-embeddings';
 import { chooseImageEncoder, openImageEncoder } from '@recgraph/embeddings/image-encoder';
 import { MAX_IMAGE_BYTES } from '@recgraph/embeddings/image-input';
-import { startTestStack, type TestStack } from '../../../gateway/test/support/testStack.ts';
+import { createTokenVerifier } from '@recgraph/auth';
+import { DEV_JWT_SECRET } from '@recgraph/config';
+import { createLogger } from '@recgraph/telemetry';
+import { createGateway } from '../../../gateway/src/gateway.ts';
+import type { SubgraphUrls } from '../../../gateway/src/subgraphList.ts';
+import {
+  startTestStack,
+  TEST_SECRET,
+  type GraphQLResponse,
+  type TestStack,
+} from '../../../gateway/test/support/testStack.ts';
 import { createTestDatabase, realPostgresUrl } from '../../../packages/db/test/real-postgres.ts';
 
 /**
@@ -75,6 +85,26 @@ function hugePng(): Buffer {
   ]);
 }
 
+/**
+ * A phone-sized JPEG of a product photo: scaled to 3,000 × 4,000 with sensor-like noise, so it
+ * stays over 3 MB as a camera's would (base64: over 4 MB, four times MAX_BODY_BYTES).
+ */
+async function phonePhoto(photo: Buffer): Promise<string> {
+  const { data, info } = await sharp(photo)
+    .resize(3000, 4000, { kernel: 'nearest' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  let seed = 1;
+  for (let i = 0; i < data.length; i++) {
+    seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
+    data[i] = Math.max(0, Math.min(255, data[i]! + ((seed >> 16) % 25) - 12));
+  }
+  const jpeg = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+    .jpeg({ quality: 92 })
+    .toBuffer();
+  return jpeg.toString('base64');
+}
+
 type Hit = {
   score: number;
   retrievers: { retriever: string; rank: number; score: number }[];
@@ -99,11 +129,19 @@ describe.each(backends)('image search through the gateway on $name', (backend) =
     return res.data!.searchByImage;
   };
   const skus = (hits: Hit[]) => hits.map((h) => h.product.sku);
+  /** GraphQL requests the search subgraph has executed (its own /metrics). */
+  const searchRequests = async () => {
+    const text = await (await fetch(`${t.stack.subgraphs.search.origin}/metrics`)).text();
+    return [...text.matchAll(/^recgraph_search_graphql_requests_total\{[^}]*\} (\d+)$/gm)].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+  };
 
   beforeAll(async () => {
     const databaseUrl = await backend.databaseUrl();
-    // A body limit above the 10 MB image limit, so the subgraph's own size check is what answers.
-    t = await startTestStack({ ...(databaseUrl ? { databaseUrl } : {}), protection: { maxBodyBytes: 16_000_000 } });
+    // The default limits: 1 MB bodies, and MAX_IMAGE_UPLOAD_BYTES (a 10 MiB photo in base64) for searchByImage.
+    t = await startTestStack(databaseUrl ? { databaseUrl } : {});
     const cat = await t.db.prisma.category.create({ data: { slug: 'apparel', name: 'Apparel', path: 'apparel' } });
     for (const p of PRODUCTS) {
       await writeFile(join(t.imagesDir, `${p.sku}.png`), await p.photo());
@@ -182,6 +220,140 @@ describe.each(backends)('image search through the gateway on $name', (backend) =
     expect(similar[0]!.product.sku).toBe('IMG-RED-2');
     expect(skus(similar)).not.toContain('IMG-RED-1');
     expect(res.data!.other.visuallySimilar).toEqual([]);
+  });
+
+  it('takes a 3 MB phone photo through the gateway (over MAX_BODY_BYTES): hits', async () => {
+    const photo = await phonePhoto(await PRODUCTS[0]!.photo());
+    expect(photo.length).toBeGreaterThan(3_000_000);
+    const r = await byImage(photo, { first: 3 });
+    expect(skus(r.hits)[0]).toBe('IMG-RED-1');
+  });
+
+  it('refuses a photo over the upload limit (11 MB) with 413 BAD_USER_INPUT, before the subgraph sees it', async () => {
+    const before = await searchRequests();
+    const res = await t.gql(BY_IMAGE, { image: Buffer.alloc(11 * 1024 * 1024, 7).toString('base64') });
+    expect({ status: res.status, code: res.errors?.[0]?.extensions?.code, data: res.data ?? null }).toEqual({
+      status: 413,
+      code: 'BAD_USER_INPUT',
+      data: null,
+    });
+    expect(res.errors?.[0]?.message).toMatch(/exceeds the 14046552-byte limit .*searchByImage/);
+    expect(await searchRequests()).toBe(before);
+  });
+
+  // About HTTP, not the database: once is enough.
+  it.runIf(backend === backends[0])(
+    'gives the larger limit to nothing else: 3 MB on any other shape of request is 413',
+    async () => {
+      const big = 'A'.repeat(3_000_000);
+      const photo = (await PRODUCTS[0]!.photo()).toString('base64');
+      const cases: [string, unknown][] = [
+        [
+          'another operation',
+          { query: 'query ($s: String!) { search(query: $s) { totalCount } }', variables: { s: big } },
+        ],
+        [
+          'searchByImage beside another root field',
+          {
+            query: 'query ($i: String!) { searchByImage(imageBase64: $i) { encoder } products { totalCount } }',
+            variables: { i: big },
+          },
+        ],
+        [
+          'two operations, one of them searchByImage',
+          {
+            query: `${BY_IMAGE} query Other($s: String!) { search(query: $s) { totalCount } }`,
+            operationName: 'Other',
+            variables: { image: photo, s: big },
+          },
+        ],
+        ['the photo inline in the query', { query: `{ searchByImage(imageBase64: "${big}") { encoder } }` }],
+        ['the bulk in another variable', { query: BY_IMAGE, variables: { image: photo, padding: big } }],
+        [
+          'a mutation',
+          { query: 'mutation ($i: String!) { searchByImage(imageBase64: $i) { encoder } }', variables: { i: big } },
+        ],
+        ['not JSON', `{"query": "${big}`],
+      ];
+      for (const [what, body] of cases) {
+        const res = await fetch(t.stack.gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        });
+        const answer = (await res.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+        expect({ what, status: res.status, code: answer.errors?.[0]?.extensions?.code }).toEqual({
+          what,
+          status: 413,
+          code: 'BAD_USER_INPUT',
+        });
+        expect(answer.errors?.[0]?.message).toMatch(/exceeds the 1000000-byte limit/);
+      }
+    },
+  );
+
+  // About HTTP, not the database: once is enough.
+  it.runIf(backend === backends[0])(
+    'the search subgraph applies the same rule itself (the gateway is not its only guard)',
+    async () => {
+      const post = (body: unknown) =>
+        fetch(t.stack.subgraphs.search.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-recgraph-gateway': TEST_SECRET.bearer },
+          body: JSON.stringify(body),
+        });
+      const photo = await phonePhoto(await PRODUCTS[2]!.photo());
+      const ok = await post({
+        query: 'query ($i: String!) { searchByImage(imageBase64: $i, first: 1) { encoder } }',
+        variables: { i: photo },
+      });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { data: { searchByImage: { encoder: string } } }).data.searchByImage.encoder).toBe(
+        model,
+      );
+      const other = await post({
+        query: 'query ($s: String!) { search(query: $s) { totalCount } }',
+        variables: { s: photo },
+      });
+      expect(other.status).toBe(413);
+    },
+  );
+
+  // About HTTP, not the database: once is enough.
+  it.runIf(backend === backends[0])('rate limits and the query cost limit still apply to photo uploads', async () => {
+    const subgraphUrls = Object.fromEntries(
+      Object.entries(t.stack.subgraphs).map(([name, s]) => [name, s.url]),
+    ) as SubgraphUrls;
+    const limited = await createGateway({
+      subgraphUrls,
+      secret: TEST_SECRET,
+      logger: createLogger('gateway', { level: 'silent' }),
+      verifyToken: createTokenVerifier({ hs256Secret: DEV_JWT_SECRET }),
+      protection: { rateLimit: { points: 1, durationS: 60 }, maxCost: 50 },
+    });
+    try {
+      const photo = await phonePhoto(await PRODUCTS[0]!.photo());
+      const post = async (query: string) => {
+        const res = await fetch(limited.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query, variables: { image: photo } }),
+        });
+        const error = ((await res.json()) as GraphQLResponse).errors?.[0];
+        return { status: res.status, code: error?.extensions?.code, message: error?.message };
+      };
+      const costly = `query ($image: String!) { searchByImage(imageBase64: $image, first: 50) {
+        hits { score retrievers { retriever rank score } product { sku title brand price { amount currency } } } } }`;
+      expect(await post(costly)).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        message: expect.stringMatching(/Cost limit/),
+      });
+      expect(await post('query ($image: String!) { searchByImage(imageBase64: $image) { encoder } }')).toMatchObject({
+        code: 'RATE_LIMITED',
+      });
+    } finally {
+      await limited.stop();
+    }
   });
 
   it('answers BAD_USER_INPUT for every bad image, before any database work', async () => {
