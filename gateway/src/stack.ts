@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@recgraph/db';
 import type { RunningServer, Subgraph, SubgraphDeps } from '@recgraph/subgraph-kit';
-import { createAssistantSubgraph } from '@recgraph/subgraph-assistant/server';
+import { createAssistantSubgraph, type AssistantOptions } from '@recgraph/subgraph-assistant/server';
 import { createCatalogSubgraph, type CatalogOptions } from '@recgraph/subgraph-catalog/server';
 import { createRecommendSubgraph } from '@recgraph/subgraph-recommend/server';
 import { createSearchSubgraph } from '@recgraph/subgraph-search/server';
@@ -42,6 +42,8 @@ export interface StackOptions {
   protection?: Partial<ProtectionOptions>;
   /** The catalog's per-user event rate (default: catalogOptionsFromConfig). */
   catalog?: CatalogOptions;
+  /** The assistant's ask limits or agent (defaults from config); its tools call this stack's subgraphs. */
+  assistant?: Omit<AssistantOptions, 'serviceUrls'>;
 }
 
 export interface RunningStack {
@@ -74,8 +76,20 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         logger: createLogger(`subgraph-${name}`, { level }),
         bus,
       };
+      // The assistant starts last: its tools call the subgraphs started before it.
       const subgraph =
-        name === 'catalog' && options.catalog ? createCatalogSubgraph(deps, options.catalog) : FACTORIES[name](deps);
+        name === 'catalog' && options.catalog
+          ? createCatalogSubgraph(deps, options.catalog)
+          : name === 'assistant'
+            ? createAssistantSubgraph(deps, {
+                ...options.assistant,
+                serviceUrls: {
+                  catalog: subgraphs.catalog.url,
+                  recommend: subgraphs.recommend.url,
+                  search: subgraphs.search.url,
+                },
+              })
+            : FACTORIES[name](deps);
       const running = await subgraph.start({
         port: options.ports?.[name] ?? 0,
         host,
@@ -96,6 +110,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...(options.mode ? { mode: options.mode } : {}),
       ...(options.supergraphSdl ? { supergraphSdl: options.supergraphSdl } : {}),
       ...(options.imagesDir ? { imagesDir: options.imagesDir } : {}),
+      ...(options.web ? { web: options.web } : {}),
+      ...(options.devTokens ? { devTokens: options.devTokens } : {}),
       ...(options.protection ? { protection: options.protection } : {}),
       bus,
     });
@@ -111,8 +127,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     };
   } catch (err) {
     for (const s of started.reverse()) await s.close().catch(() => undefined);
-      ...(options.web ? { web: options.web } : {}),
-      ...(options.devTokens ? { devTokens: options.devTokens } : {}),
     if (ownBus) await bus.close().catch(() => undefined);
     throw err;
   }

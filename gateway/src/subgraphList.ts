@@ -1,11 +1,11 @@
-import type { Config } from '@recgraph/config';
+import type { SubgraphName } from '@recgraph/config';
 import type { ImageUpload } from '@recgraph/subgraph-kit';
 import { ASSISTANT_SCHEMA_FILE } from '@recgraph/subgraph-assistant/server';
 import { CATALOG_SCHEMA_FILE } from '@recgraph/subgraph-catalog/server';
 import { RECOMMEND_SCHEMA_FILE } from '@recgraph/subgraph-recommend/server';
 import { SEARCH_IMAGE_UPLOAD, SEARCH_SCHEMA_FILE } from '@recgraph/subgraph-search/server';
 
-export type SubgraphName = 'catalog' | 'recommend' | 'search' | 'assistant';
+export { subgraphUrlsFromConfig, type SubgraphName, type SubgraphUrls } from '@recgraph/config';
 
 export interface SubgraphEntry {
   name: SubgraphName;
@@ -32,16 +32,3 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
 
 /** The gateway's image-upload operation: the one a subgraph declares (at most one may). */
 export const IMAGE_UPLOAD: ImageUpload | undefined = SUBGRAPHS.find((s) => s.imageUpload)?.imageUpload;
-
-export type SubgraphUrls = Record<SubgraphName, string>;
-
-/** Subgraph URLs for a standalone gateway: explicit *_URL, else HOST and the subgraph's port. */
-export function subgraphUrlsFromConfig(cfg: Config): SubgraphUrls {
-  const local = (port: number) => `http://${cfg.HOST === '0.0.0.0' ? '127.0.0.1' : cfg.HOST}:${port}/graphql`;
-  return {
-    catalog: cfg.CATALOG_URL ?? local(cfg.CATALOG_PORT),
-    recommend: cfg.RECOMMEND_URL ?? local(cfg.RECOMMEND_PORT),
-    search: cfg.SEARCH_URL ?? local(cfg.SEARCH_PORT),
-    assistant: cfg.ASSISTANT_URL ?? local(cfg.ASSISTANT_PORT),
-  };
-}

@@ -34,7 +34,7 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export interface TestStackOptions extends Pick<StackOptions, 'mode' | 'bus' | 'protection' | 'catalog'> {
+export interface TestStackOptions extends Pick<StackOptions, 'mode' | 'bus' | 'protection' | 'catalog' | 'assistant'> {
   /**
    * A real Postgres database (e.g. createTestDatabase(TEST_DATABASE_URL)) to migrate and
    * seed instead of the in-memory embedded one. It should be fresh: the fixture is inserted as is.

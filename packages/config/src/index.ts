@@ -10,3 +10,4 @@ export {
   productionIssues,
   type Role,
 } from './roles.ts';
+export { subgraphUrlsFromConfig, type SubgraphName, type SubgraphUrls } from './subgraphUrls.ts';

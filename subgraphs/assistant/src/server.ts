@@ -1,6 +1,14 @@
-import { config } from '@recgraph/config';
+import { config, subgraphUrlsFromConfig } from '@recgraph/config';
 import { createSubgraph, readyWhen, type Subgraph, type SubgraphDeps } from '@recgraph/subgraph-kit';
+import {
+  chatModelFromConfig,
+  createAssistantAgent,
+  createServiceClient,
+  limitsFromConfig,
+  type ServiceUrls,
+} from './agent/index.ts';
 import type { AssistantAgent } from './agent/types.ts';
+import { createKnowledgeRetriever } from './knowledge/index.ts';
 import { createAskLimiter, type AskLimits } from './limits.ts';
 import { resolvers, type AssistantContext, type AssistantServices } from './resolvers.ts';
 import { createThreadStore, threadTokens } from './threads.ts';
@@ -11,10 +19,14 @@ export const ASSISTANT_SCHEMA_FILE = new URL('../schema.graphql', import.meta.ur
 export interface AssistantOptions {
   /** Message size and asks per caller per minute (default: ASSISTANT_MAX_MESSAGE_CHARS, ASSISTANT_ASKS_PER_MINUTE). */
   limits?: AskLimits;
-  /** The agent `ask` runs; absent: `ask` is unavailable (assistantInfo says so). */
+  /**
+   * Where the agent's tools reach the catalog, search and recommend subgraphs (default:
+   * CATALOG_URL, SEARCH_URL, RECOMMEND_URL, else HOST and their ports). The embedded stack
+   * passes the ports it started them on.
+   */
+  serviceUrls?: ServiceUrls;
+  /** The agent `ask` runs (tests); default: the LangGraph agent with the configured model and knowledge retrieval. */
   agent?: AssistantAgent;
-  /** Whether the agent retrieves from the knowledge base (reported by assistantInfo). */
-  retrieval?: boolean;
 }
 
 export function askLimitsFromConfig(): AskLimits {
@@ -26,10 +38,30 @@ export function createAssistantSubgraph(
   { prisma, secret, logger, bus }: SubgraphDeps,
   options: AssistantOptions = {},
 ): Subgraph {
+  const cfg = config();
   const limits = options.limits ?? askLimitsFromConfig();
+  // The encoder loads on the first question, not at start-up (it is large, and most requests never ask).
+  const retriever = options.agent
+    ? undefined
+    : createKnowledgeRetriever({
+        db: { prisma },
+        ...(cfg.TEXT_ENCODER_DIR ? { textEncoderDir: cfg.TEXT_ENCODER_DIR } : {}),
+        log: logger,
+      });
+  const model = chatModelFromConfig(cfg);
+  const agent =
+    options.agent ??
+    createAssistantAgent({
+      prisma,
+      services: createServiceClient({ urls: options.serviceUrls ?? subgraphUrlsFromConfig(cfg), secrets: secret }),
+      ...(retriever ? { retriever } : {}),
+      ...(model ? { model } : {}),
+      limits: limitsFromConfig(cfg),
+      logger,
+    });
   const assistant: AssistantServices = {
-    ...(options.agent ? { agent: options.agent } : {}),
-    retrieval: options.retrieval ?? false,
+    agent,
+    retrieval: Boolean(retriever),
     threads: createThreadStore(prisma, threadTokens(secret.identityKey)),
     limits,
     askLimiter: createAskLimiter(prisma, limits),
@@ -37,7 +69,7 @@ export function createAssistantSubgraph(
     logger,
     running: new Set(),
   };
-  return createSubgraph<AssistantContext>({
+  const subgraph = createSubgraph<AssistantContext>({
     name: 'assistant',
     schemaFile: ASSISTANT_SCHEMA_FILE,
     resolvers,
@@ -46,4 +78,19 @@ export function createAssistantSubgraph(
     createContext: (identity) => ({ identity, prisma, assistant }),
     ready: readyWhen({ database: () => prisma.$queryRaw`SELECT 1` }),
   });
+  return {
+    name: subgraph.name,
+    sdl: subgraph.sdl,
+    schema: subgraph.schema,
+    async start(startOptions) {
+      const running = await subgraph.start(startOptions);
+      return {
+        ...running,
+        async close() {
+          await running.close();
+          await retriever?.close();
+        },
+      };
+    },
+  };
 }

@@ -28,7 +28,7 @@ describe('assistant subgraph', () => {
         policyCount: 1,
         productDocumentCount: 1,
         embeddedChunkCount: 0,
-        capabilities: ['store-policies'],
+        capabilities: ['store-policies', 'ask', 'threads', 'knowledge-retrieval', 'streamed-replies'],
       },
     });
   });
