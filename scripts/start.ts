@@ -19,6 +19,7 @@ import {
   createPeriodicTrainer,
   createEmbeddingPipeline,
   embeddingPipelineOptionsFromConfig,
+  knowledgeIndexerOptionsFromConfig,
   rebuildOnlineFeatures,
   trainerOptionsFromConfig,
   updaterOptionsFromConfig,
@@ -26,6 +27,7 @@ import {
 } from '@recgraph/streaming';
 import { createLogger, initTelemetry, type Logger } from '@recgraph/telemetry';
 import { getActiveModelVersion } from '@recgraph/training';
+import { createKnowledgeIndexer } from '@recgraph/subgraph-assistant/knowledge/index';
 import { ensureWebBuild, WEB_DIST } from '../web/scripts/ensure-build.ts';
 
 /** Seeds the demo store into an empty database; true when it did. */
@@ -63,6 +65,10 @@ function startStreaming(db: Database, bus: EventBus, cfg: Config, log: Logger) {
     embeddings: ((o) => (o ? createEmbeddingPipeline(o) : undefined))(
       embeddingPipelineOptionsFromConfig(cfg, db, bus, log.child({ role: 'embeddings' })),
     ),
+    // The trainer role's knowledge indexer: the assistant's documents kept current (catalog changes, the documents directory).
+    knowledge: ((o) => (o ? createKnowledgeIndexer(o) : undefined))(
+      knowledgeIndexerOptionsFromConfig(cfg, db, bus, log.child({ role: 'knowledge' })),
+    ),
   };
 }
 
@@ -89,22 +95,22 @@ async function prepareFirstRun(db: Database, trainer: PeriodicTrainer, seeded: b
 const row = (label: string, value: string) => `  ${label.padEnd(20)}${value}`;
 
 function banner(urls: { gateway: string; origin: string; subgraphs: Record<string, string> }, cfg: Config): string {
+  const development = cfg.NODE_ENV !== 'production';
   const example = `curl -s ${urls.gateway} -H 'content-type: application/json' \\
   -d '{"query":"{ products(first: 3, sort: RATING) { totalCount edges { node { id title price { amount currency } ratingSummary { average count } recommendedWith(first: 3) { title } } } } }"}'`;
   return [
     '',
     'Recgraph is running',
+    row('Storefront', `${urls.origin}/`),
     row('GraphQL gateway', urls.gateway),
+    ...(development ? [row('GraphiQL', `${urls.origin}/graphiql`)] : []),
     row('Health', `${urls.origin}/health/live  ${urls.origin}/health/ready`),
-  const development = cfg.NODE_ENV !== 'production';
     row('Images', `${urls.origin}/images/<file>`),
     ...Object.entries(urls.subgraphs).map(([name, url]) => row(`subgraph ${name}`, `${url} (gateway only)`)),
     row(
       'Supergraph',
       cfg.SUPERGRAPH_MODE === 'live' ? 'composed live from the subgraphs' : 'gateway/supergraph.graphql',
-    row('Storefront', `${urls.origin}/`),
     ),
-    ...(development ? [row('GraphiQL', `${urls.origin}/graphiql`)] : []),
     '',
     'Try:',
     `  ${example}`,
@@ -143,6 +149,9 @@ async function main(): Promise<void> {
     await stack?.stop().catch((err: unknown) => log.error({ err }, 'stopping servers failed'));
     await streaming?.updater.stop().catch((err: unknown) => log.error({ err }, 'stopping the updater failed'));
     await streaming?.embeddings?.stop().catch((err: unknown) => log.error({ err }, 'stopping embeddings failed'));
+    await streaming?.knowledge
+      ?.stop()
+      .catch((err: unknown) => log.error({ err }, 'stopping the knowledge indexer failed'));
     await streaming?.trainer.stop().catch((err: unknown) => log.error({ err }, 'stopping the trainer failed'));
     await bus.close().catch((err: unknown) => log.error({ err }, 'closing the event bus failed'));
     await db.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
@@ -153,6 +162,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
+    ensureWebBuild((msg) => log.info(msg));
     const seeded = cfg.SEED_DEMO ? await seedDemoIfEmpty(db, cfg, imagesDir, log) : false;
     await bus.ensureTopics(STREAMING_TOPICS);
     streaming = startStreaming(db, bus, cfg, log);
@@ -160,10 +170,10 @@ async function main(): Promise<void> {
     await streaming.updater.start();
     await streaming.trainer.start();
     await streaming.embeddings?.start();
+    await streaming.knowledge?.start();
     stack = await startStack({
       prisma: db.prisma,
       secret: { bearer: cfg.SUBGRAPH_SECRET, identityKey: cfg.IDENTITY_SIGNING_KEY },
-    ensureWebBuild((msg) => log.info(msg));
       verifyToken: tokenVerifierFromConfig(cfg),
       host: cfg.HOST,
       ports: {
@@ -175,17 +185,6 @@ async function main(): Promise<void> {
       },
       mode: cfg.SUPERGRAPH_MODE,
       imagesDir,
-      logLevel: cfg.LOG_LEVEL,
-      bus,
-      protection: protectionFromConfig(cfg),
-    });
-  } catch (err) {
-    log.fatal({ err }, 'start-up failed');
-    await shutdown('startup-failure', 1);
-    return;
-  }
-  const subgraphs = Object.fromEntries(Object.entries(stack.subgraphs).map(([n, s]) => [n, s.url]));
-  process.stdout.write(banner({ gateway: stack.gateway.url, origin: stack.gateway.origin, subgraphs }, cfg) + '\n');
       // The storefront from the gateway's origin; the IDE and demo sign-in only outside production.
       web: { dir: WEB_DIST, graphiql: cfg.NODE_ENV !== 'production' },
       ...(cfg.NODE_ENV !== 'production'
@@ -197,6 +196,17 @@ async function main(): Promise<void> {
             },
           }
         : {}),
+      logLevel: cfg.LOG_LEVEL,
+      bus,
+      protection: protectionFromConfig(cfg),
+    });
+  } catch (err) {
+    log.fatal({ err }, 'start-up failed');
+    await shutdown('startup-failure', 1);
+    return;
+  }
+  const subgraphs = Object.fromEntries(Object.entries(stack.subgraphs).map(([n, s]) => [n, s.url]));
+  process.stdout.write(banner({ gateway: stack.gateway.url, origin: stack.gateway.origin, subgraphs }, cfg) + '\n');
 }
 
 await main();

@@ -3,6 +3,7 @@ import type { Config } from '@recgraph/config';
 import type { Database } from '@recgraph/db';
 import type { EventBus, EventBusLogger } from '@recgraph/events';
 import type { EmbeddingPipelineOptions } from './trainer/embedding-pipeline.ts';
+import type { KnowledgeIndexerOptions } from '@recgraph/subgraph-assistant/knowledge/index';
 import type { PeriodicTrainerOptions } from './trainer/trainer.ts';
 import type { OnlineFeatureUpdaterOptions } from './updater/updater.ts';
 import { servingOptionsFromConfig } from '@recgraph/ranking';
@@ -101,6 +102,27 @@ export function embeddingPipelineOptionsFromConfig(
     db,
     bus,
     provider: cfg.EMBEDDINGS_PROVIDER,
+    ...textEncoderOption(cfg.TEXT_ENCODER_DIR),
+    ...(log ? { log } : {}),
+  };
+}
+
+/**
+ * The assistant's knowledge indexer as configured (TRAINER_KNOWLEDGE, ASSISTANT_KNOWLEDGE_DIR,
+ * KNOWLEDGE_SWEEP_INTERVAL_S, and TEXT_ENCODER_DIR: the search issue's encoder); undefined when off.
+ */
+export function knowledgeIndexerOptionsFromConfig(
+  cfg: Config,
+  db: Database,
+  bus: EventBus,
+  log?: EventBusLogger,
+): KnowledgeIndexerOptions | undefined {
+  if (!cfg.TRAINER_KNOWLEDGE) return undefined;
+  return {
+    db,
+    bus,
+    sweepIntervalMs: cfg.KNOWLEDGE_SWEEP_INTERVAL_S * 1000,
+    ...(cfg.ASSISTANT_KNOWLEDGE_DIR ? { documentsDir: resolve(cfg.ASSISTANT_KNOWLEDGE_DIR) } : {}),
     ...textEncoderOption(cfg.TEXT_ENCODER_DIR),
     ...(log ? { log } : {}),
   };

@@ -21,4 +21,5 @@ export {
   updaterOptionsFromConfig,
   trainerOptionsFromConfig,
   embeddingPipelineOptionsFromConfig,
+  knowledgeIndexerOptionsFromConfig,
 } from './from-config.ts';

@@ -109,6 +109,8 @@ export const ROLE_SETTINGS: Record<Role, Uses> = {
     'RECOMMEND_PORT',
     'SEARCH_PORT',
     assistantSchema,
+    // Knowledge retrieval embeds questions with the search issue's text encoder.
+    'TEXT_ENCODER_DIR',
   ],
   updater: [...WORKER, streamingSchema, recommendSchema, artifactsSchema, 'MODEL_DIR'],
   trainer: [...WORKER, streamingSchema, trainingSchema, artifactsSchema],

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -244,6 +244,23 @@ export const streamingSchema = z.object({
   TRAINER_TUNING_BUDGET_S: z.coerce.number().positive('expected a positive number of seconds').default(120),
   /** Generate product embeddings after each training run. */
   TRAINER_EMBEDDINGS: bool.default(true),
+  /** Keep the assistant's knowledge base (store documents, product texts, reviews) indexed in this role. */
+  TRAINER_KNOWLEDGE: bool.default(true),
+  /**
+   * The assistant's store documents (policies, FAQ): a directory of markdown files with a
+   * front matter (key, title). Unset → the shipped subgraphs/assistant/knowledge. Edits,
+   * new and removed files are picked up within KNOWLEDGE_SWEEP_INTERVAL_S.
+   */
+  ASSISTANT_KNOWLEDGE_DIR: z
+    .string()
+    .min(1)
+    .refine((d) => existsSync(d) && statSync(d).isDirectory() && readdirSync(d).some((f) => f.endsWith('.md')), {
+      error:
+        'expected a directory of markdown store documents (*.md with key and title front matter; see subgraphs/assistant/knowledge)',
+    })
+    .optional(),
+  /** How often the knowledge indexer re-reads ASSISTANT_KNOWLEDGE_DIR and looks for products no catalog change announced. */
+  KNOWLEDGE_SWEEP_INTERVAL_S: z.coerce.number().int().min(1, 'expected at least 1 second').max(86_400).default(30),
   /** A Python with pyspark, for als-spark (scripts/infra installs one: .infra/spark-venv/bin/python). */
   SPARK_PYTHON: z.string().min(1).optional(),
   /** Where Spark runs: local[N], spark://host:7077, k8s://https://…, yarn. */

@@ -2,6 +2,7 @@ import { requireRole, type Identity } from '@recgraph/auth';
 import type { PrismaClient } from '@recgraph/db';
 import { badUserInput, notFound } from '@recgraph/subgraph-kit';
 import { z } from 'zod';
+import type { CatalogChanges } from './catalogChanges.ts';
 import { callerId } from './callers.ts';
 import { TX_OPTIONS } from './carts.ts';
 import { parseInput, text, uuid } from './validation.ts';
@@ -10,6 +11,8 @@ interface ReviewsContext {
   identity: Identity;
   prisma: PrismaClient;
   caller?: Promise<string>;
+  /** A review changes what the assistant's knowledge base says of the product (and its rating summary). */
+  changes?: CatalogChanges;
 }
 
 const reviewInput = z.object({
@@ -28,7 +31,7 @@ export async function createReview(_: unknown, args: { input: unknown }, ctx: Re
   requireRole(ctx.identity, 'customer', 'admin');
   const userId = await callerId(ctx);
   const input = parseInput(reviewInput, args.input, 'input');
-  return ctx.prisma.$transaction(async (tx) => {
+  const review = await ctx.prisma.$transaction(async (tx) => {
     const product = await tx.product.findUnique({
       where: { id: input.productId },
       select: { status: true, sku: true },
@@ -43,4 +46,6 @@ export async function createReview(_: unknown, args: { input: unknown }, ctx: Re
       update: fields,
     });
   }, TX_OPTIONS);
+  ctx.changes?.products([input.productId]);
+  return review;
 }

@@ -137,8 +137,10 @@ export function productDocuments(
   const specs = [
     p.brand ? `brand: ${p.brand}` : undefined,
     p.category ? `category: ${p.category}` : undefined,
+    // Sorted: jsonb keeps its own key order, so the text (and whether it changed) never depends on it.
     ...Object.entries(p.attributes)
       .filter(([k]) => !/hex$/i.test(k))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, v]) => (specValue(v) ? `${specName(k)}: ${specValue(v)}` : undefined)),
   ].filter((s): s is string => s !== undefined);
   const reviews = p.reviews

@@ -122,10 +122,8 @@ export function createKnowledgeRetriever(o: KnowledgeRetrieverOptions): Closable
         }
         ORDER BY (c.embedding)::vector(${dims}) <=> ${v}::vector(${dims}) LIMIT ${candidates})`,
     );
-    const rows = await prisma.$queryRaw<
-      Candidate[]
-    >`${Prisma.join(perKind, ' UNION ALL ')} ORDER BY score DESC, id LIMIT ${candidates}`;
-    return rows;
+    return prisma.$queryRaw<Candidate[]>`
+      SELECT id, score FROM (${Prisma.join(perKind, ' UNION ALL ')}) nearest ORDER BY score DESC, id LIMIT ${candidates}`;
   }
 
   return {
