@@ -2,7 +2,7 @@
  * recgraph_updater_consumer_lag_messages from the real updater on the real broker and database:
  * while the updater is held up (its database table locked, so its batch cannot commit), N events
  * published read as a lag of N over the interactions topic's partitions; released, it consumes
- * them and the lag returns to 0 on every partition.
+ * them and the lag returns to 0 on every partition. The ranking engine's own group is reported too.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -72,6 +72,12 @@ describe.skipIf(!brokers || !pgUrl)('the updater’s consumer lag in messages (r
       },
       { timeout: 30_000, interval: 200 },
     );
+
+    // The updater's ranking engine follows model events in a group of its own, reported by its stable name.
+    const engineGroups = (
+      await metrics.service.registry.getSingleMetric('recgraph_updater_consumer_lag_messages')!.get()
+    ).values.filter((v) => v.labels.group === 'recommend-serving');
+    expect(engineGroups.map((v) => v.labels.topic)).toContain(STREAMING_TOPIC.modelEvents);
 
     // Hold the updater up: its next batch waits on this lock and commits nothing.
     const holder = await db.pool.connect();

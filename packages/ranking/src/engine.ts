@@ -41,6 +41,11 @@ export interface RankingEngine {
   serve(req: RecommendRequest, options: ServeOptions): Promise<ServedList>;
   /** Loads the ACTIVE model (a failure leaves popularity serving), follows model events, polls the registry. */
   start(bus: EventBus | undefined): Promise<void>;
+  /**
+   * The consumer groups start() joined, each named without its per-process suffix (every replica
+   * has a group of its own), for the role's consumer-lag gauge.
+   */
+  consumerGroups(): { group: string; subscription: Subscription }[];
   stop(): Promise<void>;
 }
 
@@ -139,6 +144,12 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
           .subscribe(bus)
           .catch((err: unknown) => logger.warn({ err }, 'cannot follow model events; relying on polling'));
       models.startPolling(options.modelPollIntervalS);
+    },
+    consumerGroups() {
+      const groups: { group: string; subscription: Subscription }[] = [];
+      if (changes) groups.push({ group: 'recommend-caches', subscription: changes });
+      if (models.modelEvents) groups.push({ group: 'recommend-serving', subscription: models.modelEvents });
+      return groups;
     },
     async stop() {
       table?.stop();

@@ -127,6 +127,11 @@ export class ModelHolder {
     });
   }
 
+  /** The model-events subscription (this process's own group), once subscribed. */
+  get modelEvents(): Subscription | undefined {
+    return this.subscription;
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

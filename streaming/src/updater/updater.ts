@@ -145,7 +145,8 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
   const { pool } = o.db;
 
   let subscription: Subscription | undefined;
-  let untrackLag: (() => void) | undefined;
+  /** Stops sampling each consumer group's lag (this one and the ranking engine's). */
+  const untrackLag: (() => void)[] = [];
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   /**
@@ -418,6 +419,7 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
       (starting ??= (async () => {
         await o.bus.ensureTopics(STREAMING_TOPICS);
         await ranking.start(o.bus);
+        for (const g of ranking.consumerGroups()) untrackLag.push(metrics.consumerLag.track(g.group, g.subscription));
         watchingModel = true;
         noticeModelChange();
         // Lists a crash (or an unfinished stop) left stale: interactions folded after the user's last ranking.
@@ -433,13 +435,13 @@ export function createOnlineFeatureUpdater(o: OnlineFeatureUpdaterOptions): Onli
           handleBatch,
           onUndecodableBatch: deadLetterUndecodable,
         });
-        untrackLag = metrics.consumerLag.track(groupId, subscription);
+        untrackLag.push(metrics.consumerLag.track(groupId, subscription));
         log.info({ groupId }, 'online feature updater consuming interactions');
       })()),
     stop: () =>
       (stopping ??= (async () => {
         await starting?.catch(() => undefined);
-        untrackLag?.();
+        for (const untrack of untrackLag.splice(0)) untrack();
         await subscription?.stop();
         // One last pass for what is waiting; a failure is left to the next start's recovery.
         halted = true;

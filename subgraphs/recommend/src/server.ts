@@ -9,6 +9,7 @@ import {
   servingOptionsFromConfig,
   type ServingOptions,
 } from '@recgraph/ranking';
+import { createConsumerLagGauge } from '@recgraph/telemetry';
 import { registerBusinessKpis } from './businessKpis.ts';
 import { createRecommendLoaders } from './loaders.ts';
 import { resolvers, type RecommendContext } from './resolvers.ts';
@@ -39,10 +40,14 @@ export function createRecommendSubgraph(
   );
   const engine = ranking.recommender;
   const outbox = processOutbox(prisma, logger);
+  const untrackLag: (() => void)[] = [];
   const subgraph = createSubgraph<RecommendContext>({
     name: 'recommend',
     registerMetrics: (registry) => {
       registerRetrievalMetric(registry);
+      // The engine's groups (joined in start(), before the server) as recgraph_recommend_consumer_lag_messages.
+      const lag = createConsumerLagGauge(registry, 'recommend');
+      for (const g of ranking.consumerGroups()) untrackLag.push(lag.track(g.group, g.subscription));
       registerBusinessKpis(registry, prisma, { warn: (message, err) => logger.warn({ err }, message) });
     },
     schemaFile: RECOMMEND_SCHEMA_FILE,
@@ -80,6 +85,7 @@ export function createRecommendSubgraph(
         ...server,
         async close() {
           await server.close();
+          for (const untrack of untrackLag.splice(0)) untrack();
           await Promise.all([ranking.stop(), outbox.stop()]);
         },
       };
