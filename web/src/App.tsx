@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { makeClient } from './client';
+import { AssistantPanel } from './components/AssistantPanel';
 import { Link } from './components/Link';
 import { CartQuery, SuggestQuery } from './operations';
 import { Admin } from './pages/Admin';
@@ -16,12 +17,14 @@ import { loadSession, saveSession, type Session } from './session';
 export function App() {
   const [session, setSession] = useState<Session | null>(loadSession);
   const conn = useMemo(() => makeClient(session), [session]);
+  const [assistant, setAssistant] = useState(false);
   useEffect(() => () => conn.close(), [conn]);
   const signedIn = (s: Session) => {
     setSession(s);
     navigate(s.role === 'customer' ? '/onboarding' : s.role === 'admin' || s.role === 'partner' ? '/admin' : '/');
   };
   const signOut = () => {
+    setAssistant(false);
     saveSession(null);
     setSession(null);
     navigate('/');
@@ -31,10 +34,16 @@ export function App() {
       <a href="#main" className="skip">
         Skip to content
       </a>
-      <Header session={session} onSignOut={signOut} />
-      <main id="main" tabIndex={-1}>
+      <Header
+        session={session}
+        onSignOut={signOut}
+        assistant={assistant}
+        onAssistant={() => setAssistant(!assistant)}
+      />
+      <main id="main" tabIndex={-1} className={assistant && session ? 'with-panel' : undefined}>
         {session ? <Page session={session} /> : <SignIn onSignedIn={signedIn} />}
       </main>
+      {assistant && session ? <AssistantPanel key={session.sub} onClose={() => setAssistant(false)} /> : null}
     </Provider>
   );
 }
@@ -50,7 +59,17 @@ function Page({ session }: { session: Session }) {
   return <Home session={session} />;
 }
 
-function Header({ session, onSignOut }: { session: Session | null; onSignOut: () => void }) {
+function Header({
+  session,
+  onSignOut,
+  assistant,
+  onAssistant,
+}: {
+  session: Session | null;
+  onSignOut: () => void;
+  assistant: boolean;
+  onAssistant: () => void;
+}) {
   const { params, path } = useLocation();
   const [text, setText] = useState(path === '/search' ? (params.get('q') ?? '') : '');
   const prefix = text.trim();
@@ -99,6 +118,15 @@ function Header({ session, onSignOut }: { session: Session | null; onSignOut: ()
             <Link href="/search">Photo search</Link>
             {session.role !== 'partner' ? <Link href="/cart">Cart ({cart?.cart.itemCount ?? 0})</Link> : null}
             {session.role !== 'customer' ? <Link href="/admin">Models</Link> : null}
+            <button
+              type="button"
+              className="secondary"
+              aria-expanded={assistant}
+              aria-controls="assistant"
+              onClick={onAssistant}
+            >
+              Assistant
+            </button>
             <span className="who" title={session.sub}>
               {session.role} {session.sub.slice(0, 8)}
             </span>

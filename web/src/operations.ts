@@ -382,3 +382,34 @@ export const ExperimentResultsQuery = graphql(`
     }
   }
 `);
+
+export const AskMutation = graphql(`
+  mutation Ask($message: String!, $threadId: ID) {
+    ask(message: $message, threadId: $threadId) {
+      threadId
+      answer
+      model
+      stopReason
+      followUps
+      citedProducts {
+        ...CardFields
+      }
+      citedDocuments {
+        documentId
+        key
+        title
+      }
+    }
+  }
+`);
+
+export const AssistantRepliesSubscription = graphql(`
+  subscription AssistantReplies($threadId: ID!) {
+    assistantReplies(threadId: $threadId) {
+      threadId
+      type
+      text
+      tool
+    }
+  }
+`);

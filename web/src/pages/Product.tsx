@@ -54,7 +54,7 @@ export function Product({ id }: { id: string }) {
               onClick={() => void rate('LIKE')}
               disabled={fb.fetching}
             >
-              👍
+              👍 Like
             </button>
             <button
               type="button"
@@ -63,7 +63,7 @@ export function Product({ id }: { id: string }) {
               onClick={() => void rate('DISLIKE')}
               disabled={fb.fetching}
             >
-              👎
+              👎 Not for me
             </button>
           </div>
           <div role="status">
