@@ -75,6 +75,7 @@ let queue = Promise.resolve();
 /** One generation at a time on the one context sequence. */
 function generate(messages, maxTokens, temperature, signal, onTextChunk) {
   const run = queue.then(async () => {
+    const started = Date.now();
     const history = toHistory(messages);
     const res = await chat.generateResponse(history, {
       maxTokens,
@@ -83,6 +84,15 @@ function generate(messages, maxTokens, temperature, signal, onTextChunk) {
       stopOnAbortSignal: true,
       onTextChunk,
     });
+    // One line per request on stderr: where a slow turn's time went.
+    console.error(
+      JSON.stringify({
+        messages: messages.length,
+        maxTokens,
+        ms: Date.now() - started,
+        stop: res.metadata?.stopReason,
+      }),
+    );
     return {
       text: res.response,
       finish: res.metadata?.stopReason === 'maxTokens' ? 'length' : 'stop',
