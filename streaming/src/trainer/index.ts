@@ -22,7 +22,9 @@ await runStandaloneWorker({
       ? createEmbeddingPipeline({ ...options, consumerLag: trainer.metrics.consumerLag })
       : undefined;
     const knowledgeOptions = knowledgeIndexerOptionsFromConfig(cfg, db, bus, log);
-    const knowledge = knowledgeOptions ? createKnowledgeIndexer(knowledgeOptions) : undefined;
+    const knowledge = knowledgeOptions
+      ? createKnowledgeIndexer({ ...knowledgeOptions, consumerLag: trainer.metrics.consumerLag })
+      : undefined;
     return {
       metrics: trainer.metrics,
       readiness: () => trainer.readiness() && (pipeline?.readiness() ?? true) && (knowledge?.readiness() ?? true),

@@ -9,6 +9,7 @@ import {
   type EventBusLogger,
   type Subscription,
 } from '@recgraph/events';
+import type { ConsumerLagGauge } from '@recgraph/telemetry';
 import {
   POLICY_PREFIX,
   productDocuments,
@@ -37,6 +38,8 @@ export interface KnowledgeIndexerOptions {
   sweepIntervalMs?: number;
   /** Consumer group on catalog-changes (default "knowledge-indexer"). */
   groupId?: string;
+  /** Where the group's lag in messages is exported (the trainer role's recgraph_trainer_consumer_lag_messages). */
+  consumerLag?: Pick<ConsumerLagGauge, 'track'>;
   /** Products per batch of the full build and the sweep (default 32). */
   batchSize?: number;
   log?: EventBusLogger;
@@ -132,6 +135,7 @@ export function createKnowledgeIndexer(o: KnowledgeIndexerOptions): KnowledgeInd
   let opening: Promise<TextEncoder> | undefined;
   let lastFingerprint: string | undefined;
   let subscription: Subscription | undefined;
+  let untrackLag: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let firstBuild: Promise<IndexReport | undefined> = Promise.resolve(undefined);
@@ -273,9 +277,10 @@ export function createKnowledgeIndexer(o: KnowledgeIndexerOptions): KnowledgeInd
         // A bad document is the operator's to fix: the indexed ones stay, the sweep retries.
         log.error({ err, dir }, 'knowledge: the store documents could not be synced; the indexed ones stay');
       }
+      const groupId = o.groupId ?? 'knowledge-indexer';
       if (o.bus)
         subscription = await o.bus.subscribe({
-          groupId: o.groupId ?? 'knowledge-indexer',
+          groupId,
           topics: [STREAMING_TOPIC.catalogChanges],
           fromBeginning: false,
           handleBatch: async (messages: ConsumedMessage[]) => {
@@ -301,6 +306,7 @@ export function createKnowledgeIndexer(o: KnowledgeIndexerOptions): KnowledgeInd
               .catch((err: unknown) => log.warn({ err }, 'knowledge: re-indexing changed products failed'));
           },
         });
+      if (subscription) untrackLag = o.consumerLag?.track(groupId, subscription);
       firstBuild = sweepNow().catch((err: unknown) => {
         log.error({ err }, 'knowledge: building product documents failed; the sweep retries');
         return undefined;
@@ -320,6 +326,7 @@ export function createKnowledgeIndexer(o: KnowledgeIndexerOptions): KnowledgeInd
       running = false;
       if (timer) clearTimeout(timer);
       abort.abort();
+      untrackLag?.();
       await subscription?.stop();
       await firstBuild;
       await queue;
