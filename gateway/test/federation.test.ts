@@ -110,7 +110,10 @@ describe('one product across subgraphs', () => {
     expect(res.data).toEqual({
       storePolicies: [{ key: 'returns', title: 'Returns' }],
       storePolicy: { body: 'Return unused items within 30 days.' },
-      assistantInfo: { policyCount: 1, capabilities: ['store-policies'] },
+      assistantInfo: {
+        policyCount: 1,
+        capabilities: ['store-policies', 'ask', 'threads', 'knowledge-retrieval', 'streamed-replies'],
+      },
     });
   });
 });

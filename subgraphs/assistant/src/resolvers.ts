@@ -5,7 +5,7 @@ import type { EventBus } from '@recgraph/events';
 import { badUserInput, ErrorCode, notFound, requirePageSize, requireUuid } from '@recgraph/subgraph-kit';
 import type { Logger } from '@recgraph/telemetry';
 import { GraphQLError } from 'graphql';
-import type { AssistantAgent, ThreadMessage, ToolCallRecord, TurnResult } from './agent/types.ts';
+import type { AssistantAgent, ThreadMessage, ToolCallRecord, TurnEvent, TurnResult } from './agent/types.ts';
 import { validMessage, type AskLimiter, type AskLimits } from './limits.ts';
 import { replyStream } from './replies.ts';
 import { signedInOwner, type ThreadRow, type ThreadStore } from './threads.ts';
@@ -162,37 +162,51 @@ export const resolvers = {
       await assistant.askLimiter(identity, existing?.id);
       const agent = assistant.agent;
       if (!agent) throw unavailable();
-      let threadId = existing?.id;
-      // The token goes back with every answer of an anonymous thread, so a client can simply keep the latest.
-      let threadToken = existing?.anonymousOwnerHash ? (args.threadToken ?? undefined) : undefined;
-      if (threadId && assistant.running.has(threadId))
+      if (existing && assistant.running.has(existing.id))
         throw new GraphQLError('The assistant is still answering in this conversation; ask again when it is done.', {
           extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: 1 },
         });
-      if (!threadId) {
+      // The token goes back with every answer of an anonymous thread, so a client can simply keep the latest.
+      let threadToken = existing?.anonymousOwnerHash ? (args.threadToken ?? undefined) : undefined;
+      let thread = existing;
+      if (!thread) {
         const started = await assistant.threads.start(identity, message);
-        threadId = started.thread.id;
+        thread = started.thread;
         threadToken = started.token;
       }
+      const threadId = thread.id;
       assistant.running.add(threadId);
       const stream = replyStream(assistant.bus, threadId, assistant.logger);
+      // Subscribers always see the turn end: DONE or ERROR from the agent, else an ERROR from here.
+      let ended = false;
+      const onEvent = (event: TurnEvent) => {
+        if (event.type === 'DONE' || event.type === 'ERROR') ended = true;
+        stream.push(event);
+      };
       try {
-        const result = await agent.runTurn({ threadId, message, caller: identity, onEvent: stream.push });
-        await assistant.threads.recordTurn(threadId);
+        const result = await agent.runTurn({ threadId, message, caller: identity, onEvent });
+        await assistant.threads.recordTurn(thread, message);
         await stream.flushed();
         return toAnswer(result, threadToken);
       } catch (err) {
         assistant.logger.error({ err, threadId }, 'assistant turn failed');
-        stream.push({
-          type: 'ERROR',
-          code: ErrorCode.INTERNAL_SERVER_ERROR,
-          message: 'The assistant could not answer.',
-        });
+        if (!ended)
+          stream.push({
+            type: 'ERROR',
+            code: ErrorCode.INTERNAL_SERVER_ERROR,
+            message: 'The assistant could not answer.',
+          });
         await stream.flushed();
         throw err;
       } finally {
         assistant.running.delete(threadId);
       }
+    },
+    startThread: async (_: unknown, __: unknown, ctx: AssistantContext) => {
+      await ctx.assistant.askLimiter(ctx.identity, undefined);
+      if (!ctx.assistant.agent) throw unavailable();
+      const { thread, token } = await ctx.assistant.threads.start(ctx.identity);
+      return { threadId: thread.id, threadToken: token ?? null };
     },
   },
 };

@@ -56,10 +56,10 @@ export interface ThreadStore {
    * token. Missing and foreign threads are indistinguishable.
    */
   readable(threadId: string, identity: Identity, token: string | undefined): Promise<ThreadRow | undefined>;
-  /** A new thread owned by the caller; `token` is set for anonymous callers. */
-  start(identity: Identity, firstMessage: string): Promise<{ thread: ThreadRow; token?: string }>;
-  /** A turn finished: two more messages (the question and the answer). */
-  recordTurn(threadId: string): Promise<void>;
+  /** A new thread owned by the caller, titled by its first message (empty until asked); `token` is set for anonymous callers. */
+  start(identity: Identity, firstMessage?: string): Promise<{ thread: ThreadRow; token?: string }>;
+  /** A turn finished: two more messages (the question and the answer); the first question titles an untitled thread. */
+  recordTurn(thread: ThreadRow, question: string): Promise<void>;
   /** The signed-in owner's threads, most recently active first. */
   list(owner: string, first: number): Promise<ThreadRow[]>;
 }
@@ -80,16 +80,20 @@ export function createThreadStore(prisma: PrismaClient, tokens: ThreadTokens): T
       const thread = await prisma.assistantThread.create({
         data: {
           id,
-          title: titleOf(firstMessage),
+          title: firstMessage ? titleOf(firstMessage) : '',
           ...(owner ? { ownerUserId: owner } : { anonymousOwnerHash: tokenHash(token!) }),
         },
       });
       return { thread, ...(token ? { token } : {}) };
     },
-    async recordTurn(threadId) {
+    async recordTurn(thread, question) {
       await prisma.assistantThread.update({
-        where: { id: threadId },
-        data: { messageCount: { increment: 2 }, updatedAt: new Date() },
+        where: { id: thread.id },
+        data: {
+          messageCount: { increment: 2 },
+          updatedAt: new Date(),
+          ...(thread.title ? {} : { title: titleOf(question) }),
+        },
       });
     },
     list(owner, first) {

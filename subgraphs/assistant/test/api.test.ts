@@ -193,7 +193,15 @@ for (const backend of backends) {
     });
 
     it('assistantReplies streams a turn to its owner (tool events, tokens, then DONE); others are refused', async () => {
-      const started = (await ask({ message: 'show me headphones' }, shopper)).data!.ask;
+      // startThread, so even the first answer can be watched.
+      const start = await t.gql<{ startThread: { threadId: string; threadToken: string | null } }>(
+        'mutation { startThread { threadId threadToken } }',
+        {},
+        { token: shopper },
+      );
+      expect(start.errors).toBeUndefined();
+      const started = start.data!.startThread;
+      expect(started.threadToken).toBeNull();
       const live = new Live<{ assistantReplies: Reply }>(clients.connect(shopper), REPLIES, {
         threadId: started.threadId,
       });
@@ -205,6 +213,10 @@ for (const backend of backends) {
 
       const res = await ask({ message: 'wireless headphones under 250', threadId: started.threadId }, shopper);
       expect(res.errors).toBeUndefined();
+      expect((await thread({ threadId: started.threadId }, shopper)).data!.thread).toMatchObject({
+        title: 'wireless headphones under 250',
+        messageCount: 2,
+      });
       const answer = res.data!.ask;
       const done = async () => {
         for (let n = 1; ; n++) {
@@ -233,7 +245,12 @@ for (const backend of backends) {
       });
 
       // An anonymous thread's replies: with its token.
-      const anon = (await ask({ message: 'hello' })).data!.ask;
+      const anon = (
+        await t.gql<{ startThread: { threadId: string; threadToken: string } }>(
+          'mutation { startThread { threadId threadToken } }',
+        )
+      ).data!.startThread;
+      expect(anon.threadToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const anonLive = new Live<{ assistantReplies: Reply }>(clients.connect(), REPLIES, {
         threadId: anon.threadId,
         threadToken: anon.threadToken,
