@@ -46,6 +46,8 @@ export interface DemoAssistantOptions {
   /** A real Postgres (seeded when it has no products); unset → in-memory embedded Postgres. */
   databaseUrl?: string | undefined;
   textEncoderDir?: string | undefined;
+  /** Index only these products' documents (and every store document); default: every product. */
+  indexSkus?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -79,7 +81,13 @@ export async function startDemoAssistant(o: DemoAssistantOptions = {}): Promise<
     const indexer = createKnowledgeIndexer({ db, ...(o.textEncoderDir ? { textEncoderDir: o.textEncoderDir } : {}) });
     try {
       const docs = await indexer.syncStoreDocuments();
-      const products = await indexer.indexAllProducts();
+      const products = o.indexSkus
+        ? await indexer.indexProducts(
+            (await db.prisma.product.findMany({ where: { sku: { in: [...o.indexSkus] } }, select: { id: true } })).map(
+              (p) => p.id,
+            ),
+          )
+        : await indexer.indexAllProducts();
       log(`knowledge base: ${JSON.stringify(docs)} documents, ${JSON.stringify(products)} products (${s(t)})`);
     } finally {
       await indexer.stop();
