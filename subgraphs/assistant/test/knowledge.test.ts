@@ -300,9 +300,13 @@ await forEachBackend('knowledge base', (open) => {
   it('follows the documents directory: an edited file is re-indexed, a removed one removed, a broken one changes nothing', async () => {
     writeFileSync(join(dir, 'bad.md'), 'no front matter');
     await expect(indexer.syncStoreDocuments()).rejects.toThrow(/bad\.md: expected a front matter/);
+    // The periodic sweep logs it and goes on with the products.
+    expect(await indexer.sweep()).toEqual({ written: 0, unchanged: 0, removed: 0 });
     expect(await db.prisma.knowledgeDocument.count({ where: { kind: 'POLICY' } })).toBe(11);
     unlinkSync(join(dir, 'bad.md'));
 
+    // A product with nothing to say has no documents and is found stale by every sweep: it must not stall one.
+    await db.prisma.product.create({ data: { sku: 'BARE-1', title: 'Bare', priceCents: 100 } });
     unlinkSync(join(dir, 'care.md'));
     writeFileSync(
       join(dir, 'returns.md'),

@@ -1,4 +1,4 @@
-import type { Database, PrismaClient } from '@recgraph/db';
+import { Prisma, type Database, type PrismaClient } from '@recgraph/db';
 import { chooseTextEncoder, openTextEncoder, type TextEncoder } from '@recgraph/embeddings';
 import {
   catalogChangedEvents,
@@ -134,6 +134,7 @@ export function createKnowledgeIndexer(o: KnowledgeIndexerOptions): KnowledgeInd
   let encoder: TextEncoder | undefined = o.encoder;
   let opening: Promise<TextEncoder> | undefined;
   let lastFingerprint: string | undefined;
+  let failedFingerprint: string | undefined;
   let subscription: Subscription | undefined;
   let untrackLag: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -236,32 +237,54 @@ export function createKnowledgeIndexer(o: KnowledgeIndexerOptions): KnowledgeInd
   }
 
   /** Products whose documents may be stale: none yet, edited or reviewed since, or another encoder's vectors. */
-  async function staleProducts(model: string, limit: number): Promise<string[]> {
+  async function staleProducts(model: string, limit: number, after: string | undefined): Promise<string[]> {
     const rows = await prisma.$queryRaw<{ id: string }[]>`
       SELECT p.id::text AS id FROM products p
       LEFT JOIN LATERAL (
         SELECT max(d.updated_at) AS at, count(*)::int AS n FROM knowledge_documents d WHERE d.product_id = p.id
       ) k ON true
-      WHERE (p.status = 'ACTIVE' AND (
+      WHERE ((p.status = 'ACTIVE' AND (
           k.n = 0 OR p.updated_at > k.at
           OR EXISTS (SELECT 1 FROM reviews r WHERE r.product_id = p.id AND r.created_at > k.at)
           OR EXISTS (SELECT 1 FROM knowledge_chunks c WHERE c.product_id = p.id AND c.model IS DISTINCT FROM ${model})))
-        OR (p.status <> 'ACTIVE' AND k.n > 0)
+        OR (p.status <> 'ACTIVE' AND k.n > 0))
+      ${after ? Prisma.sql`AND p.id > ${after}::uuid` : Prisma.empty}
       ORDER BY p.id LIMIT ${limit}`;
     return rows.map((r) => r.id);
   }
 
+  /** The directory when its content changed; a broken document is logged once per content and leaves the rows alone. */
+  async function syncIfChanged(): Promise<IndexReport> {
+    let fingerprint: string | undefined;
+    try {
+      fingerprint = storeDocumentsFingerprint(dir);
+      if (fingerprint === lastFingerprint) return { ...EMPTY };
+      return await serial(syncStoreDocumentsNow);
+    } catch (err) {
+      if (fingerprint === undefined || fingerprint !== failedFingerprint)
+        log.error(
+          { err, dir },
+          'knowledge: the store documents could not be synced; the indexed ones stay until fixed',
+        );
+      failedFingerprint = fingerprint;
+      return { ...EMPTY };
+    }
+  }
+
   async function sweepNow(): Promise<IndexReport> {
-    let report = { ...EMPTY };
-    if (storeDocumentsFingerprint(dir) !== lastFingerprint) report = add(report, await serial(syncStoreDocumentsNow));
+    let report = await syncIfChanged();
     const e = await openEncoder();
-    // Until a pass changes nothing (products with nothing to say have no documents and come back each pass).
+    // One walk over the products in id order: each pass starts after the last one seen, so
+    // products with nothing to say (no documents, found stale every time) cannot stall it.
+    let after: string | undefined;
+    let seen = 0;
     while (!abort.signal.aborted) {
-      const ids = await staleProducts(e.model, batchSize);
+      const ids = await staleProducts(e.model, batchSize, after);
       if (ids.length === 0) break;
-      const r = await serial(() => indexProductsNow(ids));
-      report = add(report, r);
-      if (r.written === 0 && r.removed === 0) break;
+      after = ids.at(-1);
+      report = add(report, await serial(() => indexProductsNow(ids)));
+      seen += ids.length;
+      if (seen % (batchSize * 32) < batchSize) log.info({ products: seen, ...report }, 'knowledge: indexing products');
     }
     if (report.written || report.removed) log.info({ ...report }, 'knowledge sweep: stale documents re-indexed');
     return report;
@@ -271,12 +294,9 @@ export function createKnowledgeIndexer(o: KnowledgeIndexerOptions): KnowledgeInd
     async start() {
       await openEncoder();
       running = true;
-      try {
-        await serial(syncStoreDocumentsNow);
-      } catch (err) {
-        // A bad document is the operator's to fix: the indexed ones stay, the sweep retries.
-        log.error({ err, dir }, 'knowledge: the store documents could not be synced; the indexed ones stay');
-      }
+      log.info({ dir }, 'knowledge indexer: store documents from this directory (ASSISTANT_KNOWLEDGE_DIR)');
+      // A bad document is the operator's to fix: the indexed ones stay, the sweep retries.
+      await syncIfChanged();
       const groupId = o.groupId ?? 'knowledge-indexer';
       if (o.bus)
         subscription = await o.bus.subscribe({

@@ -62,6 +62,21 @@ export function createKnowledgeRetriever(o: KnowledgeRetrieverOptions): Closable
   const candidates = o.candidates ?? 40;
   const rrfK = o.rrfK ?? 60;
   let encoder: Promise<TextEncoder | undefined> | undefined = o.encoder ? Promise.resolve(o.encoder) : undefined;
+  let checkedModel: string | undefined;
+
+  /** Once per encoder: chunks embedded by another encoder (the indexer configured differently) are not compared, say so. */
+  async function checkModel(e: TextEncoder): Promise<void> {
+    if (checkedModel === e.model) return;
+    checkedModel = e.model;
+    const [row] = await prisma.$queryRaw<{ other: string | null; mine: boolean }[]>`
+      SELECT (SELECT model FROM knowledge_chunks WHERE model IS DISTINCT FROM ${e.model} LIMIT 1) AS other,
+        EXISTS (SELECT 1 FROM knowledge_chunks WHERE model = ${e.model}) AS mine`;
+    if (row && !row.mine && row.other !== null)
+      log.warn(
+        { encoder: e.model, indexedWith: row.other },
+        "knowledge retrieval: the knowledge base was embedded by another text encoder than this process loads (TEXT_ENCODER_DIR differs from the indexer's); answering from the lexical list until it is re-indexed",
+      );
+  }
 
   const currentEncoder = (): Promise<TextEncoder | undefined> => {
     encoder ??= (async () => {
@@ -107,6 +122,7 @@ export function createKnowledgeRetriever(o: KnowledgeRetrieverOptions): Closable
     const e = await currentEncoder();
     if (!e) return [];
     if (!Number.isInteger(e.dims) || e.dims <= 0) return [];
+    await checkModel(e);
     const v = toVectorLiteral(await e.encodeQuery(query));
     // One query per kind, each on its partial HNSW index (kind, dims): a filter never empties
     // the list by discarding the graph's nearest chunks of other kinds. dims and kind are
