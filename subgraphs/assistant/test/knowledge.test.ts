@@ -245,6 +245,10 @@ await forEachBackend('knowledge base', (open) => {
       new Set([`product:${jacket}:specs`, `product:${sweater}:specs`]),
     );
     expect(await retriever.retrieve('wool', { kinds: [] })).toEqual([]);
+    // One chunk per document: the five hits name five documents.
+    const distinct = await retriever.retrieve('returns refunds exchanges delivery', { k: 5, maxPerDocument: 1 });
+    expect(distinct).toHaveLength(5);
+    expect(new Set(distinct.map((h) => h.documentId)).size).toBe(5);
   });
 
   it('rejects bad input with BAD_USER_INPUT', async () => {
@@ -255,6 +259,7 @@ await forEachBackend('knowledge base', (open) => {
       ['returns', { k: 51 }],
       ['returns', { kinds: ['BOGUS'] }],
       ['returns', { productIds: ['not-a-uuid'] }],
+      ['returns', { maxPerDocument: 0 }],
     ] as const)
       await expect(retriever.retrieve(query, options as never)).rejects.toMatchObject({
         extensions: { code: 'BAD_USER_INPUT' },

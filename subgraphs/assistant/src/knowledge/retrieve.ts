@@ -157,6 +157,9 @@ export function createKnowledgeRetriever(o: KnowledgeRetrieverOptions): Closable
       const productIds = options.productIds ? [...new Set(options.productIds)] : undefined;
       for (const id of productIds ?? [])
         if (!UUID.test(id)) throw badUserInput(`${id} is not a product id`, 'productIds');
+      const perDocument = options.maxPerDocument;
+      if (perDocument !== undefined && (!Number.isInteger(perDocument) || perDocument < 1))
+        throw badUserInput('maxPerDocument must be a whole number of at least 1', 'maxPerDocument');
       if (kinds.length === 0 || productIds?.length === 0) return [];
 
       // Sequential on purpose: the embedded database serves one connection.
@@ -166,7 +169,8 @@ export function createKnowledgeRetriever(o: KnowledgeRetrieverOptions): Closable
         { retriever: 'LEXICAL', hits: lexicalHits },
         { retriever: 'SEMANTIC', hits: semanticHits },
       ];
-      const fused = reciprocalRankFusion(lists, { k: rrfK }).slice(0, k);
+      // With a per-document cap, more fused chunks are read so that k remain after it.
+      const fused = reciprocalRankFusion(lists, { k: rrfK }).slice(0, perDocument ? k * 4 : k);
       if (fused.length === 0) return [];
       const rows = await prisma.$queryRaw<
         {
@@ -184,10 +188,16 @@ export function createKnowledgeRetriever(o: KnowledgeRetrieverOptions): Closable
         FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id
         WHERE c.id = ANY(${fused.map((f) => f.id)}::uuid[])`;
       const byId = new Map(rows.map((r) => [r.id, r]));
-      return fused.flatMap((f) => {
+      const perDocumentSeen = new Map<string, number>();
+      const chunks = fused.flatMap((f) => {
         const r = byId.get(f.id);
         // A chunk replaced between the lists and this read is left out rather than cited stale.
         if (!r) return [];
+        if (perDocument) {
+          const n = perDocumentSeen.get(r.document_id) ?? 0;
+          if (n >= perDocument) return [];
+          perDocumentSeen.set(r.document_id, n + 1);
+        }
         return [
           {
             chunkId: r.id,
@@ -202,6 +212,7 @@ export function createKnowledgeRetriever(o: KnowledgeRetrieverOptions): Closable
           },
         ];
       });
+      return chunks.slice(0, k);
     },
     encoderModel: async () => (await currentEncoder())?.model,
     async close() {

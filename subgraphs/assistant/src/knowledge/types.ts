@@ -28,6 +28,11 @@ export interface RetrieveOptions {
   kinds?: readonly KnowledgeKindName[];
   /** Only documents about these products. */
   productIds?: readonly string[];
+  /**
+   * At most this many chunks of one document (unset: no limit), so k chunks name up to k
+   * different documents or products instead of five pieces of one policy.
+   */
+  maxPerDocument?: number;
 }
 
 /** Hybrid (lexical + vector, RRF) retrieval over the knowledge base. */
