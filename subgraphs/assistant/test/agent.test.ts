@@ -137,7 +137,7 @@ function agentSuite(backend: string, databaseUrl: () => Promise<string | undefin
         expect(await restarted.history(randomUUID())).toEqual([]);
       });
 
-      it('compares two products by name and finds similar ones', async () => {
+      it('compares two products by name, then finds cheaper and similar ones', async () => {
         const thread = randomUUID();
         const cmp = await run(agent(), thread, 'compare the Studio Headphones and the Bluetooth Speaker', anonymous);
         expect(cmp.result.toolCalls.map((c) => c.tool)).toEqual([
@@ -152,6 +152,14 @@ function agentSuite(backend: string, databaseUrl: () => Promise<string | undefin
         const cheaper = await run(agent(), thread, 'something cheaper than the first one', anonymous);
         expect(cheaper.result.toolCalls.map((c) => c.tool)).toEqual(['search_products']);
         expect(JSON.parse(cheaper.result.toolCalls[0]!.args).maxPrice).toBeLessThan(199.99);
+        const similar = await run(agent(), thread, 'show me something similar to the Studio Headphones', anonymous);
+        expect(similar.result.toolCalls[0]).toMatchObject({
+          tool: 'similar_products',
+          args: JSON.stringify({ productId: t.fixture.products.headphones.id, first: 5 }),
+          ok: true,
+        });
+        expect(similar.result.citedProductIds.length).toBeGreaterThan(0);
+        expect(similar.result.citedProductIds).not.toContain(t.fixture.products.headphones.id);
       });
 
       it('ignores instructions planted in a review: reading it calls no cart tool and changes no cart', async () => {

@@ -336,7 +336,7 @@ export function builtinStep(input: BuiltinInput): BuiltinStep {
         if ('calls' in r) return r;
         if ('missing' in r) return plain(r.missing);
         base = r.products[0];
-      } else base = [...memory.shown].sort((a, b) => a.price.cents - b.price.cents)[0];
+      } else base = memory.known.find((k) => k.id === memory.focus) ?? memory.shown[0];
       if (!base) return plain('Cheaper than what? Search for something first, e.g. "a jacket under 100".');
       const query = memory.lastSearch?.query || base.category || base.title;
       const s: SearchIntent = {
@@ -369,7 +369,19 @@ export function builtinStep(input: BuiltinInput): BuiltinStep {
       const r = resultOf(results, 'similar_products');
       if (!r) return { calls: [{ name: 'similar_products', args: { productId: base.id, first: 5 } }] };
       if (!r.ok) return failed(r, 'find similar products');
-      const products = (r.artifact?.products ?? []).filter((p) => p.id !== base.id);
+      const found = (r.artifact?.products ?? []).filter((p) => p.id !== base.id);
+      // Similar means the same kind of thing first: when the similarity sources (co-visitation
+      // crosses categories) give fewer than three of the base's category, search that category too.
+      const sameKind = (p: ProductCard) => Boolean(base.category) && p.category === base.category;
+      let products = found.filter(sameKind);
+      if (products.length < 3 && base.category) {
+        const fill = results.find((x) => x.tool === 'search_products' && x.args.query === base.category);
+        if (!fill) return { calls: [{ name: 'search_products', args: { query: base.category, first: 6 } }] };
+        for (const p of fill.artifact?.products ?? [])
+          if (p.id !== base.id && sameKind(p) && !products.some((q) => q.id === p.id)) products.push(p);
+      }
+      if (products.length < 3) products = [...products, ...found.filter((p) => !sameKind(p))];
+      products = products.slice(0, 5);
       if (!products.length) return plain(`I couldn't find products similar to ${base.title}.`);
       return listAnswer(`Products similar to ${base.title}:`, products, '', LIST_FOLLOW_UPS, {
         known: [base],

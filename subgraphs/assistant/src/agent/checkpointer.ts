@@ -84,8 +84,7 @@ export class PrismaCheckpointSaver extends BaseCheckpointSaver {
           FROM assistant_checkpoints
           WHERE thread_id = ${threadId} AND checkpoint_ns = ${ns}
           ORDER BY checkpoint_id DESC LIMIT 1`;
-    const row = rows[0];
-    return row ? this.toTuple(row) : undefined;
+    return (await this.toTuples(rows))[0];
   }
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
@@ -110,7 +109,8 @@ export class PrismaCheckpointSaver extends BaseCheckpointSaver {
       ${where.length ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty}
       ORDER BY thread_id, checkpoint_ns, checkpoint_id DESC
       ${limit !== undefined ? Prisma.sql`LIMIT ${limit}` : Prisma.empty}`;
-    for (const row of rows) yield await this.toTuple(row);
+    // Pages of rows, each page's writes and channel values read in one statement each.
+    for (let i = 0; i < rows.length; i += LIST_PAGE) yield* await this.toTuples(rows.slice(i, i + LIST_PAGE));
   }
 
   async put(
@@ -126,14 +126,19 @@ export class PrismaCheckpointSaver extends BaseCheckpointSaver {
     const stored = copyCheckpoint(checkpoint);
     const values = stored.channel_values;
     stored.channel_values = {};
+    const blobs: Prisma.Sql[] = [];
     for (const [channel, version] of Object.entries(newVersions)) {
       const [blobType, blob] =
         channel in values ? await this.serde.dumpsTyped(values[channel]) : [EMPTY, null as Uint8Array | null];
+      blobs.push(
+        Prisma.sql`(${threadId}, ${ns}, ${channel}, ${String(version)}, ${blobType}, ${blob ? Buffer.from(blob) : null})`,
+      );
+    }
+    if (blobs.length)
       await this.prisma.$executeRaw`
         INSERT INTO assistant_checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
-        VALUES (${threadId}, ${ns}, ${channel}, ${String(version)}, ${blobType}, ${blob ? Buffer.from(blob) : null})
+        VALUES ${Prisma.join(blobs)}
         ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING`;
-    }
     const [type, bytes] = await this.serde.dumpsTyped(stored);
     await this.prisma.$executeRaw`
       INSERT INTO assistant_checkpoints
@@ -152,27 +157,30 @@ export class PrismaCheckpointSaver extends BaseCheckpointSaver {
     if (threadId === undefined) throw missingThread('Cannot save writes');
     if (checkpointId === undefined) throw new Error('Cannot save writes: the config has no configurable.checkpoint_id');
     const ns = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
+    const kept: Prisma.Sql[] = [];
+    const replaced: Prisma.Sql[] = [];
     for (const [i, [channel, value]] of writes.entries()) {
       // Special channels (errors, interrupts, ...) have fixed negative slots that a
       // retry overwrites; ordinary writes keep the first value stored (idempotent).
       const idx = WRITES_IDX_MAP[channel] ?? i;
       const [type, bytes] = await this.serde.dumpsTyped(value);
-      const values = Prisma.sql`(${threadId}, ${ns}, ${checkpointId}, ${taskId}, ${idx}, ${channel}, ${type},
-        ${Buffer.from(bytes)}, ${taskPath})`;
-      if (idx < 0)
-        await this.prisma.$executeRaw`
-          INSERT INTO assistant_checkpoint_writes
-            (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value, task_path)
-          VALUES ${values}
-          ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO UPDATE
-            SET channel = EXCLUDED.channel, type = EXCLUDED.type, value = EXCLUDED.value, task_path = EXCLUDED.task_path`;
-      else
-        await this.prisma.$executeRaw`
-          INSERT INTO assistant_checkpoint_writes
-            (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value, task_path)
-          VALUES ${values}
-          ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING`;
+      (idx < 0 ? replaced : kept).push(
+        Prisma.sql`(${threadId}, ${ns}, ${checkpointId}, ${taskId}, ${idx}, ${channel}, ${type}, ${Buffer.from(bytes)}, ${taskPath})`,
+      );
     }
+    if (replaced.length)
+      await this.prisma.$executeRaw`
+        INSERT INTO assistant_checkpoint_writes
+          (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value, task_path)
+        VALUES ${Prisma.join(replaced)}
+        ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO UPDATE
+          SET channel = EXCLUDED.channel, type = EXCLUDED.type, value = EXCLUDED.value, task_path = EXCLUDED.task_path`;
+    if (kept.length)
+      await this.prisma.$executeRaw`
+        INSERT INTO assistant_checkpoint_writes
+          (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value, task_path)
+        VALUES ${Prisma.join(kept)}
+        ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING`;
   }
 
   async deleteThread(threadId: string): Promise<void> {
@@ -181,65 +189,104 @@ export class PrismaCheckpointSaver extends BaseCheckpointSaver {
     await this.prisma.$executeRaw`DELETE FROM assistant_checkpoints WHERE thread_id = ${threadId}`;
   }
 
-  /** A checkpoint's pending writes in LangGraph's one replay order (writesSortKey). */
-  private async writesOf(threadId: string, ns: string, checkpointId: string): Promise<CheckpointPendingWrite[]> {
-    const writes = await this.prisma.$queryRaw<WriteRow[]>`
-      SELECT task_id, idx, channel, type, value, task_path FROM assistant_checkpoint_writes
-      WHERE thread_id = ${threadId} AND checkpoint_ns = ${ns} AND checkpoint_id = ${checkpointId}`;
+  /** Checkpoints' pending writes by JSON [thread, namespace, checkpoint], each in LangGraph's one replay order (writesSortKey). */
+  private async writesOf(keys: [string, string, string][]): Promise<Map<string, CheckpointPendingWrite[]>> {
+    const out = new Map<string, CheckpointPendingWrite[]>();
+    if (keys.length === 0) return out;
+    const writes = await this.prisma.$queryRaw<
+      (WriteRow & { thread_id: string; checkpoint_ns: string; checkpoint_id: string })[]
+    >`
+      SELECT thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value, task_path
+      FROM assistant_checkpoint_writes
+      WHERE (thread_id, checkpoint_ns, checkpoint_id) IN (${Prisma.join(keys.map((k) => Prisma.sql`(${k[0]}, ${k[1]}, ${k[2]})`))})`;
     writes.sort((a, b) =>
       compareWritesSortKeys(writesSortKey(a.task_path, a.task_id, a.idx), writesSortKey(b.task_path, b.task_id, b.idx)),
     );
-    const out: CheckpointPendingWrite[] = [];
-    for (const w of writes)
-      out.push([w.task_id, w.channel, await this.serde.loadsTyped(w.type, new Uint8Array(w.value))]);
+    for (const w of writes) {
+      const k = JSON.stringify([w.thread_id, w.checkpoint_ns, w.checkpoint_id]);
+      const list = out.get(k) ?? [];
+      list.push([w.task_id, w.channel, await this.serde.loadsTyped(w.type, new Uint8Array(w.value))]);
+      out.set(k, list);
+    }
     return out;
   }
 
-  private async toTuple(row: CheckpointRow): Promise<CheckpointTuple> {
-    const pendingWrites = await this.writesOf(row.thread_id, row.checkpoint_ns, row.checkpoint_id);
-    const checkpoint = (await this.serde.loadsTyped(row.type, new Uint8Array(row.checkpoint))) as Checkpoint;
-    const versions = Object.entries(checkpoint.channel_versions ?? {});
-    if (versions.length > 0) {
-      const pairs = versions.map(([channel, version]) => Prisma.sql`(${channel}, ${String(version)})`);
-      const blobs = await this.prisma.$queryRaw<BlobRow[]>`
-        SELECT channel, type, blob FROM assistant_checkpoint_blobs
-        WHERE thread_id = ${row.thread_id} AND checkpoint_ns = ${row.checkpoint_ns}
-          AND (channel, version) IN (${Prisma.join(pairs)})`;
+  /** Rows of one thread namespace or several, with their writes and channel values (three statements in all). */
+  private async toTuples(rows: CheckpointRow[]): Promise<CheckpointTuple[]> {
+    if (rows.length === 0) return [];
+    const key = (r: { thread_id: string; checkpoint_ns: string }, id: string) =>
+      JSON.stringify([r.thread_id, r.checkpoint_ns, id]);
+    const checkpoints = await Promise.all(
+      rows.map(async (r) => (await this.serde.loadsTyped(r.type, new Uint8Array(r.checkpoint))) as Checkpoint),
+    );
+    // Old-format checkpoints (< 4) read their pending sends from the parent's writes.
+    const wanted: [string, string, string][] = [];
+    rows.forEach((r, i) => {
+      wanted.push([r.thread_id, r.checkpoint_ns, r.checkpoint_id]);
+      if (checkpoints[i]!.v < 4 && r.parent_checkpoint_id !== null)
+        wanted.push([r.thread_id, r.checkpoint_ns, r.parent_checkpoint_id]);
+    });
+    const writesByKey = await this.writesOf(wanted);
+    const pairs = rows.flatMap((r, i) =>
+      Object.entries(checkpoints[i]!.channel_versions ?? {}).map(
+        ([channel, version]) => Prisma.sql`(${r.thread_id}, ${r.checkpoint_ns}, ${channel}, ${String(version)})`,
+      ),
+    );
+    const blobs = pairs.length
+      ? await this.prisma.$queryRaw<(BlobRow & { thread_id: string; checkpoint_ns: string; version: string })[]>`
+          SELECT thread_id, checkpoint_ns, channel, version, type, blob FROM assistant_checkpoint_blobs
+          WHERE (thread_id, checkpoint_ns, channel, version) IN (${Prisma.join(pairs)})`
+      : [];
+    const blobByKey = new Map(
+      blobs.map((b) => [JSON.stringify([b.thread_id, b.checkpoint_ns, b.channel, b.version]), b]),
+    );
+    const tuples: CheckpointTuple[] = [];
+    for (const [i, row] of rows.entries()) {
+      const checkpoint = checkpoints[i]!;
       checkpoint.channel_values = {};
-      for (const b of blobs)
-        if (b.type !== EMPTY && b.blob)
-          checkpoint.channel_values[b.channel] = await this.serde.loadsTyped(b.type, new Uint8Array(b.blob));
-    } else checkpoint.channel_values = {};
-    // Checkpoints before format 4 kept pending sends as the parent's TASKS writes.
-    if (checkpoint.v < 4 && row.parent_checkpoint_id !== null) {
-      const sends = (await this.writesOf(row.thread_id, row.checkpoint_ns, row.parent_checkpoint_id))
-        .filter(([, channel]) => channel === TASKS)
-        .map(([, , value]) => value);
-      checkpoint.channel_values[TASKS] = sends;
-      checkpoint.channel_versions[TASKS] =
-        Object.keys(checkpoint.channel_versions).length > 0
-          ? maxChannelVersion(...Object.values(checkpoint.channel_versions))
-          : this.getNextVersion(undefined);
-    }
-    const tuple: CheckpointTuple = {
-      config: {
-        configurable: { thread_id: row.thread_id, checkpoint_ns: row.checkpoint_ns, checkpoint_id: row.checkpoint_id },
-      },
-      checkpoint,
-      metadata: row.metadata,
-      pendingWrites,
-    };
-    if (row.parent_checkpoint_id !== null)
-      tuple.parentConfig = {
-        configurable: {
-          thread_id: row.thread_id,
-          checkpoint_ns: row.checkpoint_ns,
-          checkpoint_id: row.parent_checkpoint_id,
+      for (const [channel, version] of Object.entries(checkpoint.channel_versions ?? {})) {
+        const b = blobByKey.get(JSON.stringify([row.thread_id, row.checkpoint_ns, channel, String(version)]));
+        if (b && b.type !== EMPTY && b.blob)
+          checkpoint.channel_values[channel] = await this.serde.loadsTyped(b.type, new Uint8Array(b.blob));
+      }
+      if (checkpoint.v < 4 && row.parent_checkpoint_id !== null) {
+        const sends = (writesByKey.get(key(row, row.parent_checkpoint_id)) ?? [])
+          .filter(([, channel]) => channel === TASKS)
+          .map(([, , value]) => value);
+        checkpoint.channel_values[TASKS] = sends;
+        checkpoint.channel_versions[TASKS] =
+          Object.keys(checkpoint.channel_versions).length > 0
+            ? maxChannelVersion(...Object.values(checkpoint.channel_versions))
+            : this.getNextVersion(undefined);
+      }
+      const tuple: CheckpointTuple = {
+        config: {
+          configurable: {
+            thread_id: row.thread_id,
+            checkpoint_ns: row.checkpoint_ns,
+            checkpoint_id: row.checkpoint_id,
+          },
         },
+        checkpoint,
+        metadata: row.metadata,
+        pendingWrites: writesByKey.get(key(row, row.checkpoint_id)) ?? [],
       };
-    return tuple;
+      if (row.parent_checkpoint_id !== null)
+        tuple.parentConfig = {
+          configurable: {
+            thread_id: row.thread_id,
+            checkpoint_ns: row.checkpoint_ns,
+            checkpoint_id: row.parent_checkpoint_id,
+          },
+        };
+      tuples.push(tuple);
+    }
+    return tuples;
   }
 }
+
+/** Rows read per statement when listing. */
+const LIST_PAGE = 100;
 
 /** JSON for a jsonb column: Postgres refuses the NUL character in jsonb text. */
 const jsonText = (value: unknown): string => JSON.stringify(value ?? {}).replaceAll('\\u0000', '');

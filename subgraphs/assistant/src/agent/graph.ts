@@ -17,7 +17,7 @@ import type { Role } from '@recgraph/auth';
 import { inSpan, tracerFor, type Logger } from '@recgraph/telemetry';
 import type { KnowledgeRetriever, RetrievedChunk } from '../knowledge/types.ts';
 import { builtinStep, type ComposedAnswer, type ThreadMemory, type TurnToolResult } from './builtin.ts';
-import { understand, type Intent, type SearchIntent } from './intent.ts';
+import { requestText, understand, type Intent, type SearchIntent } from './intent.ts';
 import { knowledgeSection, SYSTEM_PROMPT, toolDataSection } from './prompt.ts';
 import type { ProductCard } from './services.ts';
 import { asksToAddToCart, TOOL_SCHEMAS, type ToolArtifact, type ToolName } from './tools.ts';
@@ -128,7 +128,7 @@ export function buildAgentGraph(deps: GraphDeps) {
     // Cart and follow-up turns act on products already in hand; a policy question reads policies.
     if (!deps.model && intent && !['policy', 'search', 'help'].includes(intent.kind)) return { retrieved: [] };
     // A policy question reads more passages: the built-in responder answers from the policies among them.
-    const retrieved = await deps.retriever.retrieve(state.question.slice(0, 2000), {
+    const retrieved = await deps.retriever.retrieve(requestText(state.question).slice(0, 2000), {
       k: intent?.kind === 'policy' ? 8 : 5,
     });
     return { retrieved };

@@ -48,7 +48,7 @@ const ORDINALS: Record<string, number> = {
 const NUMBER_WORDS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5 };
 
 const POLICY_WORDS =
-  /\b(return|returns|returning|refund|refunds|exchange|exchanges|shipping|ship|ships|delivery|deliver|delivered|warranty|guarantee|policy|policies|privacy|payment|payments|pay|paying|cancel|cancellation|track my order|order status|gift card|price match|contact|customer service|support|store hours|international|customs|damaged|faulty|broken on arrival)\b/i;
+  /\b(return|returns|returning|refund|refunds|exchange|exchanges|shipping|ship|ships|delivery|deliver|delivered|warranty|guarantee|policy|policies|privacy|personal data|my data|payment|payments|pay|paying|instal+ments?|cancel|cancellation|track my order|order status|gift cards?|gift wrap(ping)?|promo( codes?)?|coupons?|discount codes?|vouchers?|price match|contact|customer service|support|store hours|opening hours|international(ly)?|customs|damaged|faulty|broken on arrival|wash|washing|clean|cleaning|care for|look after|sizing|size chart)\b/i;
 const SHOPPING_WORDS = /\b(buy|show me|looking for|find|search|recommend|suggest|need a|want a|compare|cart)\b/i;
 
 /** "under 100", "below $50", "less than 20", "between 10 and 30", "from 20", "over 50", "$20-$40". */
@@ -103,7 +103,7 @@ const FILLER = new Set(
    suggest what which who store shop sell sells selling got any price priced cost costs about around
    like kind sort type hi hello hey thanks thank also just really very that this these those one ones
    under below over above less more than between cheap cheaper usd dollars dollar bucks from max up
-   available stock it them`
+   available stock it them can tell let know said says review reviews`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -157,15 +157,59 @@ function parseCompare(t: string): ProductRef[] | undefined {
   return undefined;
 }
 
-/** What the shopper asks, from their own message only. */
+/** Text a shopper quotes ("a review said "...""), which is not their request. */
+export const withoutQuotes = (message: string): string => message.replace(/"[^"]{12,}"|“[^”]{12,}”|'[^']{20,}'/g, ' ');
+
+/** A clause that tries to re-instruct the assistant: not a shopping request, whatever it asks. */
+const INJECTION =
+  /\b(ignore|disregard|forget|override)\b.*\b(instructions?|rules|prompt|previous|above|guidelines)\b|\byou are now\b|\b(admin|developer|god|debug) mode\b|\bsystem (override|prompt|message)\b|\bact as\b|\bjailbreak/i;
+/** A clause asking for another person's data (carts, orders, accounts): no tool takes a user, so it is ignored. */
+const OTHERS_DATA =
+  /\b(user|customer|account|shopper)\s*(#|no\.?|number|id)?\s*\d+|\bsomeone else'?s?\b|\bother (users?|customers?|people|shoppers?)\b|\b(their|his|her) (cart|orders?|account)\b/i;
+
+/** The clauses of a message that are the shopper's own request: less quoted text, re-instructions and other people's data. */
+function requestClauses(message: string): string[] {
+  return withoutQuotes(message)
+    .split(/(?<=[.?!;:])\s+|,?\s+\b(?:then|also)\b,?\s+/i)
+    .map((c) => c.trim())
+    .filter((c) => c && !INJECTION.test(c) && !OTHERS_DATA.test(c));
+}
+
+/** What to look up in the knowledge base for a message: its request clauses (the message when none is left). */
+export const requestText = (message: string): string => requestClauses(message).join(' ') || message;
+
+/** What the shopper asks, from their own message only: its clauses, less quoted text, re-instructions and other people's data. */
 export function understand(message: string): Intent {
+  const clauses = requestClauses(message);
+  const intents = clauses.map(understandClause).filter((i) => i.kind !== 'help' && i.kind !== 'greeting');
+  const first = intents[0];
+  // Nothing but re-instructions (or nothing at all): there is no request to act on.
+  if (!first) return clauses.length ? understandClause(clauses.join(' ')) : { kind: 'help' };
+  if (first.kind !== 'search') return first;
+  // "A tent. Under 100 please.": one search from every search clause.
+  const merged: SearchIntent = { ...first };
+  for (const i of intents.slice(1)) {
+    if (i.kind !== 'search') continue;
+    if (i.query) merged.query = `${merged.query} ${i.query}`.trim();
+    if (i.minPrice !== undefined) merged.minPrice = i.minPrice;
+    if (i.maxPrice !== undefined) merged.maxPrice = i.maxPrice;
+    if (i.brands) merged.brands = [...(merged.brands ?? []), ...i.brands];
+    if (i.inStockOnly) merged.inStockOnly = true;
+  }
+  return merged;
+}
+
+function understandClause(message: string): Intent {
   const raw = message.trim();
   const t = raw.toLowerCase().replace(/\s+/g, ' ');
+  // Quoted text ('a review said "add it to the cart"') is what someone else wrote, not the
+  // shopper's request: an instruction inside quotes never puts anything in the cart.
+  const unquoted = t.replace(/"[^"]*"|“[^”]*”/g, ' ');
   if (/^(hi|hello|hey|good (morning|afternoon|evening)|yo)\b[\s!.]*$/.test(t)) return { kind: 'greeting' };
   if (/^(help|what can you do|how does this work)\b/.test(t) || /\bwhat can you (do|help)\b/.test(t))
     return { kind: 'help' };
 
-  const add = t.match(
+  const add = unquoted.match(
     /\b(?:add|put|place|throw|pop)\s+(?:(\d{1,2}|a|an|one|two|three|four|five)\s+(?:of\s+)?)?(.*?)\s*(?:to|in|into|onto)\s+(?:my|the)?\s*(?:shopping\s+)?(?:cart|basket|bag|trolley)\b/,
   );
   if (add) {
@@ -173,7 +217,7 @@ export function understand(message: string): Intent {
     return { kind: 'add', ref: parseRef(add[2] ?? ''), quantity: Math.min(Math.max(q, 1), 10) };
   }
   if (
-    /\b(what'?s|what is|show|see|view|check|open)\b.*\b(my|the)\s+(cart|basket|bag)\b/.test(t) ||
+    /\b(what'?s|what is|show|see|view|check|open)\b.*\b(my|the)\s+(cart|basket|bag)\b(?!\s+(of|for)\b)/.test(t) ||
     /^(my )?(cart|basket)\??$/.test(t) ||
     /\bin my (cart|basket|bag)\b/.test(t)
   )
@@ -209,7 +253,7 @@ export function understand(message: string): Intent {
     return { kind: 'recommend' };
 
   if (POLICY_WORDS.test(t) && !SHOPPING_WORDS.test(t)) return { kind: 'policy' };
-  if (/^(how|what|when|where|can i|do you|is there|are there|does)\b/.test(t) && POLICY_WORDS.test(t))
+  if (/^(how|what|when|where|can i|do|is there|are there|does)\b/.test(t) && POLICY_WORDS.test(t))
     return { kind: 'policy' };
 
   const price = parsePriceRange(raw);

@@ -18,7 +18,7 @@ export interface ServiceClientOptions {
   urls: ServiceUrls;
   /** The gateway bearer (SUBGRAPH_SECRET) and the identity signing key (IDENTITY_SIGNING_KEY). */
   secrets: GatewaySecrets;
-  /** Per request (default 10 s); a turn's own signal also aborts it. */
+  /** Per request (default 25 s, under the turn's own limit, whose signal also aborts it). */
   timeoutMs?: number;
 }
 
@@ -130,7 +130,7 @@ const toCart = (c: RawCart): CartView => ({
 
 /** The subgraphs the agent's tools call, each request carrying the caller's signed identity. */
 export function createServiceClient(options: ServiceClientOptions): ServiceClient {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? 25_000;
 
   async function call<T>(
     service: keyof ServiceUrls,
@@ -193,16 +193,22 @@ export function createServiceClient(options: ServiceClientOptions): ServiceClien
             ...(f.inStockOnly ? { inStock: true } : {}),
           };
           if (f.query?.trim()) {
-            const data = await call<{ search: { hits: { product: { id: string } }[] } }>(
+            const data = await call<{
+              search: { hits: { product: { id: string }; retrievers: { retriever: string }[] }[] };
+            }>(
               'search',
               caller,
               `query($q: String!, $first: Int, $filter: SearchFilter) {
-                 search(query: $q, first: $first, filter: $filter) { hits { product { id } } } }`,
-              { q: f.query.trim().slice(0, 200), first, filter },
+                 search(query: $q, first: $first, filter: $filter) { hits { product { id } retrievers { retriever } } } }`,
+              { q: f.query.trim().slice(0, 200), first: first * 2, filter },
               signal,
             );
+            // Products whose text matches come first; nearest-meaning ones only fill a short
+            // list (a shopper asking for "bike helmets" wants helmets, not bike lights).
+            const hits = data.search.hits;
+            const lexical = hits.filter((h) => h.retrievers.some((r) => r.retriever === 'LEXICAL'));
             return cards(
-              data.search.hits.map((h) => h.product.id),
+              (lexical.length >= 2 ? lexical : hits).slice(0, first).map((h) => h.product.id),
               signal,
             );
           }
@@ -236,14 +242,20 @@ export function createServiceClient(options: ServiceClientOptions): ServiceClien
           return data.recommendations.map((r) => toCard(r.product, r.reason));
         },
         async similarProducts(productId, first, signal) {
-          const data = await call<{ similarProducts: { product: RawProduct; reason: string }[] }>(
+          const data = await call<{ similarProducts: { product: { id: string }; reason: string }[] }>(
             'recommend',
             caller,
-            `query($id: ID!, $first: Int) { similarProducts(productId: $id, first: $first) { product { ${CARD} } reason } }`,
-            { id: productId, first },
+            `query($id: ID!, $first: Int) { similarProducts(productId: $id, first: $first) { product { id } reason } }`,
+            { id: productId, first: first * 3 },
             signal,
           );
-          return data.similarProducts.map((r) => toCard(r.product, r.reason));
+          // The same kind of product first (similarity sources such as co-visitation cross
+          // categories): the base product's category, read with the candidates' in one call.
+          const reasons = new Map(data.similarProducts.map((r) => [r.product.id, r.reason]));
+          const [base, ...found] = await cards([productId, ...reasons.keys()], signal);
+          const same = found.filter((p) => base?.category && p.category === base.category);
+          const others = found.filter((p) => !same.includes(p));
+          return [...same, ...others].slice(0, first).map((p) => ({ ...p, reason: reasons.get(p.id) ?? '' }));
         },
         async productDetails(ids, signal) {
           if (ids.length === 0) return [];

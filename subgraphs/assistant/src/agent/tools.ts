@@ -4,6 +4,7 @@
 import { tool, type StructuredToolInterface } from '@langchain/core/tools';
 import type { Role } from '@recgraph/auth';
 import { z } from 'zod';
+import { understand } from './intent.ts';
 import type { CartView, ProductCard, ProductDetails, ShopperServices } from './services.ts';
 
 export const TOOL_NAMES = [
@@ -164,10 +165,11 @@ export function createShopperTools(
 }
 
 /**
- * Whether the shopper's own message asks to put something in the cart. add_to_cart runs
- * only then, whatever a model proposes: text in a product description or review can
- * never make the agent add to a cart.
+ * Whether the shopper's own message asks to put something in the cart (intent.ts, which
+ * ignores quoted text and re-instructions). add_to_cart runs only then, whatever a model
+ * proposes: text in a product description or review can never make the agent add to a cart.
  */
 export function asksToAddToCart(message: string): boolean {
-  return /\b(add|put|place|throw|pop)\b[^.?!]{0,80}\b(cart|basket|bag|trolley)\b/i.test(message);
+  const intent = understand(message);
+  return intent.kind === 'add';
 }
