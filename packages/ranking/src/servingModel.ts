@@ -1,5 +1,6 @@
 import {
   AlsModel,
+  BlendModel,
   EaseModel,
   FoldIn,
   factorDot,
@@ -68,8 +69,8 @@ class AlsScorer implements ItemScorer {
   }
 }
 
-/** Models that score every item from the user's items: EASE, the sparse item-item models, popularity. */
-type DenseModel = EaseModel | SparseItemItemModel | PopularityModel;
+/** Models that score every item from the user's items: EASE, the sparse item-item models, blends, popularity. */
+type DenseModel = EaseModel | SparseItemItemModel | BlendModel | PopularityModel;
 
 class DenseScorer implements ItemScorer {
   readonly factors = 0;
@@ -115,7 +116,12 @@ export class ServingModel {
   ) {
     this.nItems = items.size;
     if (model instanceof AlsModel) this.scorer = new AlsScorer(model);
-    else if (model instanceof EaseModel || model instanceof SparseItemItemModel || model instanceof PopularityModel)
+    else if (
+      model instanceof EaseModel ||
+      model instanceof SparseItemItemModel ||
+      model instanceof BlendModel ||
+      model instanceof PopularityModel
+    )
       this.scorer = new DenseScorer(model);
     else throw new Error(`model kind ${model.kind} cannot be served`);
     itemCategoryIds.forEach((c, i) => {

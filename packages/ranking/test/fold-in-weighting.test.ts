@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EVENT_WEIGHT_PROFILES, claimedSource, type InteractionTypeName } from '@recgraph/interactions';
-import type {
-  SparseItemItemModel} from '@recgraph/recsys';
+import type { SparseItemItemModel ,
+  BlendModel} from '@recgraph/recsys';
 import {
   AlsModel,
   EventType,
@@ -111,6 +111,54 @@ describe('serving folds a user in with the weighting the model was trained with'
           }
         }
       });
+
+  it('a blend serves through the same path: its fold-in scores equal the blend scoring the training row', async () => {
+    const fitted = await fitConfiguration(
+      data.interactions,
+      dims,
+      {
+        algorithm: 'blend',
+        params: {},
+        weighting: { profile: 'intent', scheme: 'linear' },
+        blend: {
+          parts: [
+            {
+              algorithm: 'sparse-ease',
+              params: { regularization: 50, neighbours: 10, gramNeighbours: 20 },
+              scheme: 'linear',
+            },
+            {
+              algorithm: 'als',
+              params: { factors: 6, iterations: 4, regularization: 1, alpha: 2, cgSteps: 3, seed: 1 },
+              scheme: 'tfidf',
+            },
+            { algorithm: 'popularity', params: { halfLifeS: 0 }, scheme: 'linear' },
+          ],
+          weights: [0.5, 0.4, 0.1],
+        },
+      },
+      { stage: 'fit', threads: 1 },
+    );
+    const loaded = decodeServingArtifact(encodeServingArtifact(fitted.model, data, fitted.weighting));
+    const serving = ServingModel.fromLoaded({
+      version: { id: 'b', algorithm: 'blend', dataTo: null } as ModelVersion,
+      ...loaded,
+    });
+    const m = fitted.matrix;
+    for (const u of [1, 8, 21]) {
+      const q = serving.foldIn(historyFromEvents(rows.get(u)!, serving.eventWeights).positives)!;
+      const items = m.indices.subarray(m.indptr[u]!, m.indptr[u + 1]!);
+      const expected = (fitted.model as BlendModel).scores(items, m.data.subarray(m.indptr[u]!, m.indptr[u + 1]!));
+      expect(q.kind).toBe('dense');
+      if (q.kind === 'dense') for (let i = 0; i < N_ITEMS; i++) expect(q.scores[i]).toBeCloseTo(expected[i]!, 4);
+      // And it ranks: the top of the list is the blend's own top, seen items excluded.
+      const seen = new Set(Array.from(items, (i) => uuid(2, i)));
+      const top = serving.topK(q, 5, seen);
+      expect(top.map((t) => t.id)).toEqual(
+        Array.from((fitted.model as BlendModel).recommend(u, m, 5).items, (i) => uuid(2, i)),
+      );
+    }
+  });
 
   it('an artifact written before weightings were recorded folds in with the deployment table, linear', async () => {
     const fitted = await fitConfiguration(

@@ -14,6 +14,7 @@ export * from './item-item.ts';
 export * from './sparse-ease.ts';
 export * from './rp3beta.ts';
 export * from './popularity.ts';
+export * from './blend.ts';
 export * from './covisit.ts';
 export * from './similarity.ts';
 export * from './evaluation.ts';

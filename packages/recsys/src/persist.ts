@@ -1,5 +1,6 @@
 import { decodeArtifact, readArtifactFile, writeArtifactFile } from './artifact.ts';
 import { AlsModel } from './als.ts';
+import { BlendModel } from './blend.ts';
 import { EaseModel } from './ease.ts';
 import { ArtifactFormatError } from './errors.ts';
 import type { Recommender } from './model.ts';
@@ -21,6 +22,8 @@ export function loadModel(bytes: Uint8Array): Recommender {
       return SparseEaseModel.load(bytes);
     case 'rp3beta':
       return Rp3betaModel.load(bytes);
+    case 'blend':
+      return BlendModel.load(bytes, loadModel);
     default:
       throw new ArtifactFormatError(`unknown model kind ${kind}`);
   }

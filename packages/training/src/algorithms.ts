@@ -22,6 +22,9 @@ import { SparkAlsModel, type SparkBackend } from './spark/spark-als.ts';
 export const ALGORITHMS = ['als', 'als-spark', 'ease', 'sparse-ease', 'rp3beta', 'popularity'] as const;
 export type AlgorithmName = (typeof ALGORITHMS)[number];
 
+/** What a trained model can be: one algorithm, or a blend of several (blend.ts; only the search makes one). */
+export type TrainedAlgorithm = AlgorithmName | 'blend';
+
 /** Hyper-parameters as recorded in the registry: plain JSON, every default filled in. */
 export type ModelParams = Record<string, number>;
 

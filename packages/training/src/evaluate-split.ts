@@ -10,8 +10,8 @@ import {
   type Recommender,
 } from '@recgraph/recsys';
 import type { ProgressCallback } from '@recgraph/data';
-import type { AlgorithmName, ModelParams } from './algorithms.ts';
-import { fitConfiguration } from './fit-configuration.ts';
+import type { ModelParams, TrainedAlgorithm } from './algorithms.ts';
+import { fitConfiguration, type BlendSpec, type FittedConfiguration } from './fit-configuration.ts';
 import { DEFAULT_INPUT_WEIGHTING, type InputWeighting, type ModelWeighting } from './input-weighting.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
 import { InsufficientDataError } from './errors.ts';
@@ -41,8 +41,11 @@ export interface EvaluateOnHoldoutOptions {
   data: TrainingData;
   train: Interactions;
   test: Interactions;
-  algorithm: AlgorithmName;
+  algorithm: TrainedAlgorithm;
   params: ModelParams;
+  blend?: BlendSpec | undefined;
+  /** The configuration already fitted on `train` (the blend search's parts): scored, not fitted again. */
+  prefitted?: FittedConfiguration;
   /** How the train split is weighted (default: the deployment's table, linear). */
   weighting?: InputWeighting;
   ks: readonly number[];
@@ -88,12 +91,18 @@ export async function evaluateOnHoldout(o: EvaluateOnHoldoutOptions): Promise<Ho
     model: fitted,
     matrix: trainMatrix,
     weighting,
-  } = await fitConfiguration(
+  } = o.prefitted ??
+  (await fitConfiguration(
     o.train,
     dims,
-    { algorithm: o.algorithm, params: o.params, weighting: o.weighting ?? DEFAULT_INPUT_WEIGHTING },
+    {
+      algorithm: o.algorithm,
+      params: o.params,
+      weighting: o.weighting ?? DEFAULT_INPUT_WEIGHTING,
+      blend: o.blend,
+    },
     { threads: o.threads, spark: o.spark, onProgress: o.onProgress, stage: `fit ${o.algorithm} (train split)` },
-  );
+  ));
 
   const exclude = exclusionFor(data);
   const categories = data.categories.size ? data.itemCategories : undefined;

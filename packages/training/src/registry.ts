@@ -95,7 +95,11 @@ export async function registerModel(db: Registry, trained: TrainedModel, o: Regi
         id,
         algorithm: trained.algorithm,
         // The input weighting beside the model's own parameters (evaluateChampion splits them again).
-        parameters: { ...trained.params, weighting: { ...trained.input } },
+        parameters: {
+          ...trained.params,
+          weighting: { ...trained.input },
+          ...(trained.blend ? { blend: trained.blend as unknown as Prisma.InputJsonValue } : {}),
+        },
         metrics: metrics as Prisma.InputJsonValue,
         primaryMetric: trained.primaryMetric,
         dataFrom: trained.data.from,

@@ -1,6 +1,7 @@
 import type { Database } from '@recgraph/db';
 import type { ProgressCallback } from '@recgraph/data';
-import { isAlgorithm, resolveParams } from './algorithms.ts';
+import { isAlgorithm, resolveParams, type AlgorithmName, type TrainedAlgorithm } from './algorithms.ts';
+import { resolveBlendSpec } from './fit-configuration.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
 import { TrainingRunFailedError } from './errors.ts';
 import { evaluateOnHoldout } from './evaluate-split.ts';
@@ -78,20 +79,22 @@ async function evaluateChampion(
   trained: TrainedModel,
   o: Pick<RunTrainingOptions, 'threads' | 'spark' | 'onProgress' | 'warn'>,
 ): Promise<ChampionComparison | undefined> {
-  if (!isAlgorithm(active.algorithm)) {
+  if (!isAlgorithm(active.algorithm) && active.algorithm !== 'blend') {
     o.warn?.(
       `active model ${active.id} uses algorithm ${active.algorithm}, which cannot be re-fitted here; it will not be compared`,
     );
     return undefined;
   }
-  const { weighting, ...stored } = (active.parameters ?? {}) as Record<string, unknown>;
-  const params = resolveParams(active.algorithm, stored, trained.split.seed);
+  const { weighting, blend, ...stored } = (active.parameters ?? {}) as Record<string, unknown>;
+  const isBlend = active.algorithm === 'blend';
+  const params = isBlend ? {} : resolveParams(active.algorithm as AlgorithmName, stored, trained.split.seed);
   const ev = await evaluateOnHoldout({
     data: trained.data,
     train: trained.holdout.train,
     test: trained.holdout.test,
-    algorithm: active.algorithm,
+    algorithm: active.algorithm as TrainedAlgorithm,
     params,
+    ...(isBlend ? { blend: resolveBlendSpec(blend, trained.split.seed) } : {}),
     // A champion registered before weightings were recorded was trained with the defaults.
     weighting: resolveInputWeighting(weighting),
     ks: trained.ks,

@@ -1,7 +1,7 @@
 import { stratifiedSplit, temporalSplit, type Recommender, type Split } from '@recgraph/recsys';
 import type { ProgressCallback } from '@recgraph/data';
-import { resolveParams, type AlgorithmName, type ModelParams } from './algorithms.ts';
-import { fitConfiguration } from './fit-configuration.ts';
+import { resolveParams, type AlgorithmName, type ModelParams, type TrainedAlgorithm } from './algorithms.ts';
+import { fitConfiguration, type BlendSpec } from './fit-configuration.ts';
 import { resolveInputWeighting, type InputWeighting, type ModelWeighting } from './input-weighting.ts';
 import { InvalidTrainingOptionsError } from './errors.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
@@ -42,8 +42,10 @@ export interface TrainModelOptions {
 }
 
 export interface TrainedModel {
-  algorithm: AlgorithmName;
+  algorithm: TrainedAlgorithm;
   params: ModelParams;
+  /** With algorithm `blend`: its parts and weights (registry parameters record it). */
+  blend?: BlendSpec;
   /** The input weighting chosen (registry parameters record it beside params). */
   input: InputWeighting;
   /** What the served model carries: the event weights and the weighting fitted on all data. */
@@ -127,8 +129,9 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
           ...(o.onProgress ? { onProgress: o.onProgress } : {}),
         })
       : undefined;
-  const algorithm: AlgorithmName = tuning ? tuning.algorithm : (o.algorithm as AlgorithmName);
-  const params = tuning ? tuning.params : resolveParams(algorithm, o.params, split.seed);
+  const algorithm: TrainedAlgorithm = tuning ? tuning.algorithm : (o.algorithm as AlgorithmName);
+  const blend = tuning?.blend;
+  const params = tuning ? tuning.params : resolveParams(algorithm as AlgorithmName, o.params, split.seed);
   const input = tuning ? tuning.weighting : resolveInputWeighting(o.weighting);
   const evaluation = await evaluateOnHoldout({
     data: o.data,
@@ -136,6 +139,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
     test: holdout.test,
     algorithm,
     params,
+    blend,
     weighting: input,
     ks,
     ...(o.threads ? { threads: o.threads } : {}),
@@ -146,13 +150,14 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
   const { model, weighting } = await fitConfiguration(
     o.data.interactions,
     { nUsers: o.data.users.size, nItems: o.data.items.size },
-    { algorithm, params, weighting: input },
+    { algorithm, params, weighting: input, blend },
     { threads: o.threads, spark: o.spark, onProgress: o.onProgress, stage: `fit ${algorithm} (all data)` },
   );
 
   return {
     algorithm,
     params,
+    ...(blend ? { blend } : {}),
     input,
     weighting,
     split,

@@ -7,7 +7,15 @@ import {
 } from '@recgraph/interactions';
 import { EVENT_TYPE_NAMES, Rng, stratifiedSplit, WEIGHTING_SCHEMES, type Interactions } from '@recgraph/recsys';
 import type { ProgressCallback } from '@recgraph/data';
-import { ALGORITHMS, resolveParams, type AlgorithmName, type ModelParams } from './algorithms.ts';
+import {
+  ALGORITHMS,
+  resolveParams,
+  type AlgorithmName,
+  type ModelParams,
+  type TrainedAlgorithm,
+} from './algorithms.ts';
+import { searchBlend } from './blend-search.ts';
+import type { BlendSpec } from './fit-configuration.ts';
 import { evaluateOnHoldout } from './evaluate-split.ts';
 import { InsufficientDataError, InvalidTrainingOptionsError } from './errors.ts';
 import { resolveInputWeighting, type InputWeighting } from './input-weighting.ts';
@@ -28,9 +36,10 @@ const PROFILES = [...EVENT_WEIGHT_PROFILES];
  * Grids around each algorithm's defaults, wide enough to move a model a long way
  * (λ over two orders of magnitude) and small enough that a few minutes on one
  * machine cover the defaults of every algorithm and a good share of each grid.
- * Every algorithm may weigh its input any way; profiles that weigh this data's
- * event types alike are tried once. Popularity's half-lives are the serving
- * windows' (packages/interactions), 0 = all-time counts.
+ * ALS also searches how its input is weighted (profiles that weigh this data's
+ * event types alike are tried once); the item-item models binarize their input,
+ * so no weighting changes them and none is searched. Popularity's half-lives are
+ * the serving windows' (packages/interactions), 0 = all-time counts of users.
  * als-spark is left out: it is a backend for data one machine cannot hold, not a
  * different model.
  */
@@ -43,9 +52,9 @@ export const DEFAULT_SEARCH_SPACE: SearchSpace = {
     scheme: SCHEMES,
     profile: PROFILES,
   },
-  ease: { regularization: [100, 250, 500, 1000], scheme: SCHEMES, profile: PROFILES },
-  'sparse-ease': { regularization: [100, 250, 500, 1000], neighbours: [100, 300], scheme: SCHEMES, profile: PROFILES },
-  rp3beta: { alpha: [0.6, 0.8, 1], beta: [0.2, 0.35, 0.5], neighbours: [100, 300], scheme: SCHEMES, profile: PROFILES },
+  ease: { regularization: [100, 250, 500, 1000] },
+  'sparse-ease': { regularization: [100, 250, 500, 1000], neighbours: [100, 300] },
+  rp3beta: { alpha: [0.6, 0.8, 1], beta: [0.2, 0.35, 0.5], neighbours: [100, 300] },
   popularity: { halfLifeS: [0, ...Object.values(POPULARITY_HALF_LIFE_S)], profile: PROFILES },
 };
 
@@ -81,13 +90,17 @@ export interface TuningOptions {
   metric?: string;
   threads?: number;
   spark?: SparkBackend | undefined;
+  /** After the grid: try a blend of the best item-item, ALS and popularity models (default true). */
+  blend?: boolean;
   onProgress?: ProgressCallback;
 }
 
 export interface Trial {
-  algorithm: AlgorithmName;
+  algorithm: TrainedAlgorithm;
+  /** A blend's: its weight per part (`w_<algorithm>`); its full description is `blend`. */
   params: ModelParams;
   weighting: InputWeighting;
+  blend?: BlendSpec;
   /** The metric on the validation split (null: the configuration could not be fitted here). */
   score: number | null;
   seconds: number;
@@ -96,9 +109,11 @@ export interface Trial {
 }
 
 export interface TuningResult {
-  algorithm: AlgorithmName;
+  algorithm: TrainedAlgorithm;
   params: ModelParams;
   weighting: InputWeighting;
+  /** When a blend won: its parts and weights. */
+  blend?: BlendSpec;
   metric: string;
   score: number;
   trials: Trial[];
@@ -196,6 +211,31 @@ export async function tuneOnTrain(data: TrainingData, train: Interactions, o: Tu
     }
     round++;
   }
+  // A blend is kept only when it scores above every single model on the same validation (ties go to the single model).
+  if (o.blend !== false) {
+    const t0 = performance.now();
+    try {
+      const blend = await searchBlend(trials, {
+        data,
+        train: split.train,
+        test: split.test,
+        k,
+        metric,
+        threads: o.threads,
+      });
+      if (blend) trials.push(blend);
+    } catch (err) {
+      trials.push({
+        algorithm: 'blend',
+        params: {},
+        weighting: { profile: 'deployment', scheme: 'linear' },
+        score: null,
+        seconds: (performance.now() - t0) / 1000,
+        error: (err as Error).message,
+      });
+    }
+    o.onProgress?.('tune', trials.length, undefined);
+  }
   const best = trials
     .filter((t): t is Trial & { score: number } => t.score !== null && Number.isFinite(t.score))
     .sort((a, b) => b.score - a.score || a.seconds - b.seconds)[0];
@@ -204,6 +244,7 @@ export async function tuneOnTrain(data: TrainingData, train: Interactions, o: Tu
     algorithm: best.algorithm,
     params: best.params,
     weighting: best.weighting,
+    ...(best.blend ? { blend: best.blend } : {}),
     metric,
     score: best.score,
     trials,

@@ -31,18 +31,20 @@ describe('the trainer chooses (TRAINER_ALGORITHM=auto)', () => {
     expect(bad).toHaveLength(1);
     expect(r.params.regularization).not.toBe(1e7);
     expect(bad[0]!.score!).toBeLessThan(r.score);
-    // Defaults of both algorithms, then the grid point.
-    expect(r.trials.map((x) => x.algorithm).sort()).toEqual(['als', 'als', 'popularity']);
+    // Defaults of both algorithms, then the grid point, then a blend of the best of each (never the bad ALS).
+    expect(r.trials.map((x) => x.algorithm).sort()).toEqual(['als', 'als', 'blend', 'popularity']);
+    const blend = r.trials.find((x) => x.algorithm === 'blend')!;
+    expect(blend.blend!.parts.find((p) => p.algorithm === 'als')!.params.regularization).not.toBe(1e7);
   });
 
-  it('the budget bounds the search: past it only every algorithm’s defaults run', async () => {
+  it('the budget bounds the search: past it only every algorithm’s defaults run (and one blend of them)', async () => {
     const space: SearchSpace = {
       als: { factors: [4, 8, 16], iterations: [2] },
       rp3beta: { beta: [0.1, 0.5] },
       popularity: {},
     };
     const r = await tuneOnTrain(data, trainModelSplit(), { budgetS: 1e-6, seed: 1, space });
-    expect(r.trials.map((x) => x.algorithm).sort()).toEqual(['als', 'popularity', 'rp3beta']);
+    expect(r.trials.map((x) => x.algorithm).sort()).toEqual(['als', 'blend', 'popularity', 'rp3beta']);
   });
 
   // The same split trainModel makes (stratified 75/25, seed 42): its train part.

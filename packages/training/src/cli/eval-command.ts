@@ -200,21 +200,23 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
             })
           : undefined;
       const a = tuned ? tuned.algorithm : (name as AlgorithmName);
-      const params = tuned ? tuned.params : paramsFor(a, seed);
+      const params = tuned ? tuned.params : paramsFor(a as AlgorithmName, seed);
       const ev = await evaluateOnHoldout({
         data: source.data,
         train: source.holdout.train,
         test: source.holdout.test,
         algorithm: a,
         params,
-        ...(tuned ? { weighting: tuned.weighting } : {}),
+        ...(tuned ? { weighting: tuned.weighting, blend: tuned.blend } : {}),
         ks,
         onProgress: progress.update,
       });
       results.push({
         algorithm: tuned ? `auto → ${a} (${tuned.trials.length} trials, ${tuned.seconds.toFixed(0)} s)` : a,
         name,
-        params: tuned ? { ...params, weighting: tuned.weighting } : params,
+        params: tuned
+          ? { ...params, weighting: tuned.weighting, ...(tuned.blend ? { blend: tuned.blend } : {}) }
+          : params,
         ev,
         seconds: (performance.now() - t0) / 1000,
       });
