@@ -6,8 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EVENT_WEIGHT_PROFILES, claimedSource, type InteractionTypeName } from '@recgraph/interactions';
-import type { SparseItemItemModel ,
-  BlendModel} from '@recgraph/recsys';
+import type { SparseItemItemModel, BlendModel } from '@recgraph/recsys';
 import {
   AlsModel,
   EventType,
