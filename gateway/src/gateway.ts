@@ -72,21 +72,21 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-function healthUrl(graphqlUrl: string): string {
-  return new URL('/health/ready', graphqlUrl).toString();
 /** Points a browser that opens /graphql at the bundled, offline GraphiQL. */
 const ideLandingPage: ApolloServerPlugin<GatewayContext> = {
-  async serverWillStart() {
-    return {
-      async renderLandingPage() {
-        return {
-          html: `<!doctype html><html lang="en"><title>Recgraph GraphQL</title><meta http-equiv="refresh" content="0; url=${GRAPHIQL_PATH}"><p><a href="${GRAPHIQL_PATH}">Open GraphiQL</a></p></html>`,
-        };
-      },
-    };
-  },
+async serverWillStart() {
+  return {
+    async renderLandingPage() {
+      return {
+        html: `<!doctype html><html lang="en"><title>Recgraph GraphQL</title><meta http-equiv="refresh" content="0; url=${GRAPHIQL_PATH}"><p><a href="${GRAPHIQL_PATH}">Open GraphiQL</a></p></html>`,
+      };
+    },
+  };
+},
 };
 
+function healthUrl(graphqlUrl: string): string {
+  return new URL('/health/ready', graphqlUrl).toString();
 }
 
 async function probeSubgraph(url: string): Promise<void> {
