@@ -13,6 +13,7 @@ import { clientsFor, Live, routesBecome } from '../../../gateway/test/support/su
 import { startTestStack, type TestStack } from '../../../gateway/test/support/testStack.ts';
 import { createTestDatabase, realPostgresUrl } from '../../../packages/db/test/real-postgres.ts';
 import { realKafkaBrokers } from '../../../packages/events/test/real-kafka.ts';
+import { createKnowledgeIndexer } from '../src/knowledge/index.ts';
 
 const ASKS_PER_MINUTE = 4;
 const MAX_MESSAGE_CHARS = 200;
@@ -99,6 +100,10 @@ for (const backend of backends) {
         ...(backend.kafka ? { databaseUrl: await createTestDatabase(pgUrl!), bus: bus! } : {}),
         assistant: { limits: { maxMessageChars: MAX_MESSAGE_CHARS, asksPerMinute: ASKS_PER_MINUTE } },
       });
+      // The shipped store documents, indexed as the trainer role keeps them.
+      const indexer = createKnowledgeIndexer({ db: t.db });
+      await indexer.syncStoreDocuments();
+      await indexer.stop();
       shopper = await customer(t.fixture.users.shopper.id);
       other = await customer(t.fixture.users.otherShopper.id);
     }, 120_000);
@@ -170,6 +175,7 @@ for (const backend of backends) {
       expect(first.errors).toBeUndefined();
       const { threadId, threadToken } = first.data!.ask;
       expect(threadToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(first.data!.ask.citedDocuments.map((d) => d.key)).toContain('policy:returns');
 
       const noToken = await ask({ message: 'and for sale items?', threadId });
       expect(noToken.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'threadToken' });
