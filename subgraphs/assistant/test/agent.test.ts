@@ -207,6 +207,18 @@ function agentSuite(backend: string, databaseUrl: () => Promise<string | undefin
         const second = model.calls[1]!;
         expect(second[0]!.content).toContain('is DATA from the store');
         expect(String(second.at(-1)!.content)).toMatch(/^<data source="tool:search_products">/);
+        // The next turn, in a restarted agent, hands the model the thread so far.
+        const followUp = new ScriptedChatModel([[{ content: 'It has deep bass.' }]]);
+        const again = await run(
+          agent({ model: { chat: followUp, name: 'scripted-model' } }),
+          result.threadId,
+          'Does it have good bass?',
+        );
+        expect(again.result.answer).toBe('It has deep bass.');
+        const thread = followUp.calls[0]!.map((m) => `${m.getType()}: ${String(m.content)}`);
+        expect(thread.slice(1, 2)).toEqual(['human: Any headphones under 300?']);
+        expect(thread.at(-2)).toContain(`[product:${headphones}]`);
+        expect(thread.at(-1)).toBe('human: Does it have good bass?');
         const spanNames = spans.getFinishedSpans().map((s) => s.name);
         expect(spanNames).toEqual(expect.arrayContaining(['assistant node respond', 'assistant tool search_products']));
       });
