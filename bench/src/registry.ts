@@ -14,6 +14,7 @@ import { benchmark as servingOpenLoop } from './benchmarks/serving-open-loop.ts'
 import { benchmark as searchOpenLoop } from './benchmarks/search-open-loop.ts';
 import { benchmark as servingMemory } from './benchmarks/serving-memory.ts';
 import { benchmark as soak } from './benchmarks/soak.ts';
+import { benchmark as assistant } from './benchmarks/assistant.ts';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
 export const benchmarks: Benchmark[] = [
@@ -32,4 +33,5 @@ export const benchmarks: Benchmark[] = [
   searchOpenLoop,
   servingMemory,
   soak,
+  assistant,
 ];
