@@ -121,7 +121,7 @@ export const benchmark: Benchmark = {
         vegeta,
         requests,
         rate: 1,
-        seconds: quick ? 3 : 5,
+        seconds: quick ? 8 : 15,
         timeoutS,
         workDir: work,
         name: 'warmup',
