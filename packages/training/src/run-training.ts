@@ -34,6 +34,8 @@ export interface RunTrainingOptions {
   algorithm: TrainerAlgorithm;
   tuning?: TrainModelOptions['tuning'];
   params?: Record<string, unknown>;
+  /** Event-weight profile and confidence weighting (default: the deployment's table, linear; `auto` searches them). */
+  weighting?: TrainModelOptions['weighting'];
   split?: Partial<SplitSpec>;
   k?: number | readonly number[];
   primaryMetric?: string;
@@ -146,6 +148,7 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
         spark: o.spark,
         ...(o.tuning ? { tuning: o.tuning } : {}),
         ...(o.params ? { params: o.params } : {}),
+        ...(o.weighting ? { weighting: o.weighting } : {}),
         ...(o.split ? { split: o.split } : {}),
         ...(o.k !== undefined ? { k: o.k } : {}),
         ...(o.primaryMetric ? { primaryMetric: o.primaryMetric } : {}),

@@ -187,5 +187,16 @@ describe('training pipeline on a generated store', () => {
       }),
     ).toBe(2);
     expect(err.join('\n')).toMatch(/invalid ease parameters: .*factors/);
+
+    expect(
+      await trainCommand(['--algorithm', 'als', '--confidence', 'sqrt'], {
+        out: () => undefined,
+        err: (l) => err.push(l),
+        progress: silent,
+        openDatabase: async () => ({ ...db, close: async () => undefined }),
+        config: { RECGRAPH_DATA_DIR: modelDir, PROMOTION_MARGIN: 0.01, MLFLOW_EXPERIMENT_NAME: 'x' },
+      }),
+    ).toBe(2);
+    expect(err.join('\n')).toMatch(/unknown confidence weighting "sqrt"/);
   });
 });

@@ -8,6 +8,7 @@ import { artifactStoreFromConfig } from '../artifact-backends.ts';
 import { TrainingLockBusyError, TrainingRunFailedError } from '../errors.ts';
 import type { Comparison } from '../report/comparison.ts';
 import { markdownTable } from '../report/markdown-table.ts';
+import { resolveInputWeighting } from '../input-weighting.ts';
 import { runTraining } from '../run-training.ts';
 import { isUsageProblem, parseDate, parseIntList, parseNumber, parseSplitKind, UsageError } from './flags.ts';
 import type { CliIo } from './eval-command.ts';
@@ -20,6 +21,8 @@ registers the model and promotes it when it beats the active one by PROMOTION_MA
   EASE: --regularization 250 --top-items 1000 --max-items 5000
   sparse-ease: --regularization 250 --neighbours 100 --gram-neighbours 200
   rp3beta: --alpha 0.5 --beta 0.5 --neighbours 100
+  popularity: --half-life-s 0 (0: all-time counts)
+  --event-weights deployment|uniform|intent|conversion   --confidence linear|log|bm25|tfidf   (how events are weighted)
   --split stratified|temporal  --test-fraction 0.25  --seed 42  --k 10,20  --primary-metric ndcg@10
   --from DATE --to DATE        train on events in [from, to)
   --no-promote                 register only (an admin promotes later)`;
@@ -35,6 +38,7 @@ const PARAM_FLAGS = {
   neighbours: 'neighbours',
   'gram-neighbours': 'gramNeighbours',
   beta: 'beta',
+  'half-life-s': 'halfLifeS',
 } as const;
 
 export interface TrainIo extends CliIo {
@@ -61,6 +65,8 @@ export async function trainCommand(argv: string[], io: TrainIo): Promise<number>
         seed: { type: 'string' },
         k: { type: 'string' },
         'primary-metric': { type: 'string' },
+        'event-weights': { type: 'string' },
+        confidence: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
         'no-promote': { type: 'boolean' },
@@ -87,6 +93,7 @@ export async function trainCommand(argv: string[], io: TrainIo): Promise<number>
       const v = parseNumber(flag, str(flag));
       if (v !== undefined) params[key] = v;
     }
+    const weighting = resolveInputWeighting({ profile: str('event-weights'), scheme: str('confidence') });
     const kind = parseSplitKind(str('split'));
     const from = parseDate('from', str('from'));
     const to = parseDate('to', str('to'));
@@ -95,6 +102,7 @@ export async function trainCommand(argv: string[], io: TrainIo): Promise<number>
     const result = await runTraining(db, {
       algorithm,
       params,
+      weighting,
       split: {
         ...(kind ? { kind } : {}),
         ...(str('test-fraction') ? { testFraction: parseNumber('test-fraction', str('test-fraction'))! } : {}),
