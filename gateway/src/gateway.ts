@@ -3,7 +3,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { signForwardedIdentity, type GatewaySecrets, type TokenVerifier } from '@recgraph/auth';
 import type { EventBus } from '@recgraph/events';
-import { createServiceMetrics, type Logger } from '@recgraph/telemetry';
+import { createConsumerLagGauge, createServiceMetrics, type Logger } from '@recgraph/telemetry';
 import { gatewayContext, type GatewayContext } from './context.ts';
 import { createErrorFormatter, readyWhen, serveGraphQL, type RunningServer } from '@recgraph/subgraph-kit';
 import { withSubscriptionsInApiSchema } from './apiGateway.ts';
@@ -216,6 +216,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
           return response.body.singleResult;
         },
         bus: options.bus,
+        consumerLag: createConsumerLagGauge(metrics.registry, 'gateway'),
         verifyToken: options.verifyToken,
         clientAddress,
         authFailures: rateLimits,

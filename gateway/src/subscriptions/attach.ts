@@ -7,7 +7,7 @@ import { WebSocketServer } from 'ws';
 import { AuthError, type Identity, type TokenVerifier } from '@recgraph/auth';
 import type { EventBus, Subscription } from '@recgraph/events';
 import { createErrorFormatter, ErrorCode, GRAPHQL_PATH } from '@recgraph/subgraph-kit';
-import type { Logger } from '@recgraph/telemetry';
+import type { ConsumerLagGauge, Logger } from '@recgraph/telemetry';
 import { startBusFanout } from './busFanout.ts';
 import { authenticateConnection, CloseCodes, ConnectionCounter, type ConnectionState } from './connection.ts';
 import { subscriptionLimits, type SubscriptionLimits } from './limits.ts';
@@ -47,6 +47,8 @@ export interface SubscriptionOptions {
   production?: boolean;
   /** Consumer group of this instance; a fresh unique one by default. */
   groupId?: string;
+  /** Where the fan-out group's lag in messages is exported (recgraph_gateway_consumer_lag_messages). */
+  consumerLag?: Pick<ConsumerLagGauge, 'track'>;
 }
 
 export type GatewayExecute = (
@@ -121,6 +123,8 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
     logger,
     ...(options.groupId ? { groupId: options.groupId } : {}),
   });
+  // Every instance has a group of its own: reported under one stable name.
+  const untrackLag = options.consumerLag?.track('gateway-subscriptions', fanout);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -300,6 +304,7 @@ export async function attachSubscriptions(options: SubscriptionOptions): Promise
           await ws.dispose();
         } finally {
           clearTimeout(cut);
+          untrackLag?.();
           await fanout.stop();
         }
       })();
