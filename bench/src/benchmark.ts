@@ -18,9 +18,10 @@ export interface BenchOptions {
   fresh?: boolean | undefined;
   /** `--cpu-prof <dir>`: role processes write V8 CPU profiles there (serving benchmarks). */
   cpuProf?: string | undefined;
-  /** search-open-loop: `--encoder minilm|builtin|<dir>`, `--images <dir>`. */
+  /** search-open-loop: `--encoder minilm|builtin|<dir>`, `--images <dir>`, `--kinds text,image`. */
   encoder?: string | undefined;
   images?: string | undefined;
+  kinds?: string | undefined;
 }
 
 /** One benchmark: registered in ./registry.ts, run by `npm run bench -- <name>`. */

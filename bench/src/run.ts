@@ -27,6 +27,7 @@ const { values, positionals } = parseArgs({
     // Read by search-open-loop: the TEXT encoder to serve (minilm | builtin | <dir>) and query photos for searchByImage.
     encoder: { type: 'string' },
     images: { type: 'string' },
+    kinds: { type: 'string' },
   },
 });
 
@@ -62,6 +63,7 @@ for (const b of selected) {
         cpuProf: values['cpu-prof'],
         encoder: values.encoder,
         images: values.images,
+        kinds: values.kinds,
       },
     });
     const text = tables.map(renderTable).join('\n\n');
