@@ -23,3 +23,4 @@ export {
   type UndecodableBatch,
 } from './types.ts';
 export * from './envelopes.ts';
+export { changedProductIds } from './catalog-changes.ts';

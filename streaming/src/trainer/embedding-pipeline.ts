@@ -14,7 +14,7 @@ import {
   type TextEncoder,
 } from '@recgraph/embeddings';
 import {
-  catalogChangedEvents,
+  changedProductIds,
   silentLogger,
   STREAMING_TOPIC,
   type ConsumedMessage,
@@ -188,17 +188,10 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
           topics: [STREAMING_TOPIC.catalogChanges],
           fromBeginning: false,
           handleBatch: async (messages: ConsumedMessage[]) => {
-            const ids = new Set<string>();
-            for (const m of messages) {
-              const decoded = catalogChangedEvents.decode(m.value);
-              if (!decoded.ok) {
-                log.warn({ code: decoded.error.code, offset: m.offset }, 'ignoring an unreadable catalog change');
-                continue;
-              }
-              for (const id of decoded.value.productIds) ids.add(id);
-            }
             // A failure is not retried here: the sweep re-embeds what is still stale.
-            await embed([...ids]).catch((err: unknown) => log.warn({ err }, 're-embedding changed products failed'));
+            await embed(changedProductIds(messages, log)).catch((err: unknown) =>
+              log.warn({ err }, 're-embedding changed products failed'),
+            );
           },
         });
       if (subscription) untrackLag = o.consumerLag?.track(groupId, subscription);

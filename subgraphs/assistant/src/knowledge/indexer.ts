@@ -1,7 +1,7 @@
 import { Prisma, type Database, type PrismaClient } from '@recgraph/db';
 import { chooseTextEncoder, openTextEncoder, type TextEncoder } from '@recgraph/embeddings';
 import {
-  catalogChangedEvents,
+  changedProductIds,
   silentLogger,
   STREAMING_TOPIC,
   type ConsumedMessage,
@@ -304,24 +304,13 @@ export function createKnowledgeIndexer(o: KnowledgeIndexerOptions): KnowledgeInd
           topics: [STREAMING_TOPIC.catalogChanges],
           fromBeginning: false,
           handleBatch: async (messages: ConsumedMessage[]) => {
-            const ids = new Set<string>();
-            for (const m of messages) {
-              const decoded = catalogChangedEvents.decode(m.value);
-              if (!decoded.ok) {
-                log.warn(
-                  { code: decoded.error.code, offset: m.offset },
-                  'knowledge: ignoring an unreadable catalog change',
-                );
-                continue;
-              }
-              for (const id of decoded.value.productIds) ids.add(id);
-            }
+            const ids = changedProductIds(messages, log);
             // Not retried here: the sweep re-indexes what is still stale.
-            await serial(() => indexProductsNow([...ids]))
+            await serial(() => indexProductsNow(ids))
               .then(
                 (r) =>
                   r.written + r.removed &&
-                  log.info({ products: ids.size, ...r }, 'knowledge: changed products re-indexed'),
+                  log.info({ products: ids.length, ...r }, 'knowledge: changed products re-indexed'),
               )
               .catch((err: unknown) => log.warn({ err }, 'knowledge: re-indexing changed products failed'));
           },
