@@ -127,9 +127,10 @@ export function buildAgentGraph(deps: GraphDeps) {
     const intent = state.intent;
     // Cart and follow-up turns act on products already in hand; a policy question reads policies.
     if (!deps.model && intent && !['policy', 'search', 'help'].includes(intent.kind)) return { retrieved: [] };
-    // A policy question reads more passages: the built-in responder answers from the policies among them.
+    // A policy question reads the store's documents only: a review that mentions "returns" is no policy.
     const retrieved = await deps.retriever.retrieve(requestText(state.question).slice(0, 2000), {
-      k: intent?.kind === 'policy' ? 8 : 5,
+      k: 5,
+      ...(intent?.kind === 'policy' ? { kinds: ['POLICY' as const] } : {}),
     });
     return { retrieved };
   });
