@@ -1,11 +1,11 @@
 import { AlsModel } from './als.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
-import { checkIndex, topKScores, type Exclusion, type TopK } from './topk.ts';
+import { checkIndex, topKScores, type TopK } from './topk.ts';
 import type { CsrMatrix } from './csr.ts';
 import { EaseModel } from './ease.ts';
 import { ArtifactFormatError, DimensionMismatchError } from './errors.ts';
 import { SparseItemItemModel } from './item-item.ts';
-import type { FitOptions, RecommendOptions, Recommender } from './model.ts';
+import { recommendFromRow, type FitOptions, type RecommendOptions, type Recommender } from './model.ts';
 import { PopularityModel } from './popularity.ts';
 import { weightingFromArtifact, weightingToArtifact, weightRow, type FittedWeighting } from './weighting.ts';
 
@@ -98,20 +98,7 @@ export class BlendModel implements Recommender {
   }
 
   recommend(user: number, userItems: CsrMatrix, k: number, options: RecommendOptions = {}): TopK {
-    if (userItems.nCols !== this.nItems)
-      throw new DimensionMismatchError(`userItems has ${userItems.nCols} items, model ${this.nItems}`);
-    checkIndex('user', user, userItems.nRows);
-    const s0 = userItems.indptr[user]!;
-    const s1 = userItems.indptr[user + 1]!;
-    const row = userItems.indices.subarray(s0, s1);
-    const sc = this.scores(row, userItems.data.subarray(s0, s1));
-    let ex: Exclusion = options.exclude;
-    if (options.filterSeen ?? true) {
-      const s = new Set<number>(row);
-      if (ex) for (const i of ex instanceof Set ? ex : Array.from(ex)) s.add(i);
-      ex = s;
-    }
-    return topKScores(sc, k, ex);
+    return recommendFromRow(user, userItems, this.nItems, k, options, (items, w) => this.scores(items, w));
   }
 
   recommendBatch(users: ArrayLike<number>, userItems: CsrMatrix, k: number, options: RecommendOptions = {}): TopK[] {

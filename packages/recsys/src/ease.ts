@@ -8,9 +8,9 @@ import {
   NotFittedError,
 } from './errors.ts';
 import { spdInverseWasm } from './train-wasm.js';
-import { checkIndex, topKScores, type Exclusion, type TopK } from './topk.ts';
+import { checkIndex, topKScores, type TopK } from './topk.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
-import type { FitOptions, RecommendOptions, Recommender } from './model.ts';
+import { recommendFromRow, type FitOptions, type RecommendOptions, type Recommender } from './model.ts';
 
 /**
  * EASE — Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019.
@@ -171,18 +171,11 @@ export class EaseModel implements Recommender {
 
   recommend(user: number, userItems: CsrMatrix, k: number, options: RecommendOptions = {}): TopK {
     this.check();
-    if (userItems.nCols !== this.nItems)
-      throw new DimensionMismatchError(`userItems has ${userItems.nCols} items, model ${this.nItems}`);
-    checkIndex('user', user, userItems.nRows);
-    const row = userItems.indices.subarray(userItems.indptr[user]!, userItems.indptr[user + 1]!);
-    const sc = this.scores(row, userItems.data.subarray(userItems.indptr[user]!, userItems.indptr[user + 1]!));
-    let ex: Exclusion = options.exclude;
-    if (options.filterSeen ?? true) {
-      const s = new Set<number>(row);
-      if (ex) for (const i of ex instanceof Set ? ex : Array.from(ex)) s.add(i);
-      ex = s;
-    }
-    return finiteOnly(topKScores(sc, Math.min(k, this.nFitted), ex));
+    return finiteOnly(
+      recommendFromRow(user, userItems, this.nItems, Math.min(k, this.nFitted), options, (items, w) =>
+        this.scores(items, w),
+      ),
+    );
   }
 
   recommendBatch(users: ArrayLike<number>, userItems: CsrMatrix, k: number, options: RecommendOptions = {}): TopK[] {

@@ -1,8 +1,8 @@
 import { nnz, transpose, type CsrMatrix } from './csr.ts';
-import { ArtifactFormatError, DimensionMismatchError, EmptyInputError, NotFittedError } from './errors.ts';
-import { checkIndex, topKScores, type Exclusion, type TopK } from './topk.ts';
+import { ArtifactFormatError, EmptyInputError, NotFittedError } from './errors.ts';
+import { checkIndex, topKScores, type TopK } from './topk.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
-import type { FitOptions, RecommendOptions, Recommender } from './model.ts';
+import { recommendFromRow, type FitOptions, type RecommendOptions, type Recommender } from './model.ts';
 
 /**
  * Sparse item-item models: every item keeps a bounded list of weighted neighbours W (CSR, row a =
@@ -207,20 +207,7 @@ export abstract class SparseItemItemModel implements Recommender {
 
   recommend(user: number, userItems: CsrMatrix, k: number, options: RecommendOptions = {}): TopK {
     this.check();
-    if (userItems.nCols !== this.nItems)
-      throw new DimensionMismatchError(`userItems has ${userItems.nCols} items, model ${this.nItems}`);
-    checkIndex('user', user, userItems.nRows);
-    const s0 = userItems.indptr[user]!;
-    const s1 = userItems.indptr[user + 1]!;
-    const row = userItems.indices.subarray(s0, s1);
-    const sc = this.scores(row, userItems.data.subarray(s0, s1));
-    let ex: Exclusion = options.exclude;
-    if (options.filterSeen ?? true) {
-      const s = new Set<number>(row);
-      if (ex) for (const i of ex instanceof Set ? ex : Array.from(ex)) s.add(i);
-      ex = s;
-    }
-    return topKScores(sc, k, ex);
+    return recommendFromRow(user, userItems, this.nItems, k, options, (items, w) => this.scores(items, w));
   }
 
   recommendBatch(users: ArrayLike<number>, userItems: CsrMatrix, k: number, options: RecommendOptions = {}): TopK[] {
