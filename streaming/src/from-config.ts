@@ -103,6 +103,9 @@ export function embeddingPipelineOptionsFromConfig(
     bus,
     provider: cfg.EMBEDDINGS_PROVIDER,
     ...textEncoderOption(cfg.TEXT_ENCODER_DIR),
+    // Product photos, and the IMAGE encoder switched to the same way (IMAGE_ENCODER_DIR, else the shipped CNN).
+    imagesDir: join(resolve(cfg.RECGRAPH_DATA_DIR), 'images'),
+    ...(cfg.IMAGE_ENCODER_DIR ? { imageEncoderDir: cfg.IMAGE_ENCODER_DIR } : {}),
     ...(log ? { log } : {}),
   };
 }

@@ -35,6 +35,10 @@ export async function embedProductImages(
   o: {
     imagesDir: string;
     batchSize?: number;
+    /** Only these products (a catalog change). */
+    ids?: readonly string[];
+    /** Only products without a vector of this encoder (a resumable backfill); default: every product. */
+    onlyMissing?: boolean;
     signal?: AbortSignal;
     onProgress?: (done: number, total: number) => void;
     log?: (fields: Record<string, unknown>, msg: string) => void;
@@ -42,14 +46,36 @@ export async function embedProductImages(
 ): Promise<ImageEmbeddingReport> {
   const size = o.batchSize ?? 64;
   const report: ImageEmbeddingReport = { model: encoder.model, written: 0, missing: 0, unreadable: 0 };
-  const { rows: count } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM products');
+  /** The selection's SQL, its parameters numbered from `first`. */
+  const selection = (first: number) => {
+    const params: unknown[] = [];
+    const parts: string[] = [];
+    if (o.ids) {
+      params.push([...o.ids]);
+      parts.push(`AND p.id = ANY($${first + params.length - 1}::uuid[])`);
+    }
+    if (o.onlyMissing) {
+      params.push(encoder.model);
+      parts.push(
+        `AND NOT EXISTS (SELECT 1 FROM product_embeddings e
+           WHERE e.product_id = p.id AND e.kind = 'IMAGE' AND e.model = $${first + params.length - 1})`,
+      );
+    }
+    return { sql: parts.join(' '), params };
+  };
+  const counted = selection(1);
+  const { rows: count } = await db.pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM products p WHERE true ${counted.sql}`,
+    counted.params,
+  );
   const total = Number(count[0]!.n);
+  const paged = selection(3);
   let after = '00000000-0000-0000-0000-000000000000';
   let done = 0;
   while (!o.signal?.aborted) {
     const { rows } = await db.pool.query<{ id: string; sku: string; image_url: string | null }>(
-      'SELECT id, sku, image_url FROM products WHERE id > $1 ORDER BY id LIMIT $2',
-      [after, size],
+      `SELECT id, sku, image_url FROM products p WHERE id > $1 ${paged.sql} ORDER BY id LIMIT $2`,
+      [after, size, ...paged.params],
     );
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!.id;

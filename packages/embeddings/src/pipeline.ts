@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { upsertProductEmbeddings, type Database } from '@recgraph/db';
+import { embedProductImages } from './image-embeddings.ts';
+import { imageEncoderDirProblem, type ImageEncoder, type ImageEncoderChoice } from './image-encoder.ts';
 import { sentenceEncoderDirProblem } from './sentence-encoder.ts';
 import type { ProductText } from './text-features.ts';
 import type { TextEncoder, TextEncoderChoice } from './text-encoder.ts';
@@ -32,6 +34,17 @@ export function textEncoderChoiceFor(source: string | null | undefined): TextEnc
   if (source === BUILT_IN_SOURCE) return { dir: undefined, reason: 'the serving encoder is the built-in one' };
   if (source && existsSync(source) && !sentenceEncoderDirProblem(source))
     return { dir: source, reason: `the serving encoder is in ${source}` };
+  return undefined;
+}
+
+/** embedding_encoders.source of an image encoder: its model directory, or "built-in" (the grid descriptor). */
+export const imageEncoderSource = (e: ImageEncoder): string => (e.trained ? resolve(e.source) : BUILT_IN_SOURCE);
+
+/** How to open the image encoder recorded with `source` in this process, or undefined when it cannot be. */
+export function imageEncoderChoiceFor(source: string | null | undefined): ImageEncoderChoice | undefined {
+  if (source === BUILT_IN_SOURCE) return { dir: undefined, reason: 'the serving image encoder is the built-in one' };
+  if (source && existsSync(source) && !imageEncoderDirProblem(source))
+    return { dir: source, reason: `the serving image encoder is in ${source}` };
   return undefined;
 }
 
@@ -145,17 +158,26 @@ export async function registerEncoder(
 /**
  * Makes `model` the serving encoder of `kind` when every product has its vector:
  * in one transaction the current ACTIVE one is RETIRED and this one ACTIVE. Returns
- * false (nothing changed) when products still lack a vector.
+ * false (nothing changed) when products still lack a vector. IMAGE vectors exist only for
+ * products with a photo, so an image backfill that has visited every product says so
+ * itself (`complete`) instead.
  */
-export async function activateEncoder(db: Database, kind: 'TEXT' | 'IMAGE', model: string): Promise<boolean> {
+export async function activateEncoder(
+  db: Database,
+  kind: 'TEXT' | 'IMAGE',
+  model: string,
+  o: { complete?: boolean } = {},
+): Promise<boolean> {
   const client = await db.pool.connect();
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query<{ missing: number }>(
-      `SELECT count(*)::int AS missing FROM products p
-       WHERE NOT EXISTS (SELECT 1 FROM product_embeddings e WHERE e.product_id = p.id AND e.kind = $1 AND e.model = $2)`,
-      [kind, model],
-    );
+    const { rows } = o.complete
+      ? { rows: [{ missing: 0 }] }
+      : await client.query<{ missing: number }>(
+          `SELECT count(*)::int AS missing FROM products p
+           WHERE NOT EXISTS (SELECT 1 FROM product_embeddings e WHERE e.product_id = p.id AND e.kind = $1 AND e.model = $2)`,
+          [kind, model],
+        );
     if (rows[0]!.missing > 0) {
       await client.query('ROLLBACK');
       return false;
@@ -257,5 +279,60 @@ export async function backfillTextEncoder(
   for (let pass = 0; pass < 100 && !aborted(); pass++) if ((await page(undefined)).count === 0) break;
   report.aborted = aborted();
   if (!report.aborted) report.active = await activateEncoder(db, 'TEXT', encoder.model);
+  return report;
+}
+
+/**
+ * The IMAGE side of an encoder switch: `encoder` registered (BUILDING when new), the photo
+ * of every product that lacks its vector embedded (resumable: a restart goes on where it
+ * stopped), a last pass for products created meanwhile, then activation, in one transaction,
+ * with the previous IMAGE encoder retired. Until then the previous one serves image search.
+ */
+export async function backfillImageEncoder(
+  db: Database,
+  encoder: ImageEncoder,
+  o: BackfillOptions & { imagesDir: string; log?: (fields: Record<string, unknown>, msg: string) => void },
+): Promise<BackfillReport> {
+  const aborted = () => o.signal?.aborted === true;
+  await registerEncoder(db, 'IMAGE', { model: encoder.model, dims: encoder.dims, source: imageEncoderSource(encoder) });
+  const report: BackfillReport = { model: encoder.model, written: 0, unchanged: 0, active: false, aborted: false };
+  const progress = (done: number, total: number) => {
+    o.onProgress?.(done, total);
+    void db.pool
+      .query(
+        `UPDATE embedding_encoders SET products_total = $2, products_done = $3, updated_at = now() WHERE kind = 'IMAGE' AND model = $1`,
+        [encoder.model, total, done],
+      )
+      .catch(() => undefined);
+  };
+  for (let pass = 0; pass < 3 && !aborted(); pass++) {
+    const r = await embedProductImages(db, encoder, {
+      imagesDir: o.imagesDir,
+      batchSize: o.batchSize,
+      onlyMissing: true,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(pass === 0 ? { onProgress: progress } : {}),
+      ...(o.log ? { log: o.log } : {}),
+    });
+    report.written += r.written;
+    // Nothing new written: every product with a readable photo has its vector.
+    if (r.written === 0) break;
+  }
+  report.aborted = aborted();
+  if (report.aborted) return report;
+  // A process that sees no photos (a trainer without the images volume) must not replace vectors with none.
+  const { rows } = await db.pool.query<{ mine: number; others: number }>(
+    `SELECT count(*) FILTER (WHERE model = $1)::int AS mine, count(*) FILTER (WHERE model <> $1)::int AS others
+     FROM product_embeddings WHERE kind = 'IMAGE'`,
+    [encoder.model],
+  );
+  if (rows[0]!.mine === 0 && rows[0]!.others > 0) {
+    o.log?.(
+      { model: encoder.model, imagesDir: o.imagesDir },
+      'no product photo readable here: the serving image encoder stays',
+    );
+    return report;
+  }
+  report.active = await activateEncoder(db, 'IMAGE', encoder.model, { complete: true });
   return report;
 }

@@ -1,4 +1,6 @@
-import { Prisma, toVectorLiteral, type PrismaClient } from '@recgraph/db';
+import { resolve } from 'node:path';
+import { activeEncoder, Prisma, toVectorLiteral, type ActiveEncoder, type PrismaClient } from '@recgraph/db';
+import { BUILT_IN_SOURCE, imageEncoderChoiceFor } from '@recgraph/embeddings';
 import {
   chooseImageEncoder,
   openImageEncoder,
@@ -9,6 +11,7 @@ import {
 import { MAX_IMAGE_BYTES, normaliseImage, UnusableImageError } from '@recgraph/embeddings/image-input';
 import { badUserInput } from '@recgraph/subgraph-kit';
 import type { Logger } from '@recgraph/telemetry';
+import { SERVING_ENCODER_TTL_MS } from './semantic.ts';
 import { filterSql, type SearchFilter } from './textSearch.ts';
 
 /** Dimensions with a partial HNSW index on IMAGE embeddings (migration init). */
@@ -22,12 +25,18 @@ export interface ImageHit {
 
 /**
  * The image encoder of the subgraph (IMAGE_ENCODER_DIR, else the shipped trained CNN,
- * else the built-in grid descriptor; logged at start), opened on first use. The batch job
- * writes product IMAGE vectors with the same choice, and queries only meet vectors of the
- * same encoder (product_embeddings.model).
+ * else the built-in grid descriptor; logged at start), opened on first use. Photos are
+ * encoded with the SERVING IMAGE encoder (embedding_encoders' ACTIVE row, re-read every 2 s)
+ * when this process can open it, as text queries are: while the embedding pipeline
+ * backfills a newly configured image encoder the old one answers, and queries follow the
+ * switch; before any is registered, the configured one. Queries only meet vectors of the
+ * encoder that encoded them (product_embeddings.model).
  */
 export class ImageQueryEncoder {
   private encoder?: Promise<ImageEncoder>;
+  /** Encoders of other sources than the configured one (a serving encoder being switched from). */
+  private readonly others = new Map<string, Promise<ImageEncoder>>();
+  private serving?: { until: number; value: Promise<ActiveEncoder | undefined> };
   readonly choice: ImageEncoderChoice;
   /** Read from the descriptor at start (which checks it): text search never loads a model without a text tower. */
   private readonly textTower: boolean;
@@ -61,6 +70,37 @@ export class ImageQueryEncoder {
     return this.encoder;
   }
 
+  private servingEncoder(prisma: PrismaClient): Promise<ActiveEncoder | undefined> {
+    const now = Date.now();
+    if (!this.serving || this.serving.until < now) {
+      const value = activeEncoder(prisma, 'IMAGE');
+      this.serving = { until: now + SERVING_ENCODER_TTL_MS, value };
+      value.catch(() => (this.serving = undefined));
+    }
+    return this.serving.value;
+  }
+
+  /** The encoder photos are encoded with now (see the class comment). */
+  async current(prisma: PrismaClient): Promise<ImageEncoder> {
+    const serving = await this.servingEncoder(prisma);
+    const configuredSource = this.choice.dir ? resolve(this.choice.dir) : BUILT_IN_SOURCE;
+    if (serving && serving.source !== configuredSource) {
+      const choice = imageEncoderChoiceFor(serving.source);
+      if (choice) {
+        const key = choice.dir ?? BUILT_IN_SOURCE;
+        let e = this.others.get(key);
+        if (!e) {
+          e = openImageEncoder(choice, { threads: 1 });
+          e.catch(() => this.others.delete(key));
+          this.others.set(key, e);
+        }
+        const encoder = await e.catch(() => undefined);
+        if (encoder?.model === serving.model) return encoder;
+      }
+    }
+    return this.open();
+  }
+
   /** A text query in the image space, or undefined when the encoder has no text tower. */
   async embedText(query: string): Promise<{ model: string; vector: Float32Array } | undefined> {
     if (!this.textTower) return undefined;
@@ -73,9 +113,10 @@ export class ImageQueryEncoder {
   }
 
   async release(): Promise<void> {
-    const e = await this.encoder?.catch(() => undefined);
+    const all = [this.encoder, ...this.others.values()];
     this.encoder = undefined;
-    await e?.release();
+    this.others.clear();
+    for (const e of all) await (await e?.catch(() => undefined))?.release();
   }
 }
 
@@ -149,7 +190,7 @@ export async function searchByImage(
   filter: SearchFilter,
 ): Promise<{ encoder: string; hits: ImageHit[] }> {
   const bytes = await decodeImageArgument(imageBase64);
-  const e = await encoder.open();
+  const e = await encoder.current(prisma);
   const [vector] = await e.encodeImages([bytes]);
   return {
     encoder: e.model,
@@ -164,7 +205,7 @@ export async function visuallySimilar(
   productId: string,
   first: number,
 ): Promise<ImageHit[]> {
-  const e = await encoder.open();
+  const e = await encoder.current(prisma);
   const rows = await prisma.$queryRaw<{ embedding: string }[]>`
     SELECT embedding::text AS embedding FROM product_embeddings
     WHERE product_id = ${productId}::uuid AND kind = 'IMAGE' AND model = ${e.model}`;
