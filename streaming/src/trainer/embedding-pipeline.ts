@@ -1,5 +1,8 @@
 import { activeEncoder, type Database } from '@recgraph/db';
+import { embedProductImages } from '@recgraph/embeddings/image-embeddings';
+import { chooseImageEncoder, openImageEncoder, type ImageEncoder } from '@recgraph/embeddings/image-encoder';
 import {
+  backfillImageEncoder,
   backfillTextEncoder,
   chooseTextEncoder,
   deleteRetiredVectors,
@@ -30,6 +33,13 @@ export interface EmbeddingPipelineOptions {
   bus?: EventBus;
   /** The configured TEXT encoder (TEXT_ENCODER_DIR; unset → the fetched model in .models/, else built-in). */
   textEncoderDir?: string;
+  /**
+   * Where product photos are (<RECGRAPH_DATA_DIR>/images): with it, the configured IMAGE encoder
+   * (imageEncoderDir) is made the serving one the same way, and new products' photos embedded.
+   */
+  imagesDir?: string;
+  /** IMAGE_ENCODER_DIR ("builtin": the grid descriptor); unset → the shipped trained CNN. */
+  imageEncoderDir?: string;
   /** Execution provider (EMBEDDINGS_PROVIDER): the CUDA provider when configured and present. */
   provider?: ProviderPreference;
   /**
@@ -59,6 +69,8 @@ export interface EmbeddingPipeline {
   readiness(): boolean;
   /** The start's backfill: resolves once the configured encoder serves (or the backfill was stopped). */
   backfilled(): Promise<BackfillReport | undefined>;
+  /** The same for the IMAGE encoder (undefined without imagesDir). */
+  imageBackfilled(): Promise<BackfillReport | undefined>;
   /** Re-embeds these products now if their text changed (what a catalog change triggers). */
   embed(productIds: readonly string[]): Promise<void>;
 }
@@ -87,6 +99,8 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
   let untrackLag: (() => void) | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let backfill: Promise<BackfillReport | undefined> = Promise.resolve(undefined);
+  let imageTarget: ImageEncoder | undefined;
+  let imageBackfill: Promise<BackfillReport | undefined> = Promise.resolve(undefined);
   let running = false;
   let switching = false;
 
@@ -110,6 +124,15 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
   }
 
   async function embed(productIds: readonly string[]): Promise<void> {
+    if (imageTarget && o.imagesDir && productIds.length) {
+      // A new product's photo; during a switch only the new encoder's (the old one serves until it completes).
+      const r = await embedProductImages(db, imageTarget, {
+        imagesDir: o.imagesDir,
+        ids: productIds,
+        onlyMissing: true,
+      });
+      if (r.written) log.info({ model: imageTarget.model, products: r.written }, 'new product photos embedded');
+    }
     if (!target || productIds.length === 0) return;
     const old = await servingOld();
     for (const encoder of old ? [target, old] : [target])
@@ -162,6 +185,30 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
     }
   }
 
+  /** The IMAGE side of the start: the configured image encoder made the serving one, in the background. */
+  async function runImageBackfill(encoder: ImageEncoder, imagesDir: string): Promise<BackfillReport | undefined> {
+    const active = await activeEncoder(db.prisma, 'IMAGE');
+    const imageSwitch = active !== undefined && active.model !== encoder.model;
+    log.info(
+      { model: encoder.model, serving: active?.model ?? null },
+      imageSwitch
+        ? 'IMAGE encoder switch: embedding every product photo in the background; the serving encoder answers until it completes'
+        : 'IMAGE embeddings: bringing the configured encoder up to date',
+    );
+    const report = await backfillImageEncoder(db, encoder, {
+      batchSize,
+      imagesDir,
+      signal: abort.signal,
+      onProgress: (done, total) => {
+        if (done === total || done % 1024 < batchSize)
+          log.info({ model: encoder.model, done, total }, 'image embedding progress');
+      },
+      log: (fields, msg) => log.warn(fields, msg),
+    });
+    log.info({ ...report }, report.active ? 'IMAGE encoder serving' : 'IMAGE backfill stopped before completing');
+    return report;
+  }
+
   return {
     async start() {
       const choice = chooseTextEncoder(o.textEncoderDir);
@@ -199,6 +246,18 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
         log.error({ err }, 'TEXT backfill failed; the serving encoder keeps answering, the sweep retries');
         return undefined;
       });
+      if (o.imagesDir) {
+        const imagesDir = o.imagesDir;
+        const imageChoice = chooseImageEncoder(o.imageEncoderDir);
+        imageTarget = await openImageEncoder(imageChoice, { threads: o.threads ?? 1 });
+        log.info({ model: imageTarget.model, why: imageChoice.reason }, 'embedding pipeline: IMAGE encoder loaded');
+        const encoder = imageTarget;
+        // Beside the text backfill: a 64 px CNN is light, and a slow text switch must not hold image search back.
+        imageBackfill = runImageBackfill(encoder, imagesDir).catch((err: unknown) => {
+          log.error({ err }, 'IMAGE backfill failed; the serving image encoder keeps answering until the next start');
+          return undefined;
+        });
+      }
       const tick = () => {
         sweepTimer = setTimeout(() => {
           void sweep()
@@ -216,11 +275,15 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
       untrackLag?.();
       await subscription?.stop();
       await backfill;
+      await imageBackfill;
       await target?.release().catch(() => undefined);
       target = undefined;
+      await imageTarget?.release().catch(() => undefined);
+      imageTarget = undefined;
     },
     readiness: () => running,
     backfilled: () => backfill,
+    imageBackfilled: () => imageBackfill,
     embed,
   };
 }
