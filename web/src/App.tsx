@@ -31,18 +31,20 @@ export function App() {
   };
   return (
     <Provider value={conn.client}>
-      <a href="#main" className="skip">
-        Skip to content
-      </a>
-      <Header
-        session={session}
-        onSignOut={signOut}
-        assistant={assistant}
-        onAssistant={() => setAssistant(!assistant)}
-      />
-      <main id="main" tabIndex={-1} className={assistant && session ? 'with-panel' : undefined}>
-        {session ? <Page session={session} /> : <SignIn onSignedIn={signedIn} />}
-      </main>
+      <div className={assistant && session ? 'app with-panel' : 'app'}>
+        <a href="#main" className="skip">
+          Skip to content
+        </a>
+        <Header
+          session={session}
+          onSignOut={signOut}
+          assistant={assistant}
+          onAssistant={() => setAssistant(!assistant)}
+        />
+        <main id="main" tabIndex={-1}>
+          {session ? <Page session={session} /> : <SignIn onSignedIn={signedIn} />}
+        </main>
+      </div>
       {assistant && session ? <AssistantPanel key={session.sub} onClose={() => setAssistant(false)} /> : null}
     </Provider>
   );

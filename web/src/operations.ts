@@ -413,3 +413,11 @@ export const AssistantRepliesSubscription = graphql(`
     }
   }
 `);
+
+export const StartThreadMutation = graphql(`
+  mutation StartThread {
+    startThread {
+      threadId
+    }
+  }
+`);

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useClient } from 'urql';
 import type { CardFieldsFragment } from '../generated/graphql';
-import { AskMutation, AssistantRepliesSubscription } from '../operations';
+import { AskMutation, AssistantRepliesSubscription, StartThreadMutation } from '../operations';
 import { ProductCard } from './ProductCard';
 
 interface Turn {
@@ -13,9 +13,9 @@ interface Turn {
 }
 
 /**
- * The shopping assistant beside any page. A thread's later turns stream in over the
- * assistantReplies subscription (opened before asking, as the API asks); the first turn
- * of a thread has no id to subscribe to yet, so it arrives whole.
+ * The shopping assistant beside any page. Answers stream in over the assistantReplies
+ * subscription, opened before asking as the API asks (startThread gives the first turn's
+ * thread id); the ask's own answer then replaces the streamed text, with its citations.
  */
 export function AssistantPanel({ onClose }: { onClose: () => void }) {
   const client = useClient();
@@ -28,8 +28,13 @@ export function AssistantPanel({ onClose }: { onClose: () => void }) {
   const [text, setText] = useState('');
   const input = useRef<HTMLInputElement>(null);
   const end = useRef<HTMLDivElement>(null);
-  useEffect(() => input.current?.focus(), []);
-  useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [turns, partial]);
+  // Block bodies: an effect may return only a cleanup, and scroll methods now return promises.
+  useEffect(() => {
+    input.current?.focus();
+  }, []);
+  useEffect(() => {
+    void end.current?.scrollIntoView?.({ block: 'end' });
+  }, [turns, partial]);
 
   const ask = async (message: string) => {
     if (!message.trim() || busy) return;
@@ -39,16 +44,22 @@ export function AssistantPanel({ onClose }: { onClose: () => void }) {
     setTool(null);
     setTurns((t) => [...t, { role: 'user', text: message }]);
     setText('');
-    const stream = threadId
-      ? client.subscription(AssistantRepliesSubscription, { threadId }).subscribe((r) => {
-          const e = r.data?.assistantReplies;
-          if (e?.type === 'TOKEN' && e.text) setPartial((p) => p + e.text);
-          if (e?.type === 'TOOL_START') setTool(e.tool ?? null);
-          if (e?.type === 'TOOL_END') setTool(null);
-        })
-      : null;
+    let stream: { unsubscribe(): void } | null = null;
     try {
-      const r = await client.mutation(AskMutation, { message, threadId }).toPromise();
+      let thread = threadId;
+      if (!thread) {
+        const started = await client.mutation(StartThreadMutation, {}).toPromise();
+        if (started.error || !started.data) throw new Error(started.error?.message ?? 'no thread');
+        thread = started.data.startThread.threadId;
+        setThreadId(thread);
+      }
+      stream = client.subscription(AssistantRepliesSubscription, { threadId: thread }).subscribe((r) => {
+        const e = r.data?.assistantReplies;
+        if (e?.type === 'TOKEN' && e.text) setPartial((p) => p + e.text);
+        if (e?.type === 'TOOL_START') setTool(e.tool ?? null);
+        if (e?.type === 'TOOL_END') setTool(null);
+      });
+      const r = await client.mutation(AskMutation, { message, threadId: thread }).toPromise();
       if (r.error || !r.data) throw new Error(r.error?.message ?? 'no answer');
       const a = r.data.ask;
       setThreadId(a.threadId);

@@ -8,7 +8,7 @@ export function MetricChart({
 }) {
   const W = 480;
   const H = 160;
-  const pad = 28;
+  const pad = 44;
   if (points.length === 0) return null;
   const values = points.map((p) => p.value);
   const lo = Math.min(...values);
