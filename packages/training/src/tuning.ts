@@ -159,6 +159,7 @@ export async function tuneOnTrain(data: TrainingData, train: Interactions, o: Tu
   }));
   const present = new Set<string>();
   for (const t of train.type) present.add(EVENT_TYPE_NAMES[t]!);
+  const deploymentProfile = effectiveProfile({ profile: 'deployment', scheme: 'linear' }, present);
   const seen = new Set<string>();
   const trials: Trial[] = [];
   const elapsed = () => (performance.now() - started) / 1000;
@@ -172,9 +173,12 @@ export async function tuneOnTrain(data: TrainingData, train: Interactions, o: Tu
         q.points.length = 0;
         continue;
       }
-      const { params: own, weighting } = splitPoint(point);
+      const { params: own, weighting: asked } = splitPoint(point);
       const params = resolveParams(q.algorithm, own, o.seed);
-      const key = `${q.algorithm}:${JSON.stringify(params)}:${weighting.scheme}:${effectiveProfile(weighting, present)}`;
+      const effective = effectiveProfile(asked, present);
+      // A profile that weighs this data like the deployment's table is recorded as that table.
+      const weighting: InputWeighting = effective === deploymentProfile ? { ...asked, profile: 'deployment' } : asked;
+      const key = `${q.algorithm}:${JSON.stringify(params)}:${weighting.scheme}:${effective}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const t0 = performance.now();
