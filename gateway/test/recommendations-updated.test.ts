@@ -271,7 +271,11 @@ describe('the Subscription type in the HTTP API schema', () => {
     expect(res.data!.__typename).toBe('Query');
     const { subscriptionType, queryType } = res.data!.__schema;
     expect(subscriptionType.name).toBe('Subscription');
-    expect(subscriptionType.fields.map((f) => f.name).sort()).toEqual(['modelPromoted', 'recommendationsUpdated']);
+    expect(subscriptionType.fields.map((f) => f.name).sort()).toEqual([
+      'assistantReplies',
+      'modelPromoted',
+      'recommendationsUpdated',
+    ]);
     const sub = subscriptionType.fields.find((f) => f.name === 'recommendationsUpdated')!;
     const q = queryType.fields.find((f) => f.name === 'recommendations')!;
     expect(sub.args[0]).toEqual({
