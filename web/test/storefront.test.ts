@@ -215,6 +215,26 @@ describe.skipIf(!hasChromium)('storefront in Chromium against the quick start', 
     await p.getByText(/^Promoted/).waitFor();
     await expect.poll(() => p.locator(`tr[data-model-id="${id}"]`).getAttribute('data-status')).toBe('ACTIVE');
     await p.locator('figure.chart svg').waitFor();
+    // An experiment made and started through the API shows its per-variant results here.
+    const token = await p.evaluate(
+      () => (JSON.parse(localStorage.getItem('recgraph.session')!) as { token: string }).token,
+    );
+    const gql = async (query: string, variables: Record<string, unknown> = {}) => {
+      const res = await fetch(`${app.origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: Record<string, { id: string }>; errors?: unknown[] };
+      expect(body.errors).toBeUndefined();
+      return body.data!;
+    };
+    const created = await gql(
+      'mutation { createExperiment(input: { name: "web-popular", variants: [{ name: "control" }, { name: "popular", strategy: POPULAR }] }) { id } }',
+    );
+    await gql('mutation($id: ID!) { startExperiment(id: $id) { id } }', { id: created.createExperiment!.id });
+    await p.reload();
+    await p.locator('details[open] table').getByRole('rowheader', { name: 'popular' }).waitFor();
     await shot(p, 'admin');
     await admin.close();
   }, 240_000);
@@ -243,6 +263,23 @@ describe.skipIf(!hasChromium)('storefront in Chromium against the quick start', 
     await box.press('Enter');
     await expect.poll(() => page.locator('.panel .msg.assistant[data-role]').count(), { timeout: 90_000 }).toBe(2);
     await shot(page, 'assistant');
+  });
+
+  it('fits a phone screen: no page wider than the viewport', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      for (const path of ['/', '/search?q=black', '/cart']) {
+        await page.goto(app.origin + path);
+        await page.locator('main h1, main h2').first().waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect([path, overflow]).toEqual([path, 0]);
+      }
+      await page.goto(app.origin + '/');
+      await page.locator('[data-row="personal"] .card').first().waitFor();
+      await shot(page, 'phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 
   it('serves the offline GraphiQL and no page broke its CSP', async () => {
