@@ -74,15 +74,15 @@ export interface RunningGateway {
 
 /** Points a browser that opens /graphql at the bundled, offline GraphiQL. */
 const ideLandingPage: ApolloServerPlugin<GatewayContext> = {
-async serverWillStart() {
-  return {
-    async renderLandingPage() {
-      return {
-        html: `<!doctype html><html lang="en"><title>Recgraph GraphQL</title><meta http-equiv="refresh" content="0; url=${GRAPHIQL_PATH}"><p><a href="${GRAPHIQL_PATH}">Open GraphiQL</a></p></html>`,
-      };
-    },
-  };
-},
+  async serverWillStart() {
+    return {
+      async renderLandingPage() {
+        return {
+          html: `<!doctype html><html lang="en"><title>Recgraph GraphQL</title><meta http-equiv="refresh" content="0; url=${GRAPHIQL_PATH}"><p><a href="${GRAPHIQL_PATH}">Open GraphiQL</a></p></html>`,
+        };
+      },
+    };
+  },
 };
 
 function healthUrl(graphqlUrl: string): string {

@@ -74,7 +74,11 @@ describe('storefront serving and demo tokens', () => {
     const again = (await (
       await fetch(origin + '/dev/token', { method: 'POST', body: JSON.stringify({ role: 'partner', sub }) })
     ).json()) as { token: string };
-    expect(await verify(`Bearer ${again.token}`)).toMatchObject({ sub, role: 'partner', scopes: ['read', 'subscribe'] });
+    expect(await verify(`Bearer ${again.token}`)).toMatchObject({
+      sub,
+      role: 'partner',
+      scopes: ['read', 'subscribe'],
+    });
     for (const bad of ['{"role":"root"}', '{"sub":"not-a-uuid"}', 'nope']) {
       expect((await fetch(origin + '/dev/token', { method: 'POST', body: bad })).status).toBe(400);
     }
