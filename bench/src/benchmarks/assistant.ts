@@ -9,7 +9,7 @@
 // Run:  npm run infra:up && set -a && . .infra/env && set +a
 //       npm run bench -- assistant [--quick] [--rates 1,2,4] [--seconds 20] [--size 400] [--fresh]
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDevToken } from '@recgraph/auth';
 import { openDatabase } from '@recgraph/db';
@@ -17,6 +17,7 @@ import { createKnowledgeIndexer, createKnowledgeRetriever } from '../../../subgr
 import { loadQuestions } from '../../../subgraphs/assistant/src/cli/assistant-eval.ts';
 import type { Benchmark } from '../benchmark.ts';
 import type { BenchTable } from '../table.ts';
+import { machineNote, parseList } from '../serving/options.ts';
 import { findVegeta, openLoopStep, vegetaVersion, type StepResult } from '../serving/load.ts';
 import { BENCH_JWT_CLAIMS, startRoles, type RunningRoles } from '../serving/roles.ts';
 import { prepareStore, resolveStoreSize, sampleUsers, serverUrlForLoad } from '../serving/store.ts';
@@ -25,17 +26,6 @@ const SUBGRAPH_SECRET = 'bench-assistant-subgraph-secret-0123456789';
 const JWT_SECRET = 'bench-assistant-jwt-hs256-secret-0123456789abcdef';
 const ASK = `mutation ($m: String!) { ask(message: $m) { threadId answer model stopReason
   citedProducts { id } citedDocuments { key } toolCalls { tool ok } } }`;
-
-const machineNote = () =>
-  `${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-
-function parseList(spec: string | undefined, fallback: number[], what: string): number[] {
-  if (!spec) return fallback;
-  const xs = spec.split(',').map((x) => Number(x.trim()));
-  if (!xs.length || xs.some((x) => !Number.isFinite(x) || x <= 0))
-    throw new Error(`--${what} ${spec}: expected e.g. 1,2,4`);
-  return xs;
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 

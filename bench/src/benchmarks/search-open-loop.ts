@@ -13,7 +13,7 @@
 // A generated store has no photos: with --images, its products get IMAGE vectors of real
 // photos from that folder (imageIndex.ts), and the folder's last 50 photos are the queries.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, type Database } from '@recgraph/db';
@@ -26,6 +26,7 @@ import {
 } from '@recgraph/embeddings';
 import type { Benchmark } from '../benchmark.ts';
 import type { BenchTable } from '../table.ts';
+import { load1, machineNote, parseList } from '../serving/options.ts';
 import { findVegeta, openLoopStep, vegetaVersion, type LoadRequest, type StepResult } from '../serving/load.ts';
 import { startRoles, type RunningRoles } from '../serving/roles.ts';
 import { ensureImageIndex, photoFiles } from '../serving/imageIndex.ts';
@@ -41,18 +42,6 @@ const TEXT_QUERY = `query ($q: String!) { search(query: $q, first: 10) {
   facets { categories { label count } brands { label count } } } }`;
 const IMAGE_QUERY = `query ($img: String!) { searchByImage(imageBase64: $img, first: 10) { hits { score product { id } } } }`;
 const TARGET = { text: 30, image: 80 };
-
-const machineNote = () =>
-  `${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const load1 = () => loadavg()[0]!.toFixed(2);
-
-function parseList(spec: string | undefined, fallback: number[], what: string): number[] {
-  if (!spec) return fallback;
-  const xs = spec.split(',').map((x) => Number(x.trim().replace(/k$/i, '000')));
-  if (!xs.length || xs.some((x) => !Number.isFinite(x) || x <= 0))
-    throw new Error(`--${what} ${spec}: expected e.g. 50,100,200`);
-  return xs;
-}
 
 function encoderChoice(spec: string | undefined): TextEncoderChoice {
   if (spec === 'builtin' || spec === 'built-in') return { dir: undefined, reason: '--encoder builtin' };

@@ -9,13 +9,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IDENTITY_HEADER, signDevToken, signForwardedIdentity } from '@recgraph/auth';
 import { GATEWAY_SECRET_HEADER } from '@recgraph/subgraph-kit';
 import type { BenchOptions, Benchmark } from '../benchmark.ts';
 import type { BenchTable } from '../table.ts';
+import { load1, machineNote, parseList } from '../serving/options.ts';
 import { p99Chart } from '../serving/chart.ts';
 import { findVegeta, openLoopStep, vegetaVersion, type LoadRequest, type StepResult } from '../serving/load.ts';
 import {
@@ -93,18 +94,6 @@ const isHeld = (r: StepResult, target: number) =>
   r.errors === 0 && r.timeouts === 0 && r.achieved >= 0.98 * r.offered && r.p99 <= target;
 /** Past this point higher rates only queue deeper: the ladder stops for that query. */
 const isSaturated = (r: StepResult) => r.achieved < 0.9 * r.offered || r.timeouts > 0.01 * r.requests;
-
-const machineNote = () =>
-  `${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const load1 = () => loadavg()[0]!.toFixed(2);
-
-function parseList(spec: string | undefined, fallback: number[], what: string): number[] {
-  if (!spec) return fallback;
-  const xs = spec.split(',').map((x) => Number(x.trim()));
-  if (!xs.length || xs.some((x) => !Number.isFinite(x) || x <= 0))
-    throw new Error(`--${what} ${spec}: expected e.g. 50,100,200`);
-  return xs;
-}
 
 export const benchmark: Benchmark = {
   name: 'serving-open-loop',
