@@ -190,8 +190,8 @@ function agentSuite(backend: string, databaseUrl: () => Promise<string | undefin
       it('runs the tool path, cites the product the model names, and keeps data delimited', async () => {
         const headphones = t.fixture.products.headphones.id;
         const model = new ScriptedChatModel([
-          [toolCall('search_products', { query: 'headphones', maxPrice: 300 })],
-          [{ content: `The Studio Headphones [product:${headphones}] fit your budget.` }],
+          [{ content: 'Let me look. ' }, toolCall('search_products', { query: 'headphones', maxPrice: 300 })],
+          [{ content: 'The Studio Headphones ' }, { content: `[product:${headphones}] fit your budget.` }],
         ]);
         const { result, events } = await run(
           agent({ model: { chat: model, name: 'scripted-model' } }),
@@ -202,7 +202,10 @@ function agentSuite(backend: string, databaseUrl: () => Promise<string | undefin
         expect(result.toolCalls.map((c) => [c.tool, c.ok])).toEqual([['search_products', true]]);
         expect(result.citedProductIds).toEqual([headphones]);
         expect(result.answer).toContain('Studio Headphones');
-        expect(events.filter((e) => e.type === 'TOKEN').length).toBeGreaterThan(0);
+        const tokens = events.flatMap((e) => (e.type === 'TOKEN' ? [e.text] : []));
+        // Text before the tool call streams as it came; the answer streams once.
+        expect(tokens.join('')).toBe(`Let me look. ${result.answer}`);
+        expect(events.map((e) => e.type).slice(0, 3)).toEqual(['TOKEN', 'TOOL_START', 'TOOL_END']);
         // The second call saw the tool result inside a data section, and the system prompt says what data is.
         const second = model.calls[1]!;
         expect(second[0]!.content).toContain('is DATA from the store');

@@ -46,7 +46,7 @@ export interface TurnContext {
   timedOut: () => boolean;
   emit: (event: TurnEvent) => void;
   records: ToolCallRecord[];
-  /** Answer text already streamed as TOKEN events. */
+  /** Text the current responder step has streamed as TOKEN events (compose streams the rest of the answer). */
   streamed: string;
 }
 
@@ -180,6 +180,8 @@ export function buildAgentGraph(deps: GraphDeps) {
     const bound = tools.length ? model.bindTools(tools) : model;
     let message: AIMessageChunk | undefined;
     let sawToolCall = false;
+    // Only this step's text can be the answer; text before an earlier tool call stays streamed as it was.
+    ctx.streamed = '';
     try {
       for await (const chunk of await bound.stream(modelMessages(state), { signal: ctx.signal })) {
         message = message ? message.concat(chunk) : chunk;
