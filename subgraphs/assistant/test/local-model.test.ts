@@ -3,9 +3,11 @@
 // server scripts/infra/local-llm/server.mjs, both installed by `npm run infra:up`
 // (scripts/infra/local-llm.sh). The agent is configured the way an operator does it
 // (ASSISTANT_MODEL_URL, ASSISTANT_MODEL, ... through packages/config) and runs over the
-// gateway's test stack with the knowledge base built. A 270M model's answers are not
-// checked for wisdom: the turn completes, says something, names the model, and any tool
-// call it makes is allowed for the caller with arguments its schema accepts.
+// gateway's test stack, without knowledge retrieval (agent.test.ts and the evaluation cover
+// it): on two busy cores the retrieved passages in the prompt cost the model 30 s a turn
+// (3 s without). A 270M model's answers are not checked for wisdom: the turn completes,
+// says something, names the model, and any tool call it makes is allowed for the caller
+// with arguments its schema accepts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -26,11 +28,6 @@ import {
   type TurnResult,
 } from '../src/agent/index.ts';
 import { TOOL_SCHEMAS } from '../src/agent/tools.ts';
-import {
-  createKnowledgeIndexer,
-  createKnowledgeRetriever,
-  type ClosableKnowledgeRetriever,
-} from '../src/knowledge/index.ts';
 
 const DIR = resolve(import.meta.dirname, '../../../.infra/local-llm');
 const SERVER = resolve(DIR, 'server.mjs');
@@ -78,20 +75,14 @@ function expectAllowedToolCalls(result: TurnResult, caller: Identity) {
 describe.skipIf(!installed)('the assistant with a real local model (Gemma 3 270M over llama.cpp)', () => {
   let t: TestStack;
   let server: { url: string; child: ChildProcess };
-  let retriever: ClosableKnowledgeRetriever;
   let agent: AssistantAgent;
   const anonymous: Identity = { role: 'anonymous', scopes: [], allowedUserIds: [] };
 
   beforeAll(async () => {
-    // The model loads while the stack starts and the knowledge base is built.
+    // The model loads while the stack starts.
     const starting = startModelServer();
     starting.catch(() => undefined);
     t = await startTestStack();
-    const indexer = createKnowledgeIndexer({ db: t.db });
-    await indexer.syncStoreDocuments();
-    await indexer.indexProducts(Object.values(t.fixture.products).map((p) => p.id));
-    await indexer.stop();
-    retriever = createKnowledgeRetriever({ db: t.db });
     server = await starting;
 
     // As an operator configures it: the settings through packages/config.
@@ -115,7 +106,6 @@ describe.skipIf(!installed)('the assistant with a real local model (Gemma 3 270M
         urls: { catalog: s.catalog.url, search: s.search.url, recommend: s.recommend.url },
         secrets: TEST_SECRET,
       }),
-      retriever,
       model: model!,
       limits: limitsFromConfig(cfg),
       logger: createLogger('assistant-agent', { level: 'silent' }),
@@ -124,7 +114,6 @@ describe.skipIf(!installed)('the assistant with a real local model (Gemma 3 270M
 
   afterAll(async () => {
     server?.child.kill('SIGTERM');
-    await retriever?.close();
     await t?.stop();
   });
 
