@@ -73,7 +73,13 @@ function startStreaming(db: Database, bus: EventBus, cfg: Config, log: Logger) {
 }
 
 /** First start: popularity/co-visitation from the seeded history, and a first model. */
-async function prepareFirstRun(db: Database, trainer: PeriodicTrainer, seeded: boolean, log: Logger): Promise<void> {
+async function prepareFirstRun(
+  db: Database,
+  trainer: PeriodicTrainer,
+  seeded: boolean,
+  tuningBudgetS: number,
+  log: Logger,
+): Promise<void> {
   if (seeded) {
     const r = await rebuildOnlineFeatures(db);
     log.info(
@@ -83,9 +89,10 @@ async function prepareFirstRun(db: Database, trainer: PeriodicTrainer, seeded: b
   }
   if (await getActiveModelVersion(db)) return;
   log.info('no active model yet: training the first one');
-  // A short search on the demo store (every algorithm's defaults, then what fits in 15 s), so the
-  // quick start is up in a minute; the scheduled runs search with TRAINER_TUNING_BUDGET_S.
-  const run = await trainer.runNow('startup', { force: true, tuningBudgetS: 15 });
+  // A short search on the demo store (every algorithm's defaults, then what fits in 15 s, or in
+  // TRAINER_TUNING_BUDGET_S when that is shorter), so the quick start is up in a minute; the
+  // scheduled runs search with TRAINER_TUNING_BUDGET_S.
+  const run = await trainer.runNow('startup', { force: true, tuningBudgetS });
   log.info(
     { outcome: run.outcome, modelVersionId: run.modelVersionId, reason: run.reason, seconds: run.seconds.toFixed(1) },
     'first training run',
@@ -166,7 +173,7 @@ async function main(): Promise<void> {
     const seeded = cfg.SEED_DEMO ? await seedDemoIfEmpty(db, cfg, imagesDir, log) : false;
     await bus.ensureTopics(STREAMING_TOPICS);
     streaming = startStreaming(db, bus, cfg, log);
-    await prepareFirstRun(db, streaming.trainer, seeded, log);
+    await prepareFirstRun(db, streaming.trainer, seeded, Math.min(15, cfg.TRAINER_TUNING_BUDGET_S), log);
     await streaming.updater.start();
     await streaming.trainer.start();
     await streaming.embeddings?.start();
