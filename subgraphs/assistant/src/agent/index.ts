@@ -97,6 +97,9 @@ export function createAssistantAgent(deps: AssistantAgentDeps): AssistantAgent {
               },
               {
                 configurable: { thread_id: input.threadId },
+                // The thread is checkpointed when the turn ends: a turn is seconds long and never
+                // resumed half-way, so per-step checkpoints would only multiply its writes.
+                durability: 'exit',
                 // A backstop: the respond node stops at maxSteps itself (STEP_LIMIT).
                 recursionLimit: limits.maxSteps * 2 + 8,
               },
