@@ -6,6 +6,7 @@ export { createProgress, type ProgressCallback, type ProgressReporter, type Prog
 export { importCatalog, type CatalogImportOptions } from './importers/catalog.ts';
 export { CATALOG_PRESETS, type CatalogPreset, type ColumnMapping } from './importers/catalog-row.ts';
 export { importMovieLens, MOVIE_PRICE_CENTS, type MovieLensImportOptions } from './importers/movielens.ts';
+export { readMovieLensContent, type MovieContent } from './importers/movielens-content.ts';
 export { importRetailRocket, type RetailRocketImportOptions } from './importers/retailrocket.ts';
 export { UnusableInputError, type ImportReport, type MalformedRow, type EntityCounts } from './importers/report.ts';
 export { formatImportReport } from './importers/summary.ts';

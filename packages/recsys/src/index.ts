@@ -18,6 +18,8 @@ export * from './blend.ts';
 export * from './covisit.ts';
 export * from './similarity.ts';
 export * from './evaluation.ts';
+export * from './cold-items.ts';
+export * from './content-mapping.ts';
 export * from './io.ts';
 export * from './persist.ts';
 export * from './synthetic.ts';
