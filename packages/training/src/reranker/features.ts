@@ -1,0 +1,173 @@
+import type { Interactions } from '@recgraph/recsys';
+
+/**
+ * The learned re-ranker's features for one (user, candidate) pair, computed here
+ * and only here: the trainer builds its LambdaMART rows with these functions and
+ * serving scores its top-N candidates with the same ones, so the model never sees
+ * a feature computed two ways. Order matters: it is the ONNX model's input order.
+ */
+export const BASE_FEATURES = [
+  /** The candidate's position in the generator's list (0 = first). */
+  'generator_rank',
+  /** log(1 + distinct users) of the item in the data the generator was fitted on. */
+  'popularity_log',
+  /** log((recent events + 1) / (expected recent events + 1)): > 0 when the item is rising. */
+  'popularity_trend',
+  /** Share of the user's items in the candidate's category (0 without categories). */
+  'category_affinity',
+  /** log(candidate price / the user's median price); 0 when either is unknown. */
+  'price_ratio',
+  /** Days between the item's last event and the data's last event. */
+  'item_idle_days',
+  /** Largest co-visitation (cosine of co-occurrence) of the candidate with the user's last items. */
+  'covisit_last_items',
+] as const;
+
+/** Feature names: one score per candidate-generator part, then BASE_FEATURES. */
+export function featureNames(partNames: readonly string[]): string[] {
+  return [...partNames.map((p) => `score_${p}`), ...BASE_FEATURES];
+}
+
+/** Share of a window's events that counts as "recent" for the trend. */
+const RECENT_SHARE = 0.1;
+/** Items of the user's latest history co-visitation is measured against. */
+export const LAST_ITEMS = 5;
+
+/** Per-item facts from the interactions the candidate generator was fitted on. */
+export interface ItemStats {
+  nItems: number;
+  popularityLog: Float32Array;
+  trend: Float32Array;
+  idleDays: Float32Array;
+  /** Category index per item (−1: none). */
+  categories: Int32Array;
+  /** Price per item (NaN: unknown). */
+  prices: Float64Array | undefined;
+  /** Users per item (ascending), for co-visitation. */
+  itemUsers: Int32Array[];
+}
+
+/**
+ * Popularity (distinct users), its trend (events in the last RECENT_SHARE of the
+ * time window against what an even rate would give) and idleness, from `x`.
+ */
+export function itemStats(x: Interactions, nItems: number, categories: Int32Array, prices?: Float64Array): ItemStats {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const t of x.timestamp) {
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  const cut = hi - (hi - lo) * RECENT_SHARE;
+  const users: Set<number>[] = Array.from({ length: nItems }, () => new Set<number>());
+  const events = new Float64Array(nItems);
+  const recent = new Float64Array(nItems);
+  const last = new Float64Array(nItems).fill(-Infinity);
+  for (let e = 0; e < x.item.length; e++) {
+    const i = x.item[e]!;
+    users[i]!.add(x.user[e]!);
+    events[i]! += 1;
+    const t = x.timestamp[e]!;
+    if (t >= cut) recent[i]! += 1;
+    if (t > last[i]!) last[i] = t;
+  }
+  const popularityLog = new Float32Array(nItems);
+  const trend = new Float32Array(nItems);
+  const idleDays = new Float32Array(nItems);
+  const itemUsers: Int32Array[] = [];
+  for (let i = 0; i < nItems; i++) {
+    popularityLog[i] = Math.log1p(users[i]!.size);
+    trend[i] = Math.log((recent[i]! + 1) / (events[i]! * RECENT_SHARE + 1));
+    idleDays[i] = Number.isFinite(last[i]!) ? (hi - last[i]!) / 86400 : 3650;
+    itemUsers.push(Int32Array.from([...users[i]!].sort((a, b) => a - b)));
+  }
+  return { nItems, popularityLog, trend, idleDays, categories, prices, itemUsers };
+}
+
+/** What the features need of one user: their items, latest first. */
+export interface UserContext {
+  /** The user's distinct items, most recent first. */
+  items: readonly number[];
+}
+
+/** |A ∩ B| of two ascending lists. */
+function intersect(a: Int32Array, b: Int32Array): number {
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i]! < b[j]!) i++;
+    else if (a[i]! > b[j]!) j++;
+    else {
+      n++;
+      i++;
+      j++;
+    }
+  }
+  return n;
+}
+
+/**
+ * Feature rows (row-major, candidates × featureNames) for one user's candidates:
+ * `partScores[p][j]` is generator part p's score for candidates[j], candidates in
+ * the generator's order.
+ */
+export function candidateFeatures(
+  stats: ItemStats,
+  user: UserContext,
+  candidates: readonly number[],
+  partScores: readonly ArrayLike<number>[],
+): Float32Array {
+  const nParts = partScores.length;
+  const width = nParts + BASE_FEATURES.length;
+  const out = new Float32Array(candidates.length * width);
+  // The user's category shares and median price.
+  const catCount = new Map<number, number>();
+  const prices: number[] = [];
+  for (const i of user.items) {
+    const c = stats.categories[i] ?? -1;
+    if (c >= 0) catCount.set(c, (catCount.get(c) ?? 0) + 1);
+    const p = stats.prices?.[i];
+    if (p !== undefined && Number.isFinite(p) && p > 0) prices.push(p);
+  }
+  prices.sort((a, b) => a - b);
+  const median = prices.length ? prices[Math.floor(prices.length / 2)]! : NaN;
+  const lastItems = user.items.slice(0, LAST_ITEMS);
+  for (let j = 0; j < candidates.length; j++) {
+    const i = candidates[j]!;
+    const row = j * width;
+    for (let p = 0; p < nParts; p++) {
+      const s = partScores[p]![j]!;
+      out[row + p] = Number.isFinite(s) ? s : 0;
+    }
+    const b = row + nParts;
+    out[b] = j;
+    out[b + 1] = stats.popularityLog[i]!;
+    out[b + 2] = stats.trend[i]!;
+    const c = stats.categories[i] ?? -1;
+    out[b + 3] = c >= 0 && user.items.length ? (catCount.get(c) ?? 0) / user.items.length : 0;
+    const price = stats.prices?.[i];
+    out[b + 4] = price !== undefined && price > 0 && median > 0 ? Math.log(price / median) : 0;
+    out[b + 5] = stats.idleDays[i]!;
+    let covisit = 0;
+    const ui = stats.itemUsers[i]!;
+    for (const l of lastItems) {
+      const ul = stats.itemUsers[l]!;
+      if (!ui.length || !ul.length) continue;
+      covisit = Math.max(covisit, intersect(ui, ul) / Math.sqrt(ui.length * ul.length));
+    }
+    out[b + 6] = covisit;
+  }
+  return out;
+}
+
+/** Each user's distinct items in `x`, most recent first (ties: later events first). */
+export function itemsByRecency(x: Interactions, nUsers: number): number[][] {
+  const latest: Map<number, number>[] = Array.from({ length: nUsers }, () => new Map());
+  for (let e = 0; e < x.user.length; e++) {
+    const m = latest[x.user[e]!]!;
+    const t = x.timestamp[e]!;
+    if ((m.get(x.item[e]!) ?? -Infinity) <= t) m.set(x.item[e]!, t);
+  }
+  return latest.map((m) => [...m.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]).map(([i]) => i));
+}

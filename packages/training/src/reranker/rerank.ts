@@ -1,0 +1,222 @@
+import { confidenceTable, deploymentWeights } from '@recgraph/interactions';
+import type {
+  BlendModel} from '@recgraph/recsys';
+import {
+  buildInteractionMatrix,
+  stratifiedSplit,
+  topKScores,
+  userRankingMetrics,
+  type CsrMatrix,
+  type Interactions,
+} from '@recgraph/recsys';
+import { InsufficientDataError } from '../errors.ts';
+import { exclusionFor } from '../evaluate-split.ts';
+import { fitConfiguration, type BlendSpec } from '../fit-configuration.ts';
+import type { InputWeighting } from '../input-weighting.ts';
+import type { TrainingData } from '../training-data.ts';
+import { candidateFeatures, featureNames, itemStats, itemsByRecency, type ItemStats } from './features.ts';
+import { OnnxRanker, trainLambdaMart, type LambdaMartParams, type RankingRows } from './lambdamart.ts';
+
+/**
+ * The candidate generator a re-ranker sits on: a blend whose weights rank the
+ * candidates (one part at weight 1 and the rest at 0 is a single model with the
+ * others' scores as features), each part's scaled score being a feature.
+ */
+export interface GeneratorSpec {
+  blend: BlendSpec;
+  weighting: InputWeighting;
+}
+
+/** One user's top-N candidates in the generator's order, with each part's score for them. */
+export interface UserCandidates {
+  user: number;
+  candidates: number[];
+  partScores: Float64Array[];
+}
+
+/** The generator fitted on some interactions, with what the features need of those same interactions. */
+export interface FittedGenerator {
+  blend: BlendModel;
+  matrix: CsrMatrix;
+  stats: ItemStats;
+  recency: number[][];
+  partNames: string[];
+}
+
+export async function fitGenerator(
+  data: TrainingData,
+  x: Interactions,
+  spec: GeneratorSpec,
+  prices?: Float64Array,
+): Promise<FittedGenerator> {
+  const dims = { nUsers: data.users.size, nItems: data.items.size };
+  const fitted = await fitConfiguration(
+    x,
+    dims,
+    { algorithm: 'blend', params: {}, weighting: spec.weighting, blend: spec.blend },
+    { stage: 'fit re-ranker candidate generator' },
+  );
+  return {
+    blend: fitted.model as BlendModel,
+    matrix: fitted.matrix,
+    stats: itemStats(x, dims.nItems, data.itemCategories, prices),
+    recency: itemsByRecency(x, dims.nUsers),
+    partNames: spec.blend.parts.map((p, k) => `${k}_${p.algorithm}`),
+  };
+}
+
+/** The user's top-n unseen, allowed items by the generator, and every part's score on them. */
+export function userCandidates(
+  g: FittedGenerator,
+  user: number,
+  n: number,
+  exclude?: Set<number> | undefined,
+): UserCandidates {
+  const m = g.matrix;
+  const items = m.indices.subarray(m.indptr[user]!, m.indptr[user + 1]!);
+  const per = g.blend.partScores(items, m.data.subarray(m.indptr[user]!, m.indptr[user + 1]!));
+  const blended = new Float64Array(per[0]!.length);
+  g.blend.parts.forEach((p, k) => {
+    if (p.weight === 0) return;
+    const s = per[k]!;
+    for (let i = 0; i < s.length; i++) if (Number.isFinite(s[i]!)) blended[i]! += p.weight * s[i]!;
+  });
+  const ex = new Set<number>(items);
+  if (exclude) for (const i of exclude) ex.add(i);
+  const candidates = Array.from(topKScores(blended, n, ex).items);
+  return { user, candidates, partScores: per.map((s) => Float64Array.from(candidates, (i) => s[i]!)) };
+}
+
+export function featuresFor(g: FittedGenerator, c: UserCandidates): Float32Array {
+  return candidateFeatures(g.stats, { items: g.recency[c.user]! }, c.candidates, c.partScores);
+}
+
+function relevantByUser(test: Interactions, nUsers: number, nItems: number): Map<number, Set<number>> {
+  const t = buildInteractionMatrix(test, {
+    nUsers,
+    nItems,
+    confidence: confidenceTable(deploymentWeights()),
+  }).userItems;
+  const out = new Map<number, Set<number>>();
+  for (let u = 0; u < t.nRows; u++)
+    if (t.indptr[u + 1]! > t.indptr[u]!) out.set(u, new Set(t.indices.subarray(t.indptr[u]!, t.indptr[u + 1]!)));
+  return out;
+}
+
+export interface RerankerEvaluationOptions {
+  data: TrainingData;
+  /** The train part of the holdout; the validation split LambdaMART learns from is carved from it. */
+  train: Interactions;
+  /** The holdout: only scored, never trained on. */
+  test: Interactions;
+  generator: GeneratorSpec;
+  /** Python with lightgbm and onnxmltools (scripts/infra/ranker.sh). */
+  python: string;
+  /** Candidates re-ranked per user. */
+  candidates?: number;
+  k?: number;
+  seed?: number;
+  validationFraction?: number;
+  params?: LambdaMartParams;
+  prices?: Float64Array;
+}
+
+export interface RerankerEvaluation {
+  k: number;
+  /** nDCG@k on the holdout: the generator's own order, and the re-ranked order of the same candidates. */
+  generatorNdcg: number;
+  rerankedNdcg: number;
+  users: number;
+  trainingRows: number;
+  trainingUsers: number;
+  featureNames: string[];
+  onnx: Uint8Array;
+  /** LightGBM's own dump of the trees (deterministic for the same rows; the ONNX file names a random graph id). */
+  lightgbm: string;
+  seconds: number;
+}
+
+/**
+ * Trains LambdaMART on a validation split carved from `train` (the generator fitted
+ * on the rest of it, labels = the validation items among each user's top-N) and then
+ * compares, on the holdout, the generator's top-k with the ONNX re-ranker's top-k of
+ * the same top-N candidates (the generator re-fitted on all of `train`, as serving would).
+ */
+export async function evaluateReranker(o: RerankerEvaluationOptions): Promise<RerankerEvaluation> {
+  const started = performance.now();
+  const n = o.candidates ?? 100;
+  const k = o.k ?? 10;
+  const { nUsers, nItems } = { nUsers: o.data.users.size, nItems: o.data.items.size };
+  const exclude = exclusionFor(o.data);
+  const split = stratifiedSplit(o.train, { testFraction: o.validationFraction ?? 0.2, seed: (o.seed ?? 42) + 2 });
+  if (split.test.user.length === 0) throw new InsufficientDataError('too little data for a re-ranker validation split');
+
+  const gv = await fitGenerator(o.data, split.train, o.generator, o.prices);
+  const names = featureNames(gv.partNames);
+  const chunks: Float32Array[] = [];
+  const labels: number[] = [];
+  const groups: number[] = [];
+  for (const [u, relevant] of relevantByUser(split.test, nUsers, nItems)) {
+    const c = userCandidates(gv, u, n, exclude?.(u) as Set<number> | undefined);
+    if (!c.candidates.some((i) => relevant.has(i))) continue; // nothing to learn from this user
+    chunks.push(featuresFor(gv, c));
+    for (const i of c.candidates) labels.push(relevant.has(i) ? 1 : 0);
+    groups.push(c.candidates.length);
+  }
+  const rows: RankingRows = {
+    featureNames: names,
+    features: concat(chunks),
+    labels: Float32Array.from(labels),
+    groups: Int32Array.from(groups),
+  };
+  const trained = await trainLambdaMart(o.python, rows, { seed: o.seed ?? 42, ...o.params });
+
+  const g = await fitGenerator(o.data, o.train, o.generator, o.prices);
+  const ranker = await OnnxRanker.load(trained.onnx, names.length);
+  let gen = 0;
+  let rer = 0;
+  let users = 0;
+  try {
+    for (const [u, relevant] of relevantByUser(o.test, nUsers, nItems)) {
+      const c = userCandidates(g, u, n, exclude?.(u) as Set<number> | undefined);
+      const scores = await ranker.score(featuresFor(g, c));
+      const order = rerankOrder(scores);
+      gen += userRankingMetrics(c.candidates, relevant, k).ndcg;
+      rer += userRankingMetrics(
+        order.map((j) => c.candidates[j]!),
+        relevant,
+        k,
+      ).ndcg;
+      users++;
+    }
+  } finally {
+    await ranker.release();
+  }
+  return {
+    k,
+    generatorNdcg: users ? gen / users : 0,
+    rerankedNdcg: users ? rer / users : 0,
+    users,
+    trainingRows: labels.length,
+    trainingUsers: groups.length,
+    featureNames: names,
+    onnx: trained.onnx,
+    lightgbm: trained.lightgbm,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Candidate positions by descending re-ranker score; ties keep the generator's order. */
+export function rerankOrder(scores: ArrayLike<number>): number[] {
+  return Array.from({ length: scores.length }, (_, j) => j).sort((a, b) => scores[b]! - scores[a]! || a - b);
+}
+
+function concat(chunks: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(chunks.reduce((s, c) => s + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
