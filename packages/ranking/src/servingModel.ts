@@ -1,6 +1,9 @@
 import {
   AlsModel,
   BlendModel,
+  handoffFactors,
+  type ContentFactorMapping,
+  type ItemContent,
   EaseModel,
   FoldIn,
   factorDot,
@@ -113,6 +116,8 @@ export class ServingModel {
     model: LoadedModel['model'],
     /** How the model was trained to weigh events: folding a user in weighs them the same way. */
     readonly weighting: ModelWeighting = legacyModelWeighting(),
+    /** Content → item factors, fitted with the model: scores products it has not (or barely) seen. */
+    readonly contentMapping?: ContentFactorMapping,
   ) {
     this.nItems = items.size;
     if (model instanceof AlsModel) this.scorer = new AlsScorer(model);
@@ -124,6 +129,8 @@ export class ServingModel {
     )
       this.scorer = new DenseScorer(model);
     else throw new Error(`model kind ${model.kind} cannot be served`);
+    if (contentMapping && contentMapping.factors !== this.scorer.factors)
+      throw new Error(`content mapping has ${contentMapping.factors} factors, the model ${this.scorer.factors}`);
     itemCategoryIds.forEach((c, i) => {
       if (c) (this.itemsByCategory.get(c) ?? this.itemsByCategory.set(c, []).get(c)!).push(i);
     });
@@ -139,6 +146,7 @@ export class ServingModel {
       itemCategoryIds,
       loaded.model,
       loaded.weighting,
+      loaded.contentMapping,
     );
   }
 
@@ -192,6 +200,20 @@ export class ServingModel {
   score(q: UserQuery, productId: string): number | undefined {
     const i = this.items.index(productId);
     return i === undefined ? undefined : this.scorer.score(q, i);
+  }
+
+  /**
+   * A product scored from its content, the cold-start path: the user's vector against
+   * the factors the content mapping predicts, handed over to the product's own trained
+   * factors as its interactions arrive (recsys handoffFactors: n/(n+5) collaborative).
+   * Undefined when the model has no content mapping or does not rank by factors.
+   */
+  scoreByContent(q: UserQuery, productId: string, content: ItemContent, interactions = 0): number | undefined {
+    if (!this.contentMapping || q.kind !== 'vector' || !(this.scorer instanceof AlsScorer)) return undefined;
+    const f = this.scorer.factors;
+    const i = this.items.index(productId);
+    const own = i === undefined ? undefined : this.scorer.itemFactors.subarray(i * f, (i + 1) * f);
+    return factorDot(q.q, handoffFactors(this.contentMapping.predictContent(content), own, interactions), 0, f);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { csrFromTriplets, type CsrMatrix } from './csr.ts';
-import { DimensionMismatchError, EmptyInputError } from './errors.ts';
+import { ArtifactFormatError, DimensionMismatchError, EmptyInputError } from './errors.ts';
 import { choleskyInPlace, choleskySolveInPlace, dot } from './linalg.ts';
 
 /**
@@ -71,6 +71,36 @@ export class ContentFactorMapping {
     return Float32Array.from(out);
   }
 
+  /** Factors of one item from its content, hashed as the fit's contentFeatureMatrix hashed (features − 1 dims). */
+  predictContent(item: ItemContent): Float32Array {
+    const row = hashContent(item, this.features - 1);
+    return this.predict(row.indices, row.values);
+  }
+
+  /** What an artifact stores: the shape in meta, the weights as one array. */
+  toArtifactPart(): { meta: { features: number; factors: number; regularization: number }; weights: Float64Array } {
+    return {
+      meta: { features: this.features, factors: this.factors, regularization: this.regularization },
+      weights: this.weights,
+    };
+  }
+
+  static fromArtifactPart(meta: unknown, weights: unknown): ContentFactorMapping {
+    const m = meta as { features?: unknown; factors?: unknown; regularization?: unknown } | undefined;
+    const d = m?.features;
+    const f = m?.factors;
+    const lambda = m?.regularization;
+    if (typeof d !== 'number' || typeof f !== 'number' || typeof lambda !== 'number' || d < 2 || f < 1)
+      throw new ArtifactFormatError('content mapping: features, factors and regularization must be numbers');
+    if (!(weights instanceof Float64Array) || weights.length !== d * f)
+      throw new ArtifactFormatError(`content mapping: expected ${d}×${f} float64 weights`);
+    const out = new ContentFactorMapping(lambda);
+    out.weights = weights;
+    out.features = d;
+    out.factors = f;
+    return out;
+  }
+
   /** Predicted factors of every item of `content` (row-major items × f). */
   predictAll(content: CsrMatrix): Float32Array {
     if (content.nCols !== this.features)
@@ -134,25 +164,36 @@ export function contentFeatureMatrix(items: readonly ItemContent[], o: ContentFe
   const cols: number[] = [];
   const vals: number[] = [];
   items.forEach((item, i) => {
-    const acc = new Map<number, number>();
-    for (const [name, w] of item instanceof Map ? item.entries() : (item as Iterable<readonly [string, number]>)) {
-      if (!Number.isFinite(w)) throw new RangeError(`feature ${name} has a non-finite weight`);
-      const c = fnv1a(name) % dims;
-      acc.set(c, (acc.get(c) ?? 0) + w);
-    }
-    let norm = 0;
-    for (const v of acc.values()) norm += v * v;
-    norm = Math.sqrt(norm) || 1;
-    for (const [c, v] of acc) {
+    const row = hashContent(item, dims);
+    for (let p = 0; p < row.indices.length; p++) {
       rows.push(i);
-      cols.push(c);
-      vals.push(v / norm);
+      cols.push(row.indices[p]!);
+      vals.push(row.values[p]!);
     }
-    rows.push(i);
-    cols.push(dims);
-    vals.push(1);
   });
   return csrFromTriplets(items.length, dims + 1, rows, cols, vals);
+}
+
+/** One item's hashed, L2-normalised feature row plus the bias column `dims` (contentFeatureMatrix's row). */
+export function hashContent(item: ItemContent, dims: number): { indices: number[]; values: number[] } {
+  const acc = new Map<number, number>();
+  for (const [name, w] of item instanceof Map ? item.entries() : (item as Iterable<readonly [string, number]>)) {
+    if (!Number.isFinite(w)) throw new RangeError(`feature ${name} has a non-finite weight`);
+    const c = fnv1a(name) % dims;
+    acc.set(c, (acc.get(c) ?? 0) + w);
+  }
+  let norm = 0;
+  for (const v of acc.values()) norm += v * v;
+  norm = Math.sqrt(norm) || 1;
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (const [c, v] of acc) {
+    indices.push(c);
+    values.push(v / norm);
+  }
+  indices.push(dims);
+  values.push(1);
+  return { indices, values };
 }
 
 /** x_uᵀŷ_i for each listed item (item-major predicted factors). */

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { decodeArtifact, encodeArtifact, IdMap, loadModel, type Recommender } from '@recgraph/recsys';
+import {
+  ContentFactorMapping,
+  decodeArtifact,
+  encodeArtifact,
+  IdMap,
+  loadModel,
+  type Recommender,
+} from '@recgraph/recsys';
 import { ArtifactIntegrityError } from './errors.ts';
 import type { TrainingData } from './training-data.ts';
 import {
@@ -20,6 +27,8 @@ export interface ServingModel {
   categories: IdMap;
   /** How serving must weigh a user's events to fold them in: exactly as training weighed them. */
   weighting: ModelWeighting;
+  /** Content → item factors fitted with the model (cold items), when the trainer fitted one. */
+  contentMapping?: ContentFactorMapping;
 }
 
 /**
@@ -33,8 +42,10 @@ export function encodeServingArtifact(
   data: Pick<TrainingData, 'users' | 'items' | 'itemCategories' | 'categories'>,
   /** Default: the deployment's event weights, linear (what a model fitted without a configuration saw). */
   weighting: ModelWeighting = legacyModelWeighting(),
+  contentMapping?: ContentFactorMapping,
 ): Uint8Array {
   const a = decodeArtifact(model.save());
+  const content = contentMapping?.toArtifactPart();
   const w = modelWeightingToArtifact(weighting);
   const wArrays = Object.fromEntries(Object.entries(w.arrays).map(([k, v]) => [`recgraph_${k}`, v]));
   return encodeArtifact({
@@ -46,9 +57,15 @@ export function encodeServingArtifact(
         items: data.items.toArray(),
         categories: data.categories.toArray(),
         weighting: w.meta,
+        ...(content ? { content: content.meta } : {}),
       },
     },
-    arrays: { ...a.arrays, recgraphItemCategories: data.itemCategories, ...wArrays },
+    arrays: {
+      ...a.arrays,
+      recgraphItemCategories: data.itemCategories,
+      ...wArrays,
+      ...(content ? { recgraphContentWeights: content.weights } : {}),
+    },
   });
 }
 
@@ -70,7 +87,7 @@ function weightingOf(meta: unknown, arrays: Record<string, unknown>): ModelWeigh
 export function decodeServingArtifact(bytes: Uint8Array): ServingModel {
   const a = decodeArtifact(bytes);
   const ids = a.meta.recgraph as
-    { users?: string[]; items?: string[]; categories?: string[]; weighting?: unknown } | undefined;
+    { users?: string[]; items?: string[]; categories?: string[]; weighting?: unknown; content?: unknown } | undefined;
   const itemCategories = a.arrays.recgraphItemCategories;
   if (!ids?.users || !ids.items || !ids.categories || !(itemCategories instanceof Int32Array))
     throw new ArtifactIntegrityError('artifact has no id maps: it was not written by the training pipeline');
@@ -84,6 +101,9 @@ export function decodeServingArtifact(bytes: Uint8Array): ServingModel {
     itemCategories,
     categories: new IdMap(ids.categories),
     weighting: weightingOf(ids.weighting, a.arrays),
+    ...(ids.content !== undefined
+      ? { contentMapping: ContentFactorMapping.fromArtifactPart(ids.content, a.arrays.recgraphContentWeights) }
+      : {}),
   };
 }
 

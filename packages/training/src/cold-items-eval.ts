@@ -11,25 +11,10 @@ import {
   readRatingsFile,
   scoreWithFactors,
   type ColdItemMetrics,
-  type ItemContent,
 } from '@recgraph/recsys';
-import { readMovieLensContent, type MovieContent } from '@recgraph/data';
+import { readMovieLensContent } from '@recgraph/data';
+import { movieContent } from './content-features.ts';
 import { createModel, resolveParams } from './algorithms.ts';
-
-/**
- * A movie's content as hashed features: each genre, the decade, the tags (log of how
- * many users applied each) and the title's words. The same namespaces a catalog
- * product maps to (category path, brand, price band, text) when served.
- */
-export function movieFeatures(m: MovieContent | undefined, withTags = true): ItemContent {
-  const f = new Map<string, number>();
-  if (!m) return f;
-  for (const g of m.genres) f.set(`genre:${g}`, 1);
-  if (m.year !== undefined) f.set(`decade:${Math.floor(m.year / 10) * 10}`, 1);
-  if (withTags) for (const [t, n] of m.tags) f.set(`tag:${t}`, 0.5 * Math.log1p(n));
-  for (const w of m.title.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (w.length > 2) f.set(`title:${w}`, 0.3);
-  return f;
-}
 
 export interface ColdItemsReport {
   rows: { model: string; metrics: ColdItemMetrics }[];
@@ -73,7 +58,7 @@ export async function evaluateColdItemsOnMovieLens(
   // Fitted on items with train interactions only: a held-out item's factors are its untrained init.
   const trainItems = Array.from(new Set(train.indices)).sort((a, b) => a - b);
   const mapped = (withTags: boolean) => {
-    const features = contentFeatureMatrix(movies.map((m) => movieFeatures(m, withTags)));
+    const features = contentFeatureMatrix(movies.map((m) => movieContent(m, withTags)));
     const mapping = new ContentFactorMapping(o.regularization ?? 1).fit(
       features,
       als.itemFactors,

@@ -30,3 +30,4 @@ export { markdownTable } from './report/markdown-table.ts';
 export { htmlReport, barChartSvg } from './report/html-report.ts';
 export * from './input-weighting.ts';
 export { fitConfiguration, type Configuration, type FittedConfiguration } from './fit-configuration.ts';
+export { productContent, movieContent } from './content-features.ts';
