@@ -18,11 +18,13 @@ const fetcher = createGraphiQLFetcher({
   wsClient: createClient({ url: wsUrl, ...(auth ? { connectionParams: auth } : {}), lazy: true }),
 });
 
+// ?query=… opens with that operation (links from docs and tests); otherwise a first example.
+const initialQuery =
+  new URLSearchParams(location.search).get('query') ??
+  '# Recgraph: try\n{ products(first: 3) { edges { node { id title } } } }\n';
+
 createRoot(document.getElementById('graphiql')!).render(
   <StrictMode>
-    <GraphiQL
-      fetcher={fetcher}
-      defaultQuery={'# Recgraph: try\n{ products(first: 3) { edges { node { id title } } } }\n'}
-    />
+    <GraphiQL fetcher={fetcher} defaultQuery={initialQuery} query={initialQuery} />
   </StrictMode>,
 );
