@@ -62,7 +62,10 @@ export async function registerModel(db: Registry, trained: TrainedModel, o: Regi
   const store = o.store ?? fileArtifactStore(o.modelDir);
   const id = randomUUID();
   // The file first: a row must never point at an artifact that does not exist.
-  const { uri, sha256 } = await store.put(id, encodeServingArtifact(trained.model, trained.data, trained.weighting));
+  const { uri, sha256 } = await store.put(
+    id,
+    encodeServingArtifact(trained.model, trained.data, trained.weighting, trained.contentMapping),
+  );
   const ev = trained.evaluation;
   const metrics: StoredMetrics = {
     ...ev.model,

@@ -8,6 +8,7 @@ import { evaluateOnHoldout } from './evaluate-split.ts';
 import { resolveInputWeighting } from './input-weighting.ts';
 import { loadTrainingData } from './load-training-data.ts';
 import { encodeServingArtifact } from './artifact-store.ts';
+import { fitContentMapping, loadProductContent } from './content-fit.ts';
 import type { ArtifactStore } from './artifact-backends.ts';
 import { startMlflowRun, type RunTracker } from './mlflow.ts';
 import {
@@ -155,6 +156,9 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
         ...(o.threads ? { threads: o.threads } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });
+      // A factor model also learns to place products it has never seen from their content (cold items).
+      const contentMapping = fitContentMapping(trained.model, await loadProductContent(db, data.items));
+      if (contentMapping) trained.contentMapping = contentMapping;
       const active = await getActiveModelVersion(db);
       const champion = active ? await evaluateChampion(active, trained, o) : undefined;
       version = await registerModel(db, trained, {
@@ -199,7 +203,7 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
       if (tracker)
         await tracker.logArtifact(
           `model/${version.id}.rgrs`,
-          encodeServingArtifact(trained.model, trained.data, trained.weighting),
+          encodeServingArtifact(trained.model, trained.data, trained.weighting, trained.contentMapping),
         );
       await tracker?.finish('FINISHED');
       return {

@@ -1,4 +1,10 @@
-import { stratifiedSplit, temporalSplit, type Recommender, type Split } from '@recgraph/recsys';
+import {
+  stratifiedSplit,
+  temporalSplit,
+  type ContentFactorMapping,
+  type Recommender,
+  type Split,
+} from '@recgraph/recsys';
 import type { ProgressCallback } from '@recgraph/data';
 import { resolveParams, type AlgorithmName, type ModelParams, type TrainedAlgorithm } from './algorithms.ts';
 import { fitConfiguration, type BlendSpec } from './fit-configuration.ts';
@@ -63,6 +69,8 @@ export interface TrainedModel {
   tuning?: TuningResult;
   data: TrainingData;
   seconds: number;
+  /** Content → item factors (ALS only), fitted on the catalog's content: serves products the model never saw. */
+  contentMapping?: ContentFactorMapping;
 }
 
 export const DEFAULT_KS = [10, 20] as const;
