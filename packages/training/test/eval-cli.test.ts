@@ -132,6 +132,12 @@ describe('npm run eval', () => {
       await evalCommand(['--train', files.train, '--test', files.test, '--rp3beta-params', 'neighbours=0'], io),
     ).toBe(2);
     expect(err.join('\n')).toMatch(/invalid rp3beta parameters: neighbours/);
+    expect(await evalCommand(['--rerank', 'als'], io)).toBe(2);
+    expect(err.join('\n')).toMatch(/--rerank needs --movielens DIR/);
+    expect(await evalCommand(['--movielens', dir, '--rerank', 'rp3beta'], io)).toBe(2);
+    expect(err.join('\n')).toMatch(/re-ranker's generator must be one of sparse-ease, als, popularity/);
+    expect(await evalCommand(['--movielens', dir, '--rerank', 'als', '--candidates', '5'], io)).toBe(2);
+    expect(err.join('\n')).toMatch(/--candidates must be an integer ≥ k/);
     expect(await evalCommand(['--movielens', join(dir, 'missing')], io)).toBe(1);
     expect(existsSync(join(dir, 'reports', 'never.html'))).toBe(false);
   });

@@ -106,12 +106,12 @@ describe('re-ranker features', () => {
     };
     const stats = itemStats(x, 4, Int32Array.from([0, 0, 1, -1]), Float64Array.from([10, 20, 40, NaN]));
     const f = candidateFeatures(stats, { items: [0] }, [1, 2, 3], [[0.9, 0.5, 0.1]]);
-    const width = 1 + 7;
+    const width = 1 + 8;
     const row = (j: number) => Array.from(f.subarray(j * width, (j + 1) * width));
-    // score, rank, popularity, trend, category affinity, price ratio, idle days, covisit
+    // score, rank, popularity, trend, category affinity, price ratio, idle days, covisit, user items
     expect(row(0)[0]).toBeCloseTo(0.9);
     expect(row(0)[1]).toBe(0);
-    expect(row(0)[2]).toBeCloseTo(Math.log(3));
+    expect(row(0)[2]).toBeCloseTo(Math.log(3 / 4)); // 2 of 3 users
     expect(row(0)[4]).toBe(1); // same category as the user's only item
     expect(row(0)[5]).toBeCloseTo(Math.log(2)); // twice the user's median price
     expect(row(0)[7]).toBeCloseTo(1); // seen by exactly the users who saw item 0
@@ -120,5 +120,6 @@ describe('re-ranker features', () => {
     expect(row(2)[5]).toBe(0); // unknown price
     expect(row(2)[6]).toBe(0); // the latest item is not idle
     expect(row(0)[6]).toBeGreaterThan(9);
+    expect(row(0)[8]).toBeCloseTo(Math.log(2));
   });
 });

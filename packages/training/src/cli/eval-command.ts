@@ -16,6 +16,7 @@ import { trainingDataFromInteractions, type TrainingData } from '../training-dat
 import { isUsageProblem, parseIntList, parseNumber, parseParamList, parseSplitKind, UsageError } from './flags.ts';
 import type { Database } from '@recgraph/db';
 import { evaluateColdItemsOnMovieLens } from '../cold-items-eval.ts';
+import { evaluateRerankerOnMovieLens } from '../reranker/movielens-eval.ts';
 
 export const EVAL_USAGE = `usage: npm run eval -- [source] [options]
 source (one; default: the database, DATABASE_URL or the embedded one under RECGRAPH_DATA_DIR):
@@ -33,7 +34,10 @@ options:
   --topk-out FILE              each evaluated user's top-k (max k) per algorithm: user, item, rank, score
   --report FILE                HTML report with charts (default reports/eval.html)
   --cold-items                 with --movielens DIR: the cold-item split (10 % of movies held out with all
-                               their ratings): "popular in the same category" vs the content → ALS mapping`;
+                               their ratings): "popular in the same category" vs the content → ALS mapping
+  --rerank sparse-ease|als     with --movielens DIR: the learned re-ranker (LambdaMART, ONNX) over that
+                               generator's top --candidates 50, against the generator alone on the holdout
+                               (LightGBM from .infra/ranker-venv: scripts/infra/ranker.sh)`;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -147,6 +151,8 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
         'tuning-budget': { type: 'string' },
         report: { type: 'string' },
         'cold-items': { type: 'boolean' },
+        rerank: { type: 'string' },
+        candidates: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -159,6 +165,7 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (values['cold-items']) return coldItemsCommand(values, io);
+  if (values.rerank !== undefined) return rerankCommand(values, io);
   const progress = io.progress ?? createProgress();
   let source: Source | undefined;
   try {
@@ -286,6 +293,37 @@ async function coldItemsCommand(v: Record<string, string | boolean | undefined>,
       io.out(
         `| ${model} | ${m.ndcg.toFixed(4)} | ${m.recall.toFixed(4)} | ${m.hitRate.toFixed(4)} | ${base > 0 ? (m.ndcg / base).toFixed(2) : 'n/a'} |`,
       );
+    return 0;
+  } catch (err) {
+    io.err((err as Error).message);
+    return isUsageProblem(err) ? 2 : 1;
+  }
+}
+
+/** `npm run eval -- --movielens DIR --rerank GENERATOR`: the re-ranker against its generator, as a markdown table. */
+async function rerankCommand(v: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+  try {
+    const dir = v.movielens as string | undefined;
+    if (!dir) throw new UsageError('--rerank needs --movielens DIR');
+    const seed = parseNumber('seed', v.seed as string | undefined) ?? 42;
+    const k = resolveKs(parseIntList('k', v.k as string | undefined) ?? [10])[0]!;
+    const candidates = parseNumber('candidates', v.candidates as string | undefined) ?? 50;
+    if (!Number.isInteger(candidates) || candidates < k)
+      throw new UsageError(`--candidates must be an integer ≥ k (${k})`);
+    const r = await evaluateRerankerOnMovieLens(dir, {
+      generator: v.rerank as AlgorithmName,
+      seed,
+      k,
+      candidates,
+    });
+    io.out(
+      `stratified 75/25 holdout, seed ${seed}; LambdaMART trained on ${r.trainingUsers} validation users (${r.trainingRows} rows, carved from the train part), scored on ${r.users} holdout users; top ${candidates} candidates; ${r.seconds.toFixed(1)} s`,
+    );
+    io.out(`features: ${r.featureNames.join(', ')}`);
+    io.out(`| ranking | nDCG@${k} | vs generator |\n| --- | ---: | ---: |`);
+    io.out(`| ${r.generator} alone | ${r.generatorNdcg.toFixed(4)} | |`);
+    const lift = r.generatorNdcg > 0 ? ((r.rerankedNdcg / r.generatorNdcg - 1) * 100).toFixed(1) : 'n/a';
+    io.out(`| ${r.generator} + LambdaMART (ONNX) | ${r.rerankedNdcg.toFixed(4)} | ${lift} % |`);
     return 0;
   } catch (err) {
     io.err((err as Error).message);

@@ -9,7 +9,7 @@ import type { Interactions } from '@recgraph/recsys';
 export const BASE_FEATURES = [
   /** The candidate's position in the generator's list (0 = first). */
   'generator_rank',
-  /** log(1 + distinct users) of the item in the data the generator was fitted on. */
+  /** log of the item's share of users ((users + 1) / (all users + 1)) in the data the generator was fitted on. */
   'popularity_log',
   /** log((recent events + 1) / (expected recent events + 1)): > 0 when the item is rising. */
   'popularity_trend',
@@ -21,6 +21,8 @@ export const BASE_FEATURES = [
   'item_idle_days',
   /** Largest co-visitation (cosine of co-occurrence) of the candidate with the user's last items. */
   'covisit_last_items',
+  /** log(1 + the user's distinct items): how much the generator's scores can be trusted. */
+  'user_items_log',
 ] as const;
 
 /** Feature names: one score per candidate-generator part, then BASE_FEATURES. */
@@ -71,12 +73,13 @@ export function itemStats(x: Interactions, nItems: number, categories: Int32Arra
     if (t >= cut) recent[i]! += 1;
     if (t > last[i]!) last[i] = t;
   }
+  const allUsers = new Set(x.user).size;
   const popularityLog = new Float32Array(nItems);
   const trend = new Float32Array(nItems);
   const idleDays = new Float32Array(nItems);
   const itemUsers: Int32Array[] = [];
   for (let i = 0; i < nItems; i++) {
-    popularityLog[i] = Math.log1p(users[i]!.size);
+    popularityLog[i] = Math.log((users[i]!.size + 1) / (allUsers + 1));
     trend[i] = Math.log((recent[i]! + 1) / (events[i]! * RECENT_SHARE + 1));
     idleDays[i] = Number.isFinite(last[i]!) ? (hi - last[i]!) / 86400 : 3650;
     itemUsers.push(Int32Array.from([...users[i]!].sort((a, b) => a - b)));
@@ -157,6 +160,7 @@ export function candidateFeatures(
       covisit = Math.max(covisit, intersect(ui, ul) / Math.sqrt(ui.length * ul.length));
     }
     out[b + 6] = covisit;
+    out[b + 7] = Math.log1p(user.items.length);
   }
   return out;
 }

@@ -1,6 +1,5 @@
 import { confidenceTable, deploymentWeights } from '@recgraph/interactions';
-import type {
-  BlendModel} from '@recgraph/recsys';
+import type { BlendModel } from '@recgraph/recsys';
 import {
   buildInteractionMatrix,
   stratifiedSplit,
