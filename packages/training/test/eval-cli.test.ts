@@ -135,7 +135,7 @@ describe('npm run eval', () => {
     expect(await evalCommand(['--rerank', 'als'], io)).toBe(2);
     expect(err.join('\n')).toMatch(/--rerank needs --movielens DIR/);
     expect(await evalCommand(['--movielens', dir, '--rerank', 'rp3beta'], io)).toBe(2);
-    expect(err.join('\n')).toMatch(/re-ranker's generator must be one of sparse-ease, als, popularity/);
+    expect(err.join('\n')).toMatch(/re-ranker's generator must be one of sparse-ease, als, popularity, blend/);
     expect(await evalCommand(['--movielens', dir, '--rerank', 'als', '--candidates', '5'], io)).toBe(2);
     expect(err.join('\n')).toMatch(/--candidates must be an integer ≥ k/);
     expect(await evalCommand(['--movielens', join(dir, 'missing')], io)).toBe(1);

@@ -35,8 +35,9 @@ options:
   --report FILE                HTML report with charts (default reports/eval.html)
   --cold-items                 with --movielens DIR: the cold-item split (10 % of movies held out with all
                                their ratings): "popular in the same category" vs the content → ALS mapping
-  --rerank sparse-ease|als     with --movielens DIR: the learned re-ranker (LambdaMART, ONNX) over that
-                               generator's top --candidates 50, against the generator alone on the holdout
+  --rerank GENERATOR           with --movielens DIR: the learned re-ranker (LambdaMART, ONNX) over the top
+                               --candidates 100 of GENERATOR (als, sparse-ease or blend: the tuned auto
+                               configurations), against the generator alone on the holdout
                                (LightGBM from .infra/ranker-venv: scripts/infra/ranker.sh)`;
 
 export interface CliIo {
@@ -307,11 +308,11 @@ async function rerankCommand(v: Record<string, string | boolean | undefined>, io
     if (!dir) throw new UsageError('--rerank needs --movielens DIR');
     const seed = parseNumber('seed', v.seed as string | undefined) ?? 42;
     const k = resolveKs(parseIntList('k', v.k as string | undefined) ?? [10])[0]!;
-    const candidates = parseNumber('candidates', v.candidates as string | undefined) ?? 50;
+    const candidates = parseNumber('candidates', v.candidates as string | undefined) ?? 100;
     if (!Number.isInteger(candidates) || candidates < k)
       throw new UsageError(`--candidates must be an integer ≥ k (${k})`);
     const r = await evaluateRerankerOnMovieLens(dir, {
-      generator: v.rerank as AlgorithmName,
+      generator: v.rerank as AlgorithmName | 'blend',
       seed,
       k,
       candidates,
