@@ -8,14 +8,25 @@ cd "$(dirname "$0")/.."
 
 started_here=0
 cleanup() {
+  # A failed typecheck or lint must not stop the servers while up.sh is still starting them.
+  if [ -n "${infra_pid:-}" ]; then wait "$infra_pid" 2>/dev/null || true; fi
   if [ "$started_here" = 1 ] && [ "${KEEP_INFRA:-}" != 1 ]; then bash scripts/infra/down.sh >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 
 if ! bash scripts/infra/status.sh >/dev/null 2>&1; then started_here=1; fi
-bash scripts/infra/up.sh
-set -a; . .infra/env; set +a
+# The servers start (and, on a fresh clone, their tools download) while the code is typechecked
+# and linted: the one waits on the network and disks, the others on the CPU.
+infra_log=$(mktemp)
+bash scripts/infra/up.sh >"$infra_log" 2>&1 &
+infra_pid=$!
 
 echo "== typecheck"; npx turbo run typecheck --output-logs=errors-only
 echo "== lint"; npx eslint . --max-warnings=0 && npx prettier --check . --log-level warn
+
+echo "== infra"
+infra_rc=0; wait "$infra_pid" || infra_rc=$?
+cat "$infra_log"; rm -f "$infra_log"
+if [ "$infra_rc" != 0 ]; then echo "infra: scripts/infra/up.sh failed (exit $infra_rc)" >&2; exit "$infra_rc"; fi
+set -a; . .infra/env; set +a
 echo "== tests"; npx vitest run "$@"

@@ -52,7 +52,13 @@ describe.skipIf(!serverUrl)('connections lost under the trainer lock and the mig
       await released;
       return 'trained';
     });
-    await terminate(admin, 'application_name = $1', 'recgraph-training-lock');
+    // Only once the session holds the lock: terminated between connect and the lock query, the run
+    // rightly fails (it never had the lock), which is not the finding.
+    await terminate(
+      admin,
+      "application_name = $1 AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)",
+      'recgraph-training-lock',
+    );
     // Give the dropped socket's 'error' event time to be emitted while the run is still going.
     await new Promise((r) => setTimeout(r, 300));
     release();
