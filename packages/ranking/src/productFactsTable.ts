@@ -78,6 +78,15 @@ export class ProductFactsTable {
     return row!.t;
   }
 
+  /**
+   * The refresh pass's statements open with a `recgraph:background` SQL comment, so pg_stat_activity, slow-query
+   * logs and the tests' statement counters tell a timer's queries from a request's.
+   */
+  private async dbNowInBackground(): Promise<Date> {
+    const [row] = await this.prisma.$queryRaw<{ t: Date }[]>`/* recgraph:background */ SELECT now() AS t`;
+    return row!.t;
+  }
+
   private async loadAll(): Promise<void> {
     const started = performance.now();
     this.since = new Date((await this.dbNow()).getTime() - OVERLAP_MS);
@@ -103,8 +112,8 @@ export class ProductFactsTable {
 
   /** Rows changed since the last pass (with overlap). */
   async refreshChanged(): Promise<void> {
-    const passStart = await this.dbNow();
-    const rows = await this.prisma.$queryRaw<Row[]>`
+    const passStart = await this.dbNowInBackground();
+    const rows = await this.prisma.$queryRaw<Row[]>`/* recgraph:background */
       SELECT ${FACTS_COLUMNS} FROM products WHERE updated_at >= ${this.since ?? passStart}`;
     this.absorb(rows);
     this.since = new Date(passStart.getTime() - OVERLAP_MS);
