@@ -9,6 +9,7 @@ import type { OnlineFeatureUpdaterOptions } from './updater/updater.ts';
 import { servingOptionsFromConfig } from '@recgraph/ranking';
 import { chooseTextEncoder } from '@recgraph/embeddings';
 import { artifactStoreFromConfig } from '@recgraph/training';
+import { rankerPython } from '@recgraph/training/reranker/lambdamart';
 
 const textEncoderOption = (configured: string | undefined): { textEncoderDir?: string } => {
   const dir = chooseTextEncoder(configured).dir;
@@ -55,6 +56,8 @@ export function trainerOptionsFromConfig(
       // Shared with every recommend and updater replica (ARTIFACT_STORE, Postgres by default).
       artifactStore: artifactStoreFromConfig(cfg, db.prisma),
       margin: cfg.PROMOTION_MARGIN,
+      // The learned re-ranker: RANKER_PYTHON, else .infra/ranker-venv when scripts/infra/ranker.sh installed it.
+      ...(rankerPython(cfg.RANKER_PYTHON) ? { ranker: { python: rankerPython(cfg.RANKER_PYTHON)! } } : {}),
       ...(cfg.SPARK_PYTHON
         ? {
             spark: {

@@ -261,6 +261,18 @@ export const streamingSchema = z.object({
     .optional(),
   /** How often the knowledge indexer re-reads ASSISTANT_KNOWLEDGE_DIR and looks for products no catalog change announced. */
   KNOWLEDGE_SWEEP_INTERVAL_S: z.coerce.number().int().min(1, 'expected at least 1 second').max(86_400).default(30),
+  /**
+   * A Python with lightgbm and onnxmltools (scripts/infra/ranker.sh installs .infra/ranker-venv):
+   * each run then learns a re-ranker over the model's top candidates, attached only when it beats
+   * the model alone on the holdout. Unset → that venv when it exists; off → never.
+   */
+  RANKER_PYTHON: z
+    .string()
+    .min(1)
+    .refine((p) => p === 'off' || existsSync(p), {
+      error: 'expected the path of a Python with lightgbm and onnxmltools (scripts/infra/ranker.sh), or off',
+    })
+    .optional(),
   /** A Python with pyspark, for als-spark (scripts/infra installs one: .infra/spark-venv/bin/python). */
   SPARK_PYTHON: z.string().min(1).optional(),
   /** Where Spark runs: local[N], spark://host:7077, k8s://https://…, yarn. */

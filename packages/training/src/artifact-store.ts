@@ -17,6 +17,11 @@ import {
   modelWeightingToArtifact,
   type ModelWeighting,
 } from './input-weighting.ts';
+import {
+  servedRankerFromArtifactPart,
+  servedRankerToArtifactPart,
+  type ServedRanker,
+} from './reranker/served-ranker.ts';
 
 /** What serving needs besides the model: the dense-index ⇄ uuid maps it was trained with. */
 export interface ServingModel {
@@ -29,6 +34,8 @@ export interface ServingModel {
   weighting: ModelWeighting;
   /** Content → item factors fitted with the model (cold items), when the trainer fitted one. */
   contentMapping?: ContentFactorMapping;
+  /** The learned re-ranker over the model's top candidates, when the trainer attached one (it won on the holdout). */
+  ranker?: ServedRanker;
 }
 
 /**
@@ -43,9 +50,11 @@ export function encodeServingArtifact(
   /** Default: the deployment's event weights, linear (what a model fitted without a configuration saw). */
   weighting: ModelWeighting = legacyModelWeighting(),
   contentMapping?: ContentFactorMapping,
+  ranker?: ServedRanker,
 ): Uint8Array {
   const a = decodeArtifact(model.save());
   const content = contentMapping?.toArtifactPart();
+  const rankerPart = ranker ? servedRankerToArtifactPart(ranker) : undefined;
   const w = modelWeightingToArtifact(weighting);
   const wArrays = Object.fromEntries(Object.entries(w.arrays).map(([k, v]) => [`recgraph_${k}`, v]));
   return encodeArtifact({
@@ -58,6 +67,7 @@ export function encodeServingArtifact(
         categories: data.categories.toArray(),
         weighting: w.meta,
         ...(content ? { content: content.meta } : {}),
+        ...(rankerPart ? { ranker: rankerPart.meta } : {}),
       },
     },
     arrays: {
@@ -65,6 +75,7 @@ export function encodeServingArtifact(
       recgraphItemCategories: data.itemCategories,
       ...wArrays,
       ...(content ? { recgraphContentWeights: content.weights } : {}),
+      ...rankerPart?.arrays,
     },
   });
 }
@@ -87,7 +98,15 @@ function weightingOf(meta: unknown, arrays: Record<string, unknown>): ModelWeigh
 export function decodeServingArtifact(bytes: Uint8Array): ServingModel {
   const a = decodeArtifact(bytes);
   const ids = a.meta.recgraph as
-    { users?: string[]; items?: string[]; categories?: string[]; weighting?: unknown; content?: unknown } | undefined;
+    | {
+        users?: string[];
+        items?: string[];
+        categories?: string[];
+        weighting?: unknown;
+        content?: unknown;
+        ranker?: unknown;
+      }
+    | undefined;
   const itemCategories = a.arrays.recgraphItemCategories;
   if (!ids?.users || !ids.items || !ids.categories || !(itemCategories instanceof Int32Array))
     throw new ArtifactIntegrityError('artifact has no id maps: it was not written by the training pipeline');
@@ -104,7 +123,20 @@ export function decodeServingArtifact(bytes: Uint8Array): ServingModel {
     ...(ids.content !== undefined
       ? { contentMapping: ContentFactorMapping.fromArtifactPart(ids.content, a.arrays.recgraphContentWeights) }
       : {}),
+    ...(ids.ranker !== undefined ? { ranker: rankerOf(ids.ranker, a.arrays, model.nItems) } : {}),
   };
+}
+
+function rankerOf(meta: unknown, arrays: Record<string, unknown>, nItems: number): ServedRanker {
+  let ranker: ServedRanker;
+  try {
+    ranker = servedRankerFromArtifactPart(meta, arrays);
+  } catch (err) {
+    throw new ArtifactIntegrityError(`artifact re-ranker is unreadable: ${(err as Error).message}`);
+  }
+  if (ranker.stats.nItems !== nItems)
+    throw new ArtifactIntegrityError(`artifact re-ranker knows ${ranker.stats.nItems} items, its model ${nItems}`);
+  return ranker;
 }
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');

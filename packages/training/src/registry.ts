@@ -37,6 +37,11 @@ export interface StoredMetrics extends Record<string, unknown> {
     testInteractions: number;
   };
   champion?: ChampionComparison;
+  /**
+   * The primary metric of what is served when it is not the model alone: the model with its
+   * learned re-ranker (attached only when it won on this holdout). Promotion compares this one.
+   */
+  served?: FlatMetrics;
 }
 
 // Registry changes (promotions, rollbacks) take this transaction-scoped lock so
@@ -64,7 +69,7 @@ export async function registerModel(db: Registry, trained: TrainedModel, o: Regi
   // The file first: a row must never point at an artifact that does not exist.
   const { uri, sha256 } = await store.put(
     id,
-    encodeServingArtifact(trained.model, trained.data, trained.weighting, trained.contentMapping),
+    encodeServingArtifact(trained.model, trained.data, trained.weighting, trained.contentMapping, trained.ranker),
   );
   const ev = trained.evaluation;
   const metrics: StoredMetrics = {
@@ -77,6 +82,9 @@ export async function registerModel(db: Registry, trained: TrainedModel, o: Regi
       testInteractions: ev.testInteractions,
     },
     ...(o.champion ? { champion: o.champion } : {}),
+    // The learned re-ranker's holdout figures, attached to this version or not.
+    ...(trained.rankerDecision ? { reranker: trained.rankerDecision } : {}),
+    ...(trained.ranker ? { served: { [trained.primaryMetric]: trained.ranker.evaluation.rerankedNdcg } } : {}),
     // An `auto` run's search: what it chose, on which validation, and every trial.
     ...(trained.tuning
       ? {
@@ -212,7 +220,8 @@ export async function promoteIfBetter(
       throw new RegistryStateError(`model ${candidateId} is ${candidate.status}, not a CANDIDATE`);
     const primary = candidate.primaryMetric ?? 'ndcg@10';
     const metrics = candidate.metrics as Partial<StoredMetrics> | null;
-    const score = metricValue(metrics, primary);
+    // The model with its re-ranker when one is attached: what serving will rank with.
+    const score = metricValue(metrics?.served, primary) ?? metricValue(metrics, primary);
     const active = await tx.modelVersion.findFirst({ where: { status: 'ACTIVE' } });
     const base = { candidateId, primaryMetric: primary, candidateScore: score, previousActiveId: active?.id ?? null };
 

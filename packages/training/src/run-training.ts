@@ -29,6 +29,7 @@ import {
 } from './train-model.ts';
 import type { TrainingData } from './training-data.ts';
 import { withTrainingLock } from './training-lock.ts';
+import { fitServedRanker, loadItemPrices, type TrainerRankerOptions } from './reranker/fit-served-ranker.ts';
 
 export interface RunTrainingOptions {
   /** `auto`: search algorithms and hyper-parameters on the train split within `tuning.budgetS`. */
@@ -60,6 +61,13 @@ export interface RunTrainingOptions {
   spark?: SparkBackend | undefined;
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
+  /**
+   * Learn a LambdaMART re-ranker over the model's top candidates (config: RANKER_PYTHON), attached
+   * to the version only when it beats the model alone on the holdout; a failure is logged, never fatal.
+   */
+  ranker?: TrainerRankerOptions | undefined;
+  /** Progress lines worth a log line of their own (the re-ranker's decision). */
+  info?: (message: string) => void;
 }
 
 export interface TrainingRunResult {
@@ -159,6 +167,7 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
       // A factor model also learns to place products it has never seen from their content (cold items).
       const contentMapping = fitContentMapping(trained.model, await loadProductContent(db, data.items));
       if (contentMapping) trained.contentMapping = contentMapping;
+      if (o.ranker) await attachRanker(db, trained, o.ranker, o);
       const active = await getActiveModelVersion(db);
       const champion = active ? await evaluateChampion(active, trained, o) : undefined;
       version = await registerModel(db, trained, {
@@ -192,6 +201,14 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
         ...(trained.tuning
           ? { tuning_trials: trained.tuning.trials.length, tuning_validation_score: trained.tuning.score }
           : {}),
+        ...(trained.rankerDecision && 'generatorNdcg' in trained.rankerDecision
+          ? {
+              reranker_generator_ndcg: trained.rankerDecision.generatorNdcg,
+              reranker_reranked_ndcg: trained.rankerDecision.rerankedNdcg,
+              reranker_attached: trained.rankerDecision.attached ? 1 : 0,
+              reranker_seconds: trained.rankerDecision.seconds,
+            }
+          : {}),
       });
       // Every trial of an `auto` search (algorithm, parameters, validation score, seconds).
       if (tracker && trained.tuning)
@@ -203,7 +220,7 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
       if (tracker)
         await tracker.logArtifact(
           `model/${version.id}.rgrs`,
-          encodeServingArtifact(trained.model, trained.data, trained.weighting, trained.contentMapping),
+          encodeServingArtifact(trained.model, trained.data, trained.weighting, trained.contentMapping, trained.ranker),
         );
       await tracker?.finish('FINISHED');
       return {
@@ -243,6 +260,34 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
       throw new TrainingRunFailedError(reason, failedId, err);
     }
   });
+}
+
+/**
+ * Fits the learned re-ranker for `trained` and attaches it when it wins on the holdout. Any
+ * failure (no Python, LightGBM failing, too little data) leaves the model without one, with
+ * the reason logged and recorded: a re-ranker is an improvement, never a reason to fail training.
+ */
+async function attachRanker(
+  db: Database,
+  trained: TrainedModel,
+  ranker: TrainerRankerOptions,
+  o: Pick<RunTrainingOptions, 'onProgress' | 'warn' | 'info'>,
+): Promise<void> {
+  try {
+    const { ranker: served, ...decision } = await fitServedRanker(
+      trained,
+      await loadItemPrices(db, trained.data),
+      ranker,
+      o.onProgress,
+    );
+    trained.rankerDecision = decision;
+    if (served) trained.ranker = served;
+    o.info?.(`re-ranker ${decision.attached ? 'attached' : 'not attached'}: ${decision.reason}`);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    trained.rankerDecision = { attached: false, reason: `re-ranker training failed: ${reason}` };
+    o.warn?.(`the model is registered without a re-ranker: ${reason}`);
+  }
 }
 
 const prefixed = (p: string, m: Record<string, number>) =>

@@ -15,6 +15,8 @@ import { tuneOnTrain, type TuningOptions, type TuningResult } from './tuning.ts'
 import { evaluateOnHoldout, type HoldoutEvaluation } from './evaluate-split.ts';
 import { validatePrimaryMetric } from './metrics.ts';
 import type { TrainingData } from './training-data.ts';
+import type { RankerDecision } from './reranker/fit-served-ranker.ts';
+import type { ServedRanker } from './reranker/served-ranker.ts';
 
 export interface SplitSpec {
   kind: 'stratified' | 'temporal';
@@ -71,6 +73,10 @@ export interface TrainedModel {
   seconds: number;
   /** Content → item factors (ALS only), fitted on the catalog's content: serves products the model never saw. */
   contentMapping?: ContentFactorMapping;
+  /** The re-ranker's holdout figures (run-training, when a ranker Python is configured) … */
+  rankerDecision?: Omit<RankerDecision, 'ranker'> | { attached: false; reason: string };
+  /** … and the re-ranker itself, attached only when it beat the model alone on the holdout. */
+  ranker?: ServedRanker;
 }
 
 export const DEFAULT_KS = [10, 20] as const;

@@ -33,7 +33,7 @@ export interface PeriodicTrainerOptions {
   db: Database;
   bus: EventBus;
   /** runTraining's options (algorithm, params, modelDir, margin, split, k, ...), minus the progress hooks. */
-  training: Omit<RunTrainingOptions, 'onProgress' | 'warn'>;
+  training: Omit<RunTrainingOptions, 'onProgress' | 'warn' | 'info'>;
   /** A cron expression (croner syntax, 5 or 6 fields). */
   cron?: string;
   timezone?: string;
@@ -199,6 +199,7 @@ export function createPeriodicTrainer(o: PeriodicTrainerOptions): PeriodicTraine
           lastStage = stage;
         },
         warn: (message) => log.warn({}, message),
+        info: (message) => log.info({}, message),
       });
       watermark = snapshot;
       const promoted = r.decision?.promoted === true;

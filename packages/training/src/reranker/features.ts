@@ -175,3 +175,62 @@ export function itemsByRecency(x: Interactions, nUsers: number): number[][] {
   }
   return latest.map((m) => [...m.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]).map(([i]) => i));
 }
+
+/**
+ * The generator's scores as the served re-ranker's one `score_generator` feature: divided by
+ * their largest magnitude over the candidates, so a user's trained vector and a fold-in of
+ * the same user (whose scores differ in scale, not in order) give the ranker the same input.
+ */
+export function generatorScoreFeature(scores: ArrayLike<number>): Float64Array {
+  let max = 0;
+  for (let j = 0; j < scores.length; j++) if (Number.isFinite(scores[j]!)) max = Math.max(max, Math.abs(scores[j]!));
+  return Float64Array.from({ length: scores.length }, (_, j) => (max > 0 ? scores[j]! / max : 0));
+}
+
+/** The one generator part a served re-ranker sees: the served model's own score (generatorScoreFeature). */
+export const SERVED_GENERATOR_PARTS = ['generator'] as const;
+
+/** ItemStats as artifact arrays (the users of each item as CSR), so serving computes features from the very same facts. */
+export function itemStatsToArrays(s: ItemStats): Record<string, Float32Array | Float64Array | Int32Array> {
+  const indptr = new Int32Array(s.nItems + 1);
+  for (let i = 0; i < s.nItems; i++) indptr[i + 1] = indptr[i]! + s.itemUsers[i]!.length;
+  const indices = new Int32Array(indptr[s.nItems]!);
+  for (let i = 0; i < s.nItems; i++) indices.set(s.itemUsers[i]!, indptr[i]!);
+  return {
+    popularityLog: s.popularityLog,
+    trend: s.trend,
+    idleDays: s.idleDays,
+    categories: s.categories,
+    prices: s.prices ?? new Float64Array(s.nItems).fill(Number.NaN),
+    itemUsersIndptr: indptr,
+    itemUsersIndices: indices,
+  };
+}
+
+/** The inverse of itemStatsToArrays; throws a RangeError when an array is missing or of the wrong length. */
+export function itemStatsFromArrays(a: Record<string, unknown>): ItemStats {
+  const get = <T>(name: string, type: new (n: number) => T): T => {
+    const v = a[name];
+    if (!(v instanceof (type as unknown as typeof Float32Array)))
+      throw new RangeError(`re-ranker item stats lack ${name}`);
+    return v as T;
+  };
+  const popularityLog = get('popularityLog', Float32Array);
+  const nItems = popularityLog.length;
+  const indptr = get('itemUsersIndptr', Int32Array);
+  const indices = get('itemUsersIndices', Int32Array);
+  const stats: ItemStats = {
+    nItems,
+    popularityLog,
+    trend: get('trend', Float32Array),
+    idleDays: get('idleDays', Float32Array),
+    categories: get('categories', Int32Array),
+    prices: get('prices', Float64Array),
+    itemUsers: Array.from({ length: nItems }, (_, i) => indices.subarray(indptr[i]!, indptr[i + 1]!)),
+  };
+  for (const k of ['trend', 'idleDays', 'categories', 'prices'] as const)
+    if (stats[k]!.length !== nItems) throw new RangeError(`re-ranker item stats: ${k} has the wrong length`);
+  if (indptr.length !== nItems + 1 || indptr[nItems] !== indices.length)
+    throw new RangeError('re-ranker item stats: the item users are inconsistent');
+  return stats;
+}

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 /** Rows for LambdaMART: features row-major, one label per row, rows grouped by user (candidates per group). */
@@ -41,6 +41,18 @@ export class RerankerTrainingError extends Error {
 }
 
 const SCRIPT = join(import.meta.dirname, 'lambdamart.py');
+
+/** The venv scripts/infra/ranker.sh installs. */
+export const DEFAULT_RANKER_PYTHON = resolve(import.meta.dirname, '../../../../.infra/ranker-venv/bin/python');
+
+/**
+ * The Python the trainer learns its re-ranker with (config RANKER_PYTHON): the one configured,
+ * none for `off`, else the venv scripts/infra/ranker.sh installs when it is there.
+ */
+export function rankerPython(configured: string | undefined): string | undefined {
+  if (configured === 'off') return undefined;
+  return configured ?? (existsSync(DEFAULT_RANKER_PYTHON) ? DEFAULT_RANKER_PYTHON : undefined);
+}
 
 /**
  * Trains LambdaMART (LightGBM, lambdarank objective) on `rows` with `python` (a Python with

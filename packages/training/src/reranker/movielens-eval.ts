@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readRatingsFile } from '@recgraph/recsys';
 import { readMovieLensContent } from '@recgraph/data';
 import { resolveParams, type AlgorithmName } from '../algorithms.ts';
@@ -8,8 +8,9 @@ import { trainingDataFromInteractions } from '../training-data.ts';
 import type { LambdaMartParams } from './lambdamart.ts';
 import { evaluateReranker, type RerankerEvaluation } from './rerank.ts';
 
-/** The venv scripts/infra/ranker.sh installs. */
-export const DEFAULT_RANKER_PYTHON = resolve(import.meta.dirname, '../../../../.infra/ranker-venv/bin/python');
+import { DEFAULT_RANKER_PYTHON } from './lambdamart.ts';
+
+export { DEFAULT_RANKER_PYTHON };
 
 /**
  * The candidate generators' configurations: the ones the `auto` search chose on

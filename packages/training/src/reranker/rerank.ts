@@ -90,7 +90,7 @@ export function featuresFor(g: FittedGenerator, c: UserCandidates): Float32Array
   return candidateFeatures(g.stats, { items: g.recency[c.user]! }, c.candidates, c.partScores);
 }
 
-function relevantByUser(test: Interactions, nUsers: number, nItems: number): Map<number, Set<number>> {
+export function relevantByUser(test: Interactions, nUsers: number, nItems: number): Map<number, Set<number>> {
   const t = buildInteractionMatrix(test, {
     nUsers,
     nItems,
@@ -210,7 +210,7 @@ export function rerankOrder(scores: ArrayLike<number>): number[] {
   return Array.from({ length: scores.length }, (_, j) => j).sort((a, b) => scores[b]! - scores[a]! || a - b);
 }
 
-function concat(chunks: readonly Float32Array[]): Float32Array {
+export function concat(chunks: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(chunks.reduce((s, c) => s + c.length, 0));
   let at = 0;
   for (const c of chunks) {

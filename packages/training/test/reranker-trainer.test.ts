@@ -1,0 +1,146 @@
+// The trainer's learned re-ranker (issue 14 item 3): fitted on a validation split of the train
+// part with real LightGBM, scored on the promotion holdout against the model alone, and carried
+// by the version only when it wins; a broken Python leaves the model registered without one.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Database } from '@recgraph/db';
+import { generateStore, seedStore } from '@recgraph/data';
+import { Rng } from '@recgraph/recsys';
+import { DEFAULT_RANKER_PYTHON } from '../src/reranker/lambdamart.ts';
+import { loadActiveModel, loadModelVersion, type StoredMetrics } from '../src/registry.ts';
+import { runTraining } from '../src/run-training.ts';
+import { forEachBackend } from './fixtures.ts';
+
+const PYTHON = DEFAULT_RANKER_PYTHON;
+if (!existsSync(PYTHON) && process.env.CI)
+  throw new Error(`${PYTHON} is missing under CI: run \`npm run infra:up\` (scripts/infra/ranker.sh installs it)`);
+
+/**
+ * Replaces the store's interactions: each user views 14 products. `taste`: 11 from one department
+ * of their own and 3 of the store's 12 best sellers, so popularity (the generator)
+ * ranks the best sellers first while the re-ranker's category affinity knows better. Without
+ * taste, every view is drawn by one global popularity, which the generator already ranks by.
+ */
+async function viewsOf(db: Database, taste: boolean): Promise<void> {
+  await db.prisma.interaction.deleteMany({});
+  const products = await db.prisma.product.findMany({
+    where: { status: 'ACTIVE' },
+    select: { id: true, category: { select: { path: true } } },
+    orderBy: { sku: 'asc' },
+  });
+  const users = await db.prisma.user.findMany({ select: { id: true }, orderBy: { createdAt: 'asc' } });
+  // Taste by top-level department (a materialised path's first slug).
+  const byDepartment = new Map<string, string[]>();
+  for (const p of products) {
+    const root = p.category?.path.split('/').find(Boolean);
+    if (root) (byDepartment.get(root) ?? byDepartment.set(root, []).get(root)!).push(p.id);
+  }
+  const leaves = [...byDepartment.values()].filter((ids) => ids.length >= 16);
+  expect(leaves.length).toBeGreaterThan(1);
+  const head = products.slice(0, 12).map((p) => p.id);
+  const rng = new Rng(11);
+  const zipf = (n: number) => Math.min(n - 1, Math.floor(n * rng.next() ** 3));
+  const rows = users.flatMap((u, ui) => {
+    const own = leaves[ui % leaves.length]!;
+    const picked = new Set<string>();
+    while (picked.size < 14) {
+      if (!taste) picked.add(products[zipf(products.length)]!.id);
+      else if (picked.size < 3) picked.add(head[Math.floor(rng.next() * head.length)]!);
+      else picked.add(own[Math.floor(rng.next() * own.length)]!);
+    }
+    return [...picked].map((productId, j) => ({
+      eventId: `rr-${ui}-${j}`,
+      userId: u.id,
+      productId,
+      type: 'VIEW' as const,
+      occurredAt: new Date(Date.UTC(2026, 0, 1 + j, ui % 24)),
+    }));
+  });
+  await db.prisma.interaction.createMany({ data: rows });
+}
+
+await forEachBackend('the trainer learns a re-ranker', (open) => {
+  let db: Database;
+  let modelDir: string;
+  beforeAll(async () => {
+    db = await open();
+    await seedStore(db, generateStore({ seed: 7, products: 160, users: 200 }));
+    modelDir = mkdtempSync(join(tmpdir(), 'recgraph-reranker-'));
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+    rmSync(modelDir, { recursive: true, force: true });
+  });
+
+  it.skipIf(!existsSync(PYTHON))(
+    'attached and promoted where its features know what the model does not (taste by category)',
+    async () => {
+      await viewsOf(db, true);
+      const run = await runTraining(db, {
+        algorithm: 'popularity',
+        modelDir,
+        margin: 0.01,
+        ranker: { python: PYTHON },
+      });
+      const metrics = run.version.metrics as StoredMetrics & {
+        reranker: { attached: boolean; generatorNdcg: number; rerankedNdcg: number; reason: string };
+      };
+      // Popularity alone cannot beat the popularity baseline; with its re-ranker it does.
+      expect(metrics.reranker.attached).toBe(true);
+      expect(metrics.reranker.rerankedNdcg).toBeGreaterThan(metrics.reranker.generatorNdcg * 1.5);
+      expect(metrics.served!['ndcg@10']).toBe(metrics.reranker.rerankedNdcg);
+      expect(run.decision?.promoted).toBe(true);
+      const served = await loadActiveModel(db);
+      expect(served!.version.id).toBe(run.version.id);
+      expect(served!.ranker!.featureNames[0]).toBe('score_generator');
+      expect(served!.ranker!.stats.nItems).toBe(served!.items.size);
+      expect(served!.ranker!.onnx.byteLength).toBeGreaterThan(100);
+    },
+    240_000,
+  );
+
+  it.skipIf(!existsSync(PYTHON))(
+    'not attached where the model already ranks as well as the features allow (one global popularity)',
+    async () => {
+      await viewsOf(db, false);
+      const run = await runTraining(db, {
+        algorithm: 'popularity',
+        modelDir,
+        margin: 0.01,
+        autoPromote: false,
+        ranker: { python: PYTHON },
+      });
+      const metrics = run.version.metrics as StoredMetrics & {
+        reranker: { attached: boolean; generatorNdcg: number; rerankedNdcg: number; reason: string };
+      };
+      expect(metrics.reranker.attached).toBe(false);
+      expect(metrics.reranker.generatorNdcg).toBeGreaterThan(0);
+      expect(metrics.reranker.reason).toMatch(/does not beat the generator/);
+      expect(metrics.served).toBeUndefined();
+      expect((await loadModelVersion(db, run.version.id)).ranker).toBeUndefined();
+    },
+    240_000,
+  );
+
+  it('a Python that cannot run leaves the model registered without a re-ranker, and says why', async () => {
+    await viewsOf(db, true);
+    const warnings: string[] = [];
+    const run = await runTraining(db, {
+      algorithm: 'popularity',
+      modelDir,
+      margin: 0.01,
+      autoPromote: false,
+      ranker: { python: join(modelDir, 'no-such-python') },
+      warn: (m) => warnings.push(m),
+    });
+    expect(run.version.status).toBe('CANDIDATE');
+    expect((run.version.metrics as { reranker: { attached: boolean; reason: string } }).reranker).toEqual({
+      attached: false,
+      reason: expect.stringMatching(/re-ranker training failed: no Python at/),
+    });
+    expect(warnings.some((w) => /registered without a re-ranker/.test(w))).toBe(true);
+    expect((await loadModelVersion(db, run.version.id)).ranker).toBeUndefined();
+  }, 240_000);
+});
