@@ -26,6 +26,8 @@ export interface HoldoutEvaluation {
   testUsers: number;
   trainInteractions: number;
   testInteractions: number;
+  /** Seconds the fit took (0 when the configuration came prefitted). */
+  fitSeconds: number;
   /** The model fitted on the train split only (for top-k files; not for serving). */
   fitted: Recommender;
   /** The train split as the model saw it (weighted as its configuration says). */
@@ -87,6 +89,7 @@ export async function evaluateOnHoldout(o: EvaluateOnHoldoutOptions): Promise<Ho
     ...dims,
     confidence: confidenceTable(deploymentWeights()),
   }).userItems;
+  const fitStarted = performance.now();
   const {
     model: fitted,
     matrix: trainMatrix,
@@ -103,6 +106,7 @@ export async function evaluateOnHoldout(o: EvaluateOnHoldoutOptions): Promise<Ho
     },
     { threads: o.threads, spark: o.spark, onProgress: o.onProgress, stage: `fit ${o.algorithm} (train split)` },
   ));
+  const fitSeconds = o.prefitted ? 0 : (performance.now() - fitStarted) / 1000;
 
   const exclude = exclusionFor(data);
   const categories = data.categories.size ? data.itemCategories : undefined;
@@ -127,6 +131,7 @@ export async function evaluateOnHoldout(o: EvaluateOnHoldoutOptions): Promise<Ho
     testUsers: byK[0]?.model.users ?? 0,
     trainInteractions: o.train.user.length,
     testInteractions: test.user.length,
+    fitSeconds,
     fitted,
     trainMatrix,
     weighting,

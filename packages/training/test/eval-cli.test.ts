@@ -73,10 +73,14 @@ describe('npm run eval', () => {
       { cwd: ROOT, timeout: 60_000 },
     );
     const lines = stdout.split('\n');
-    expect(lines[0]).toBe('| model | k | Precision | Recall | MAP | NDCG | Hit rate | Coverage | Novelty | ILD |');
+    expect(lines[0]).toBe(
+      '| model | k | Precision | Recall | MAP | NDCG | Hit rate | Coverage | Novelty | ILD | hyperparameters | fit (s) |',
+    );
     const row = (name: string, k: number) => lines.find((l) => l.startsWith(`| ${name} | ${k} |`))!.split(' | ');
     const all = ['als', 'ease', 'sparse-ease', 'rp3beta', 'popularity'];
-    for (const k of [5, 10]) for (const name of all) expect(row(name, k)).toHaveLength(10);
+    for (const k of [5, 10]) for (const name of all) expect(row(name, k)).toHaveLength(12);
+    expect(row('als', 5)[10]).toBe('factors=8, regularization=1, alpha=1, iterations=10, cgSteps=3');
+    expect(row('als', 5)[11]).toMatch(/^\d+\.\d \|$/);
     // Group-aware models beat group-blind popularity on NDCG.
     const ndcg = (name: string) => Number(row(name, 10)[5]);
     expect(ndcg('ease')).toBeGreaterThan(ndcg('popularity'));

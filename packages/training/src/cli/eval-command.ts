@@ -7,22 +7,30 @@ import { createProgress, type ProgressCallback } from '@recgraph/data';
 import { ALGORITHMS, isAlgorithm, resolveParams, type AlgorithmName } from '../algorithms.ts';
 import { evaluateOnHoldout, type HoldoutEvaluation } from '../evaluate-split.ts';
 import { loadTrainingData } from '../load-training-data.ts';
-import { htmlReport } from '../report/html-report.ts';
+import { htmlReport, ndcgChartSvg } from '../report/html-report.ts';
 import { markdownTable } from '../report/markdown-table.ts';
 import type { Comparison } from '../report/comparison.ts';
-import { tuneOnTrain } from '../tuning.ts';
+import { tuneOnTrain, type TuningResult } from '../tuning.ts';
 import { resolveKs, resolveSplit, splitData } from '../train-model.ts';
 import { trainingDataFromInteractions, type TrainingData } from '../training-data.ts';
+import { DEFAULT_INPUT_WEIGHTING } from '../input-weighting.ts';
 import { isUsageProblem, parseIntList, parseNumber, parseParamList, parseSplitKind, UsageError } from './flags.ts';
 import type { Database } from '@recgraph/db';
 import { evaluateColdItemsOnMovieLens } from '../cold-items-eval.ts';
 import { evaluateRerankerOnMovieLens } from '../reranker/movielens-eval.ts';
+import type { Configuration } from '../fit-configuration.ts';
+import { coldItemRows, holdoutRow, rerankRow, tunedRows, type ExtraRowsContext } from './eval-all.ts';
 
 export const EVAL_USAGE = `usage: npm run eval -- [source] [options]
 source (one; default: the database, DATABASE_URL or the embedded one under RECGRAPH_DATA_DIR):
   --movielens DIR              DIR/ratings.csv (userId,movieId,rating,timestamp), split here
   --train FILE --test FILE     explicit user,item,rating[,timestamp] files (CSV, TSV or ::), no split
 options:
+  --all                        every model in one table and chart, on one holdout: each algorithm at its
+                               defaults (EASE on the 1,000 most popular items unless --ease-params says),
+                               auto (the search's choice, its blend and the blend's tuned parts), the
+                               re-ranker over auto's choice (when .infra/ranker-venv exists) and, with
+                               --movielens, the cold-item split's rows
   --algorithms als,ease,sparse-ease,rp3beta,popularity   (default: these; als-spark and auto when named)
   --tuning-budget 120          seconds auto may search (on the train split; the holdout scores what it chose)
   --split stratified|temporal  --test-fraction 0.25  --seed 42
@@ -33,12 +41,16 @@ options:
   --rp3beta-params alpha=0.5,beta=0.5,neighbours=100
   --topk-out FILE              each evaluated user's top-k (max k) per algorithm: user, item, rank, score
   --report FILE                HTML report with charts (default reports/eval.html)
+  --chart FILE                 also the NDCG chart (first k, every row) as an SVG file
   --cold-items                 with --movielens DIR: the cold-item split (10 % of movies held out with all
                                their ratings): "popular in the same category" vs the content → ALS mapping
   --rerank GENERATOR           with --movielens DIR: the learned re-ranker (LambdaMART, ONNX) over the top
                                --candidates 100 of GENERATOR (als, sparse-ease or blend: the tuned auto
                                configurations), against the generator alone on the holdout
                                (LightGBM from .infra/ranker-venv: scripts/infra/ranker.sh)`;
+
+/** The in-process algorithms --all runs at their defaults (other backends are the same models), then auto. */
+const ALL_ROWS = ['popularity', 'als', 'ease', 'sparse-ease', 'rp3beta', 'auto'];
 
 export interface CliIo {
   out: (line: string) => void;
@@ -154,6 +166,8 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
         'cold-items': { type: 'boolean' },
         rerank: { type: 'string' },
         candidates: { type: 'string' },
+        all: { type: 'boolean' },
+        chart: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -165,30 +179,45 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     io.out(EVAL_USAGE);
     return 0;
   }
+  if (values.all)
+    for (const flag of ['algorithms', 'cold-items', 'rerank'])
+      if (values[flag] !== undefined) {
+        io.err(`--all runs every model: drop --${flag}\n${EVAL_USAGE}`);
+        return 2;
+      }
   if (values['cold-items']) return coldItemsCommand(values, io);
   if (values.rerank !== undefined) return rerankCommand(values, io);
   const progress = io.progress ?? createProgress();
   let source: Source | undefined;
   try {
+    const all = values.all === true;
     // Default: every in-process algorithm; als-spark needs a Spark backend, so only when asked for.
-    const algorithms = (
-      (values.algorithms as string | undefined) ?? ALGORITHMS.filter((a) => a !== 'als-spark').join(',')
-    )
+    const inProcess = ALGORITHMS.filter((a) => a !== 'als-spark');
+    const algorithms = ((values.algorithms as string | undefined) ?? (all ? ALL_ROWS : inProcess).join(','))
       .split(',')
       .map((s) => s.trim());
     for (const a of algorithms)
       if (!isAlgorithm(a) && a !== 'auto')
         throw new UsageError(`unknown algorithm ${JSON.stringify(a)}; expected auto, ${ALGORITHMS.join(', ')}`);
     const tuningBudgetS = parseNumber('tuning-budget', values['tuning-budget'] as string | undefined) ?? 120;
+    const candidates = parseNumber('candidates', values.candidates as string | undefined) ?? 100;
     const ks = resolveKs(parseIntList('k', values.k as string | undefined) ?? [10, 20]);
     const paramsFor = (a: AlgorithmName, seed: number) =>
       resolveParams(
         a,
-        a === 'popularity' ? {} : parseParamList(`${a}-params`, values[`${a}-params`] as string | undefined),
+        a === 'popularity'
+          ? {}
+          : {
+              // --all compares on MovieLens-size catalogs, past dense EASE's item limit: the README's EASE row.
+              ...(all && a === 'ease' ? { topItems: 1000 } : {}),
+              ...parseParamList(`${a}-params`, values[`${a}-params`] as string | undefined),
+            },
         seed,
       );
     const seed = parseNumber('seed', values.seed as string | undefined) ?? 42;
     for (const a of algorithms) if (a !== 'auto') paramsFor(a as AlgorithmName, seed); // fail on bad parameters before any work
+    if (all && (!Number.isInteger(candidates) || candidates < ks[0]!))
+      throw new UsageError(`--candidates must be an integer ≥ k (${ks[0]})`);
 
     source = await loadSource(values, io, progress.update);
     const results: {
@@ -196,12 +225,11 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
       algorithm: string;
       /** As named on the command line (file names). */
       name: string;
-      params: Record<string, unknown>;
+      configuration: Configuration;
+      tuned: TuningResult | undefined;
       ev: HoldoutEvaluation;
-      seconds: number;
     }[] = [];
     for (const name of algorithms) {
-      const t0 = performance.now();
       // auto: what the trainer's search picks on the train split alone, then scored on the holdout like the rest.
       const tuned =
         name === 'auto'
@@ -214,41 +242,68 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
           : undefined;
       const a = tuned ? tuned.algorithm : (name as AlgorithmName);
       const params = tuned ? tuned.params : paramsFor(a as AlgorithmName, seed);
+      const configuration: Configuration = {
+        algorithm: a,
+        params,
+        weighting: tuned?.weighting ?? DEFAULT_INPUT_WEIGHTING,
+        blend: tuned?.blend,
+      };
       const ev = await evaluateOnHoldout({
         data: source.data,
         train: source.holdout.train,
         test: source.holdout.test,
-        algorithm: a,
-        params,
-        ...(tuned ? { weighting: tuned.weighting, blend: tuned.blend } : {}),
+        ...configuration,
         ks,
         onProgress: progress.update,
       });
-      results.push({
-        algorithm: tuned ? `auto → ${a} (${tuned.trials.length} trials, ${tuned.seconds.toFixed(0)} s)` : a,
-        name,
-        params: tuned
-          ? { ...params, weighting: tuned.weighting, ...(tuned.blend ? { blend: tuned.blend } : {}) }
-          : params,
-        ev,
-        seconds: (performance.now() - t0) / 1000,
-      });
+      results.push({ algorithm: tuned ? `auto → ${a}` : a, name, configuration, tuned, ev });
     }
-    progress.stop();
 
-    const rows: Comparison['rows'] = results.map((r) => ({ name: r.algorithm, metrics: r.ev.model }));
+    const rows: Comparison['rows'] = results.map((r) =>
+      holdoutRow(
+        r.algorithm,
+        r.configuration,
+        r.ev,
+        r.tuned ? `${r.tuned.seconds.toFixed(0)} search + ${r.ev.fitSeconds.toFixed(1)}` : undefined,
+      ),
+    );
     if (!algorithms.includes('popularity'))
       rows.push({ name: 'popularity (baseline)', metrics: results[0]!.ev.baseline });
-    const comparison: Comparison = {
-      title: 'Recgraph offline evaluation',
-      details: [
-        ...source.details,
-        `${results[0]!.ev.testUsers} test users; seen train items excluded from every list`,
-        ...results.map((r) => `${r.algorithm} ${JSON.stringify(r.params)}: fit + evaluation ${r.seconds.toFixed(1)} s`),
-      ],
-      ks,
-      rows,
-    };
+    const details = [
+      ...source.details,
+      `${results[0]!.ev.testUsers} test users; seen train items excluded from every list`,
+      "fit (s): fitting on the train part of the holdout (auto: the search's seconds + the fit of its choice)",
+      ...results.flatMap((r) =>
+        r.tuned
+          ? [
+              `auto: ${r.tuned.trials.length} trials in ${r.tuned.seconds.toFixed(0)} s (budget ${r.tuned.budgetS} s) on a validation split carved from the train part; chose ${r.tuned.algorithm} at validation ${r.tuned.metric} ${r.tuned.score.toFixed(4)}`,
+            ]
+          : [],
+      ),
+    ];
+    const tuned = results.find((r) => r.tuned)?.tuned;
+    if (all && tuned) {
+      const ctx: ExtraRowsContext = {
+        data: source.data,
+        train: source.holdout.train,
+        test: source.holdout.test,
+        ks,
+        seed,
+        movielens: values.movielens as string | undefined,
+        defaults: results.filter((r) => !r.tuned).map((r) => r.configuration),
+        onProgress: progress.update,
+      };
+      for (const extra of [
+        await tunedRows(ctx, tuned),
+        await rerankRow(ctx, tuned, { candidates }),
+        await coldItemRows(ctx),
+      ]) {
+        rows.push(...extra.rows);
+        details.push(...extra.details);
+      }
+    }
+    progress.stop();
+    const comparison: Comparison = { title: 'Recgraph offline evaluation', details, ks, rows };
     io.out(markdownTable(comparison));
     for (const d of comparison.details) io.out(`- ${d}`);
 
@@ -263,6 +318,12 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     mkdirSync(dirname(report), { recursive: true });
     writeFileSync(report, htmlReport(comparison));
     io.out(`report: ${report}`);
+    const chart = values.chart as string | undefined;
+    if (chart) {
+      mkdirSync(dirname(chart), { recursive: true });
+      writeFileSync(chart, ndcgChartSvg(comparison));
+      io.out(`chart: ${chart}`);
+    }
     return 0;
   } catch (err) {
     progress.stop();

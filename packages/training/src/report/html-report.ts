@@ -1,3 +1,4 @@
+import type { METRIC_NAMES } from '../metrics.ts';
 import { formatValue, METRIC_LABELS, presentMetrics, type Comparison } from './comparison.ts';
 import { markdownTable } from './markdown-table.ts';
 
@@ -13,8 +14,9 @@ export function barChartSvg(
   title: string,
   bars: { label: string; value: number | undefined; color: string }[],
 ): string {
-  const width = 480;
-  const labelW = 170;
+  // Wide enough for the longest label (about 6.5 px a character at 12 px), at least 170 px.
+  const labelW = Math.max(170, Math.ceil(Math.max(0, ...bars.map((b) => b.label.length)) * 6.5) + 10);
+  const width = labelW + 310;
   const valueW = 60;
   const barH = 18;
   const gap = 6;
@@ -23,7 +25,7 @@ export function barChartSvg(
   const max = Math.max(...bars.map((b) => b.value ?? 0), 1e-12);
   const plotW = width - labelW - valueW;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" role="img" aria-label="${esc(title)}">`,
     `<text x="0" y="14" font-size="13" font-weight="bold">${esc(title)}</text>`,
   ];
   bars.forEach((b, i) => {
@@ -39,18 +41,33 @@ export function barChartSvg(
   return parts.join('\n');
 }
 
-/** A self-contained HTML page: details, the metrics table, and one bar chart per metric and k. */
+const color = (i: number) => COLORS[i % COLORS.length]!;
+
+/**
+ * One metric at one k as a bar per row: the rows that have it, and the rows not
+ * evaluated at all (drawn empty, "n/a"), so a missing model stays visible.
+ */
+function metricChart(c: Comparison, m: (typeof METRIC_NAMES)[number], k: number): string {
+  const bars = c.rows
+    .map((r, i) => ({
+      label: r.name,
+      value: r.metrics[`${m}@${k}`],
+      color: color(i),
+      none: !Object.keys(r.metrics).length,
+    }))
+    .filter((b) => b.value !== undefined || b.none);
+  return barChartSvg(`${METRIC_LABELS[m]}@${k}`, bars);
+}
+
+/** The headline chart: NDCG at the first cut-off for every row (also what `eval --chart` writes). */
+export const ndcgChartSvg = (c: Comparison): string => metricChart(c, 'ndcg', c.ks[0]!);
+
+/** A self-contained HTML page: details, the metrics table, and one bar chart per metric and k, NDCG@k₁ first. */
 export function htmlReport(c: Comparison): string {
-  const color = (i: number) => COLORS[i % COLORS.length]!;
   const charts: string[] = [];
   for (const k of c.ks)
     for (const m of presentMetrics(c))
-      charts.push(
-        `<figure>${barChartSvg(
-          `${METRIC_LABELS[m]}@${k}`,
-          c.rows.map((r, i) => ({ label: r.name, value: r.metrics[`${m}@${k}`], color: color(i) })),
-        )}</figure>`,
-      );
+      charts[m === 'ndcg' && k === c.ks[0] ? 'unshift' : 'push'](`<figure>${metricChart(c, m, k)}</figure>`);
   const table = markdownTable(c)
     .split('\n')
     .filter((_, i) => i !== 1)

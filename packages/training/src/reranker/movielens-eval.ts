@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readRatingsFile } from '@recgraph/recsys';
+import { readRatingsFile, type IdMap } from '@recgraph/recsys';
 import { readMovieLensContent } from '@recgraph/data';
 import { resolveParams, type AlgorithmName } from '../algorithms.ts';
 import { InvalidTrainingOptionsError } from '../errors.ts';
@@ -38,6 +38,18 @@ export const MOVIELENS_LAMBDAMART: LambdaMartParams = {
   minDataInLeaf: 200,
 };
 
+/** Each movie's category for the re-ranker's features: its first genre, as the importer files a movie (−1: none). */
+export async function movieLensGenreCategories(dir: string, items: IdMap): Promise<Int32Array> {
+  const content = await readMovieLensContent(dir);
+  const genres = new Map<string, number>();
+  return Int32Array.from({ length: items.size }, (_, i) => {
+    const g = content.get(items.id(i))?.genres?.[0];
+    if (!g) return -1;
+    if (!genres.has(g)) genres.set(g, genres.size);
+    return genres.get(g)!;
+  });
+}
+
 export interface MovieLensRerankOptions {
   /** One part's algorithm, or `blend` (the `auto` blend of all parts). */
   generator?: AlgorithmName | 'blend';
@@ -67,17 +79,9 @@ export async function evaluateRerankerOnMovieLens(
       `the re-ranker's generator must be one of ${PARTS.map((p) => p.algorithm).join(', ')}, blend`,
     );
   const r = readRatingsFile(join(dir, 'ratings.csv'));
-  const content = await readMovieLensContent(dir);
-  const genres = new Map<string, number>();
-  const categories = Int32Array.from({ length: r.items.size }, (_, i) => {
-    const g = content.get(r.items.id(i))?.genres?.[0];
-    if (!g) return -1;
-    if (!genres.has(g)) genres.set(g, genres.size);
-    return genres.get(g)!;
-  });
   const data = {
     ...trainingDataFromInteractions(r.interactions, r.users, r.items, `MovieLens ${dir}`),
-    itemCategories: categories,
+    itemCategories: await movieLensGenreCategories(dir, r.items),
   };
   const holdout = splitData(data, { kind: 'stratified', testFraction: 0.25, seed });
   const parts = PARTS.map((p) => ({
