@@ -11,6 +11,7 @@ import type { EngineLog } from './log.ts';
 import { ModelHolder } from './modelHolder.ts';
 import { databaseFacts, ProductFactsTable } from './productFactsTable.ts';
 import { Recommender, type RecommendRequest } from './recommender.ts';
+import { NewProductCandidates } from './newProducts.ts';
 import { UserStateCache } from './userStateCache.ts';
 import { ExperimentState } from './experiments.ts';
 import { ImpressionLog } from './impressions.ts';
@@ -61,13 +62,14 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
     options.rules ? parseRules(options.rules) : options.rulesFile ? readRulesFile(options.rulesFile) : NO_RULES,
   );
   const models = new ModelHolder({ prisma }, logger);
-  const table = options.factsInMemory
-    ? new ProductFactsTable(prisma, logger, { refreshS: options.factsRefreshS })
-    : undefined;
+  // The in-memory facts are the new products' content source everywhere; the ranking filters on
+  // them only with factsInMemory (the updater reads stock and status fresh per round).
+  const table = new ProductFactsTable(prisma, logger, { refreshS: options.factsRefreshS });
   const users = new UserStateCache(options.userCacheSize, options.userCacheTtlS * 1000);
   const recommender = new Recommender(prisma, models, rules, logger, options.popularityTtlS, options.annMinItems, {
-    facts: table ? table.get : databaseFacts(prisma),
+    facts: options.factsInMemory ? table.get : databaseFacts(prisma),
     users,
+    newProducts: new NewProductCandidates(prisma, table, logger),
   });
   // Only a process that hears every user change can tell a stored state is current.
   recommender.readStoredState = false;
@@ -82,7 +84,8 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
    */
   async function followChanges(bus: EventBus): Promise<void> {
     const followUsers = options.userCacheSize > 0 && options.storedUserState !== 'write';
-    if (!table && !followUsers) return;
+    // Without factsInMemory (the updater) the table's 2 s pass is enough for new products' content.
+    if (!options.factsInMemory && !followUsers) return;
     const topics: string[] = [STREAMING_TOPIC.catalogChanges];
     if (followUsers) topics.push(STREAMING_TOPIC.interactions, STREAMING_TOPIC.recommendationUpdates);
     changes = await bus.subscribe({
@@ -113,7 +116,7 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
           for (const u of decoded.value.userIds) users.changed(u);
         }
         // A failed re-read is not retried here: the table's periodic pass picks the rows up.
-        if (table && products.size)
+        if (products.size)
           await table
             .refresh([...products])
             .catch((err: unknown) => logger.warn({ err }, 'refreshing changed products failed'));
@@ -130,7 +133,7 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
       serveRecommendations({ recommender, experiments, impressions, logger }, req, serveOptions),
     async start(bus) {
       await table
-        ?.start()
+        .start()
         .catch((err: unknown) => logger.error({ err }, 'loading product facts failed; reading them on demand'));
       if (bus)
         await followChanges(bus).catch((err: unknown) =>
@@ -152,7 +155,7 @@ export function createRankingEngine(prisma: PrismaClient, logger: EngineLog, opt
       return groups;
     },
     async stop() {
-      table?.stop();
+      table.stop();
       await Promise.all([models.stop(), impressions.stop(), changes?.stop()]);
     },
   };

@@ -43,6 +43,7 @@ export class ProductFactsTable {
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
   private readonly refreshS: number;
+  private readonly listeners = new Set<(ids: readonly string[]) => void>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -71,6 +72,43 @@ export class ProductFactsTable {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Resolves once the full load is done (starting it if nothing has). */
+  async ready(): Promise<void> {
+    if (!this.loading) await this.start();
+    else await this.loading;
+  }
+
+  /**
+   * Calls `listener` with the ids whose facts changed (added, edited or gone) after each
+   * pass, event or on-demand read; returns the unsubscribe. The new-product candidates
+   * (newProducts.ts) re-derive only what changed from it.
+   */
+  onChange(listener: (ids: readonly string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The facts held for `id` now, without reading the database. */
+  peek(id: string): ProductFacts | undefined {
+    return this.rows.get(id);
+  }
+
+  /** Every product's facts held now. */
+  values(): IterableIterator<ProductFacts> {
+    return this.rows.values();
+  }
+
+  private changed(ids: readonly string[]): void {
+    if (ids.length) for (const l of this.listeners) l(ids);
+  }
+
+  /** Keeps the row, reporting whether any fact differs from the one held (a pass re-reads recent rows). */
+  private put(f: ProductFacts): boolean {
+    const old = this.rows.get(f.id);
+    this.rows.set(f.id, f);
+    return !old || (Object.keys(f) as (keyof ProductFacts)[]).some((k) => old[k] !== f[k]);
   }
 
   private async dbNow(): Promise<Date> {
@@ -105,9 +143,9 @@ export class ProductFactsTable {
   }
 
   private absorb(rows: Row[]): void {
-    for (const r of rows) {
-      this.rows.set(r.id, toFacts(r));
-    }
+    const changed: string[] = [];
+    for (const r of rows) if (this.put(toFacts(r))) changed.push(r.id);
+    this.changed(changed);
   }
 
   /** Rows changed since the last pass (with overlap). */
@@ -129,12 +167,12 @@ export class ProductFactsTable {
       if (f) this.rows.set(id, f);
       else this.rows.delete(id);
     }
+    this.changed(ids);
   }
 
   /** The facts of these ids; unknown ids are read from the database once and kept. */
   readonly get: FactsSource = async (ids) => {
-    if (!this.loading) await this.start();
-    else await this.loading;
+    await this.ready();
     const out = new Map<string, ProductFacts>();
     const missing: string[] = [];
     for (const id of ids) {
@@ -153,6 +191,7 @@ export class ProductFactsTable {
         this.rows.set(id, f);
         out.set(id, f);
       }
+      this.changed(missing.filter((id) => out.has(id)));
     }
     return out;
   };

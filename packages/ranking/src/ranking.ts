@@ -4,6 +4,7 @@ import type { CategoryTree } from './categoryTree.ts';
 import { mmrRerank } from './diversity.ts';
 import type { PopularitySnapshot } from './popularity.ts';
 import type { FactsSource } from './productFactsTable.ts';
+import type { NewProductCandidates } from './newProducts.ts';
 import { fetchProductFacts, isServable, type ProductFacts } from './productFacts.ts';
 import { reasonText, type ReasonSpec } from './reasons.ts';
 import type { CompiledRules } from './rules.ts';
@@ -54,6 +55,8 @@ export interface RankInput {
   retrieve?: CandidateRetriever | undefined;
   /** Where catalog facts come from (the in-memory table when serving); absent: one statement per round. */
   facts?: FactsSource | undefined;
+  /** Products the model never saw, scored by their content (newProducts.ts); absent: none. */
+  newProducts?: NewProductCandidates | undefined;
 }
 
 interface Candidate {
@@ -62,6 +65,8 @@ interface Candidate {
   pop: number;
   /** Orders fill items that have no popularity in the primary window. */
   tie: number;
+  /** Unknown to the model, scored by its content. */
+  isNew?: boolean;
 }
 
 interface Scored {
@@ -71,6 +76,7 @@ interface Scored {
   facts: ProductFacts;
   lineage: string[];
   pinned?: boolean;
+  isNew?: boolean;
 }
 
 const MAX_POOL = 1000;
@@ -124,6 +130,10 @@ export async function rankCandidates(prisma: PrismaClient, o: RankInput): Promis
         : o.model!.topK(o.query!, pool, o.exclude, o.categories);
     const candidates = new Map<string, Candidate>();
     for (const c of cf) candidates.set(c.id, { id: c.id, cf: c.score, pop: 0, tie: 0 });
+    // Products newer than the model compete on its scale, through the same filters, rules and reasons.
+    if (useModel && o.newProducts)
+      for (const c of await o.newProducts.candidates(o.model!, o.query!, pool, o.exclude, o.categories, o.tree))
+        if (!candidates.has(c.id)) candidates.set(c.id, { id: c.id, cf: c.score, pop: 0, tie: 0, isNew: true });
     const primary = o.popularity[0];
     if (primary) for (const c of candidates.values()) c.pop = primary.scoreById.get(c.id) ?? 0;
     // Popularity candidates whenever it has weight, and as fill when the model offers fewer than asked.
@@ -163,6 +173,7 @@ export async function rankCandidates(prisma: PrismaClient, o: RankInput): Promis
         fromModel: c.cf !== undefined && cfPart >= popPart && cfPart > 0,
         facts: f,
         lineage,
+        ...(c.isNew ? { isNew: true } : {}),
       });
     }
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
@@ -218,7 +229,14 @@ function explain(
 ): Recommendation {
   let spec: ReasonSpec;
   if (s.pinned) spec = { kind: 'featured' };
-  else if (s.fromModel) {
+  else if (s.fromModel && s.isNew) {
+    const like = o.newProducts?.likeAnchor(
+      s.id,
+      anchors.flatMap((a) => facts.get(a.productId) ?? []),
+      o.tree,
+    );
+    spec = { kind: 'newIn', ...(like ? { anchorId: like } : {}) };
+  } else if (s.fromModel) {
     const anchor = bestAnchor(o.model!, s.id, anchors);
     spec = !anchor
       ? { kind: 'forYou' }
@@ -229,7 +247,7 @@ function explain(
   return {
     productId: s.id,
     score: s.score,
-    source: o.sourceOverride ?? (s.fromModel ? 'CF' : 'POPULAR'),
+    source: o.sourceOverride ?? (s.fromModel ? (s.isNew && !s.pinned ? 'CONTENT' : 'CF') : 'POPULAR'),
     reason: reasonText(spec, s.facts, facts, o.tree),
     modelVersionId: s.fromModel ? o.model!.version.id : null,
   };

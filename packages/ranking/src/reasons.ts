@@ -12,6 +12,8 @@ export type ReasonSpec =
   | { kind: 'similarTo'; anchorId: string }
   | { kind: 'coVisit'; anchorId: string }
   | { kind: 'content'; anchorId: string }
+  /** A product the model never saw, ranked by its content (newProducts.ts). */
+  | { kind: 'newIn'; anchorId?: string }
   | { kind: 'featured' };
 
 export function reasonText(
@@ -50,6 +52,10 @@ export function reasonText(
       return `Often bought or viewed with ${title(spec.anchorId)}`;
     case 'content':
       return `Described like ${title(spec.anchorId)}`;
+    case 'newIn': {
+      const where = category ? `New in ${category}` : 'New arrival';
+      return spec.anchorId ? `${where}, like ${title(spec.anchorId)}` : where;
+    }
     case 'featured':
       return 'Featured pick';
   }

@@ -10,6 +10,7 @@ import type { ServingModel, UserQuery } from './servingModel.ts';
 import { PopularityCache, type PopularityWindow } from './popularity.ts';
 import { isServable, type ProductFacts } from './productFacts.ts';
 import { databaseFacts, type FactsSource } from './productFactsTable.ts';
+import type { NewProductCandidates } from './newProducts.ts';
 import { UserStateCache, type UserState } from './userStateCache.ts';
 import { decodeUserState } from './userStateCodec.ts';
 import { rankCandidates, type Recommendation, type RecommendationSource } from './ranking.ts';
@@ -66,6 +67,8 @@ const POOL_SIZE = 200;
 export interface RecommenderCaches {
   facts?: FactsSource;
   users?: UserStateCache;
+  /** Products the model never saw, as candidates scored by their content; absent: none. */
+  newProducts?: NewProductCandidates;
 }
 
 /** Stated brands lift, but do not override, what the model and popularity say. */
@@ -88,6 +91,7 @@ export class Recommender {
   readonly facts: FactsSource;
   /** Recently served users' history and model query (size 0: none, every request reads history). */
   readonly users: UserStateCache;
+  readonly newProducts: NewProductCandidates | undefined;
   /**
    * A user-cache miss first tries the state the updater stored with the user's list
    * (engine.ts turns it on once this process hears every user change).
@@ -107,6 +111,7 @@ export class Recommender {
     this.retrieval = new AnnRetrieval(prisma, logger, { minItems: annMinItems });
     this.facts = serving.facts ?? databaseFacts(prisma);
     this.users = serving.users ?? new UserStateCache(0, 0);
+    this.newProducts = serving.newProducts;
   }
 
   /** The tree with `categoryId` in it, or NOT_FOUND. */
@@ -158,6 +163,7 @@ export class Recommender {
       applyPins: true,
       retrieve: state ? this.retrieveFor(state) : this.retrieval.retrieve,
       facts: this.facts,
+      newProducts: this.newProducts,
     });
   }
 
@@ -263,6 +269,7 @@ export class Recommender {
       sourceOverride: 'PREFERENCE' as RecommendationSource,
       applyPins: false,
       retrieve: this.retrieval.retrieve,
+      newProducts: this.newProducts,
       boost: brands.size
         ? (p: ProductFacts) => (p.brand && brands.has(p.brand.toLowerCase()) ? PREFERRED_BRAND_BOOST : 1)
         : undefined,

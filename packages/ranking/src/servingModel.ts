@@ -70,6 +70,17 @@ class AlsScorer implements ItemScorer {
   get itemFactors(): Float32Array {
     return this.model.itemFactors;
   }
+  private itemSolver: FoldIn | undefined;
+  /**
+   * An item from the trained users (indices) who interacted with it, the fold-in's mirror image:
+   * y = (XᵀC X + λI)⁻¹ XᵀC p over the user factors X. Its Gram matrix, O(users · f²), is built on
+   * first use, so a model whose new products see no interactions never pays for it.
+   */
+  foldInItem(users: number[], weights: number[]): Float32Array {
+    const o = this.model.options;
+    this.itemSolver ??= new FoldIn(this.model.userFactors, this.factors, o.regularization, o.alpha);
+    return this.itemSolver.user(users, weights);
+  }
 }
 
 /** Models that score every item from the user's items: EASE, the sparse item-item models, blends, popularity. */
@@ -214,6 +225,44 @@ export class ServingModel {
     const i = this.items.index(productId);
     const own = i === undefined ? undefined : this.scorer.itemFactors.subarray(i * f, (i + 1) * f);
     return factorDot(q.q, handoffFactors(this.contentMapping.predictContent(content), own, interactions), 0, f);
+  }
+
+  /** The score of item index i (0 ≤ i < nItems): a new product's content neighbours are scored by index. */
+  scoreAt(q: UserQuery, i: number): number {
+    return this.scorer.score(q, i);
+  }
+
+  /** Factors the content mapping predicts for a product (ALS with a mapping); else undefined. */
+  contentFactors(content: ItemContent): Float32Array | undefined {
+    return this.contentMapping && this.scorer instanceof AlsScorer
+      ? this.contentMapping.predictContent(content)
+      : undefined;
+  }
+
+  /**
+   * A product's factors folded in from the users the model knows who interacted with it
+   * (their summed event weights), with how many they were; undefined when the model has no
+   * factors or knows none of them. Weights enter as linear confidence (1 + α·w): a column
+   * fold-in has no user row to re-weight them against.
+   */
+  foldInItem(
+    pairs: readonly { userId: string; weight: number }[],
+  ): { factors: Float32Array; users: number } | undefined {
+    if (!(this.scorer instanceof AlsScorer)) return undefined;
+    const users: number[] = [];
+    const weights: number[] = [];
+    for (const p of pairs) {
+      const u = this.users.index(p.userId);
+      if (u === undefined || !(p.weight > 0)) continue;
+      users.push(u);
+      weights.push(p.weight);
+    }
+    return users.length ? { factors: this.scorer.foldInItem(users, weights), users: users.length } : undefined;
+  }
+
+  /** qᵀy for factors that are not one of the model's items (a new product's); undefined for a dense query. */
+  scoreFactors(q: UserQuery, y: Float32Array): number | undefined {
+    return q.kind === 'vector' && y.length === this.factors ? factorDot(q.q, y, 0, this.factors) : undefined;
   }
 
   /**
