@@ -31,3 +31,23 @@ COPY --from=build /app /app
 USER node
 EXPOSE 4000
 CMD ["node", "--import", "tsx", "gateway/src/index.ts"]
+
+# The GPU trainer (docker-compose.yml's trainer-gpu, k8s train-gpu): the runtime plus `implicit`
+# with the CUDA 13 runtime its GPU ALS links (cuBLAS, cuRAND, cudart, RMM; ~1 GB), hash-pinned by
+# scripts/infra/requirements-implicit*.txt, in /opt/implicit. TRAINER_DEVICE (auto|cpu|cuda) picks
+# the GPU when this Python sees one. The host needs an NVIDIA driver for CUDA 13 (580 or later).
+#   docker build --target trainer-gpu -t recgraph-trainer-gpu .
+FROM runtime AS trainer-gpu
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-venv \
+ && rm -rf /var/lib/apt/lists/* \
+ && python3 -m venv /opt/implicit \
+ && /opt/implicit/bin/pip install --no-cache-dir --disable-pip-version-check --only-binary=:all: --require-hashes \
+      -r scripts/infra/requirements-implicit.txt -r scripts/infra/requirements-implicit-gpu.txt \
+ && /opt/implicit/bin/python -c 'import implicit.gpu'
+# The root filesystem is read-only in compose and k8s: CUDA's kernel cache goes to /tmp.
+ENV IMPLICIT_PYTHON=/opt/implicit/bin/python \
+    CUDA_CACHE_PATH=/tmp/cuda-cache
+USER node
+CMD ["node", "--import", "tsx", "streaming/src/trainer/index.ts"]

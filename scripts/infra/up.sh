@@ -17,6 +17,8 @@ if ((WANT_PG)); then pg_up; fi
 if ((WANT_KAFKA)); then kafka_up; kafka_client_install; fi
 # PySpark for the trainer's Spark backend (first run only; before the env file, which names it).
 if [[ ${1:-all} == all ]]; then spark_install; fi
+# implicit (PyPI, hash-pinned; ~10 s the first time) for the trainer's implicit ALS backend and its tests.
+if [[ ${1:-all} == all ]]; then bash "$INFRA_SCRIPTS_DIR/implicit.sh" >/dev/null; fi
 write_env_file
 # Prometheus/promtool/amtool and an MLflow server for the monitoring and tracking tests (first run only).
 if [[ ${1:-all} == all ]]; then monitoring_install; fi

@@ -46,6 +46,10 @@ export function trainerOptionsFromConfig(
   const dataDir = resolve(cfg.RECGRAPH_DATA_DIR);
   if (cfg.TRAINER_ALGORITHM === 'als-spark' && !cfg.SPARK_PYTHON)
     throw new Error('TRAINER_ALGORITHM=als-spark needs SPARK_PYTHON: the path of a Python that has pyspark installed');
+  if (cfg.TRAINER_DEVICE === 'cuda' && !cfg.IMPLICIT_PYTHON)
+    throw new Error(
+      'TRAINER_DEVICE=cuda needs IMPLICIT_PYTHON: the path of a Python with implicit and the CUDA runtime (scripts/infra/implicit.sh --gpu)',
+    );
   return {
     db,
     bus,
@@ -72,6 +76,8 @@ export function trainerOptionsFromConfig(
         ? { mlflow: { trackingUri: cfg.MLFLOW_TRACKING_URI, experimentName: cfg.MLFLOW_EXPERIMENT_NAME } }
         : {}),
     },
+    // ALS on a CUDA GPU through implicit when TRAINER_DEVICE allows and IMPLICIT_PYTHON has one (resolved at start).
+    device: { setting: cfg.TRAINER_DEVICE, python: cfg.IMPLICIT_PYTHON },
     ...(cfg.TRAINER_CRON ? { cron: cfg.TRAINER_CRON, timezone: cfg.TRAINER_TIMEZONE } : {}),
     ...(cfg.TRAINER_INTERVAL_MINUTES ? { intervalMs: cfg.TRAINER_INTERVAL_MINUTES * 60_000 } : {}),
     ...(cfg.TRAINER_AFTER_EVENTS ? { afterEvents: cfg.TRAINER_AFTER_EVENTS } : {}),

@@ -2,8 +2,8 @@
 // and exact top-k latency for @recgraph/recsys; dense EASE and the scalable item-item models (see
 // item-item.ts).
 // Run: npm run bench -- recsys-als   (quick mode: smaller synthetic sizes, fewer repeats)
-// implicit comes from PyPI into .infra/bench-implicit-venv (scripts/bench/implicit-venv.sh, pinned
-// by hash); without python3 the table says so and shows our side only.
+// implicit comes from PyPI into .infra/implicit-venv (scripts/infra/implicit.sh, pinned by hash; the
+// venv the trainer's implicit backend uses); without python3 the table says so and shows our side only.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -47,7 +47,7 @@ async function timeFit(m: CsrMatrix, threads: number, iterations: number): Promi
 /** The venv's python with implicit, or the reason there is none. */
 async function implicitPython(log: (m: string) => void): Promise<{ python?: string; why?: string }> {
   try {
-    const { stdout } = await exec('bash', [join(root, 'scripts/bench/implicit-venv.sh')], { maxBuffer: 2 ** 20 });
+    const { stdout } = await exec('bash', [join(root, 'scripts/infra/implicit.sh')], { maxBuffer: 2 ** 20 });
     return { python: stdout.trim().split('\n').at(-1)! };
   } catch (e) {
     log(`implicit unavailable: ${(e as Error).message}`);

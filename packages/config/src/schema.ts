@@ -283,6 +283,17 @@ export const streamingSchema = z.object({
     .default('1g'),
   /** With TRAINER_ALGORITHM=als and SPARK_PYTHON set, train with Spark from this many interactions (0: never). */
   SPARK_MIN_INTERACTIONS: z.coerce.number().int().min(0).default(0),
+  /**
+   * Where ALS trains. auto: on a CUDA GPU through implicit when IMPLICIT_PYTHON reports one
+   * (implicit.gpu.HAS_CUDA and a visible device), else the native CPU kernels; cpu: native;
+   * cuda: the GPU, and the trainer refuses to start (a run fails) when none is usable.
+   */
+  TRAINER_DEVICE: z.enum(['auto', 'cpu', 'cuda'], { error: 'expected auto, cpu or cuda' }).default('auto'),
+  /**
+   * A Python with implicit and the CUDA runtime (scripts/infra/implicit.sh --gpu, or the
+   * trainer-gpu image's /opt/implicit/bin/python); the trainer probes it at start.
+   */
+  IMPLICIT_PYTHON: z.string().min(1).optional(),
 });
 
 /**

@@ -14,12 +14,15 @@ import {
 } from '@recgraph/recsys';
 import { InvalidTrainingOptionsError } from './errors.ts';
 import { SparkAlsModel, type SparkBackend } from './spark/spark-als.ts';
+import { ImplicitAlsModel, type ImplicitBackend } from './implicit/implicit-als.ts';
 
 /**
  * Dense EASE refuses catalogs over maxItems (n³ time, n² memory); sparse-ease and rp3beta are the
  * item-item models for any catalog size. The registry promotes whichever evaluates best.
+ * als-spark and als-implicit are the native ALS objective fitted elsewhere (Spark; `implicit`,
+ * on a CUDA GPU in production): backends, never searched or blended.
  */
-export const ALGORITHMS = ['als', 'als-spark', 'ease', 'sparse-ease', 'rp3beta', 'popularity'] as const;
+export const ALGORITHMS = ['als', 'als-spark', 'als-implicit', 'ease', 'sparse-ease', 'rp3beta', 'popularity'] as const;
 export type AlgorithmName = (typeof ALGORITHMS)[number];
 
 /** What a trained model can be: one algorithm, or a blend of several (blend.ts; only the search makes one). */
@@ -81,6 +84,7 @@ const popularityParams = z
 const SCHEMAS = {
   als: alsParams,
   'als-spark': alsParams,
+  'als-implicit': alsParams,
   ease: easeParams,
   'sparse-ease': sparseEaseParams,
   rp3beta: rp3betaParams,
@@ -122,7 +126,8 @@ export function resolveParams(algorithm: AlgorithmName, params: Record<string, u
       ...(r.data as ModelParams),
     };
   }
-  if (algorithm === 'als') {
+  if (algorithm === 'als' || algorithm === 'als-implicit') {
+    // implicit solves the native objective: the same parameters mean the same model.
     const d = DEFAULT_ALS_OPTIONS;
     return {
       factors: d.factors,
@@ -158,12 +163,13 @@ export function resolveParams(algorithm: AlgorithmName, params: Record<string, u
 /** Worker threads for ALS: results are identical for any count, so this is not a parameter. */
 export const defaultThreads = (): number => Math.max(1, Math.min(availableParallelism(), 4));
 
-/** An unfitted model for resolved parameters; `spark` is where als-spark runs. */
+/** An unfitted model for resolved parameters; `spark` is where als-spark runs, `implicit` where als-implicit does. */
 export function createModel(
   algorithm: AlgorithmName,
   params: ModelParams,
   threads = defaultThreads(),
   spark?: SparkBackend,
+  implicit?: ImplicitBackend,
 ): Recommender {
   switch (algorithm) {
     case 'als':
@@ -174,6 +180,12 @@ export function createModel(
           'als-spark needs a Spark backend: set SPARK_PYTHON (a Python with pyspark) and SPARK_MASTER',
         );
       return new SparkAlsModel({ ...params, threads: 1, calculateTrainingLoss: false }, spark);
+    case 'als-implicit':
+      if (!implicit)
+        throw new InvalidTrainingOptionsError(
+          'als-implicit needs an implicit backend: set IMPLICIT_PYTHON (a Python with implicit) and TRAINER_DEVICE',
+        );
+      return new ImplicitAlsModel({ ...params, threads, calculateTrainingLoss: false }, implicit);
     case 'ease':
       return new EaseModel(params);
     case 'sparse-ease':

@@ -14,6 +14,7 @@ import type { ModelParams, TrainedAlgorithm } from './algorithms.ts';
 import { fitConfiguration, type BlendSpec, type FittedConfiguration } from './fit-configuration.ts';
 import { DEFAULT_INPUT_WEIGHTING, type InputWeighting, type ModelWeighting } from './input-weighting.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
+import type { ImplicitBackend } from './implicit/implicit-als.ts';
 import { InsufficientDataError } from './errors.ts';
 import { flattenMetrics, type FlatMetrics } from './metrics.ts';
 import type { TrainingData } from './training-data.ts';
@@ -53,6 +54,7 @@ export interface EvaluateOnHoldoutOptions {
   ks: readonly number[];
   threads?: number;
   spark?: SparkBackend | undefined;
+  implicit?: ImplicitBackend | undefined;
   onProgress?: ProgressCallback;
 }
 
@@ -104,7 +106,13 @@ export async function evaluateOnHoldout(o: EvaluateOnHoldoutOptions): Promise<Ho
       weighting: o.weighting ?? DEFAULT_INPUT_WEIGHTING,
       blend: o.blend,
     },
-    { threads: o.threads, spark: o.spark, onProgress: o.onProgress, stage: `fit ${o.algorithm} (train split)` },
+    {
+      threads: o.threads,
+      spark: o.spark,
+      implicit: o.implicit,
+      onProgress: o.onProgress,
+      stage: `fit ${o.algorithm} (train split)`,
+    },
   ));
   const fitSeconds = o.prefitted ? 0 : (performance.now() - fitStarted) / 1000;
 

@@ -22,6 +22,7 @@ import {
 import { InvalidTrainingOptionsError } from './errors.ts';
 import { weightedMatrix, type InputWeighting, type ModelWeighting } from './input-weighting.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
+import type { ImplicitBackend } from './implicit/implicit-als.ts';
 
 /** Everything that decides a fitted model: the algorithm, its parameters and how its input is weighted. */
 export interface Configuration {
@@ -51,7 +52,7 @@ export function resolveBlendSpec(v: unknown, seed = 42): BlendSpec {
   )
     throw new InvalidTrainingOptionsError('a blend needs parts and one weight per part');
   const parts = o.parts.map((p: { algorithm?: unknown; params?: unknown; scheme?: unknown }) => {
-    if (!isAlgorithm(p.algorithm) || p.algorithm === 'als-spark')
+    if (!isAlgorithm(p.algorithm) || p.algorithm === 'als-spark' || p.algorithm === 'als-implicit')
       throw new InvalidTrainingOptionsError(`a blend part cannot be ${JSON.stringify(p.algorithm)}`);
     if (!isWeightingScheme(p.scheme))
       throw new InvalidTrainingOptionsError(`a blend part's weighting must be one of ${WEIGHTING_SCHEMES.join(', ')}`);
@@ -79,6 +80,7 @@ export interface FittedConfiguration {
 export interface FitOptions {
   threads?: number | undefined;
   spark?: SparkBackend | undefined;
+  implicit?: ImplicitBackend | undefined;
   onProgress?: ProgressCallback | undefined;
   /** Progress stage name. */
   stage: string;
@@ -109,7 +111,7 @@ export async function fitConfiguration(
     });
     model = PopularityModel.fromScores(scores, dims.nUsers);
   } else {
-    model = createModel(c.algorithm, c.params, o.threads, o.spark);
+    model = createModel(c.algorithm, c.params, o.threads, o.spark, o.implicit);
     await model.fit(matrix, { onProgress: (p) => o.onProgress?.(o.stage, p.iteration, p.iterations) });
   }
   o.onProgress?.(o.stage, iterations, iterations);

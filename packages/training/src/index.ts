@@ -25,6 +25,19 @@ export { withTrainingLock, TRAINING_LOCK_KEY } from './training-lock.ts';
 export { startMlflowRun, mlflowKey, type RunTracker, type MlflowOptions } from './mlflow.ts';
 export { backendFor, runTraining, type RunTrainingOptions, type TrainingRunResult } from './run-training.ts';
 export { SparkAlsModel, SparkError, type SparkBackend } from './spark/spark-als.ts';
+export { ExternalAlsModel } from './external-als.ts';
+export {
+  DeviceUnavailableError,
+  ImplicitAlsModel,
+  ImplicitError,
+  probeImplicit,
+  resolveTrainingDevice,
+  type ImplicitBackend,
+  type ImplicitProbe,
+  type ResolvedDevice,
+  type TrainerDevice,
+  type TrainerDeviceSetting,
+} from './implicit/implicit-als.ts';
 export type { Comparison, ComparisonRow } from './report/comparison.ts';
 export { markdownTable } from './report/markdown-table.ts';
 export { htmlReport, barChartSvg } from './report/html-report.ts';

@@ -8,6 +8,7 @@ import { decodeServingArtifact, encodeServingArtifact, type ServingModel } from 
 import { fileArtifactStore, s3ArtifactStore, s3Options, storeForUri, type ArtifactStore } from './artifact-backends.ts';
 import { InvalidTrainingOptionsError, ModelVersionNotFoundError, RegistryStateError } from './errors.ts';
 import { metricValue, type FlatMetrics } from './metrics.ts';
+import { ExternalAlsModel } from './external-als.ts';
 import type { TrainedModel } from './train-model.ts';
 
 export type { ModelVersion };
@@ -37,6 +38,8 @@ export interface StoredMetrics extends Record<string, unknown> {
     testInteractions: number;
   };
   champion?: ChampionComparison;
+  /** What an external ALS backend reported (implicit's version, the device — cuda or cpu —, the GPU, seconds). */
+  backend?: Record<string, unknown>;
   /**
    * The primary metric of what is served when it is not the model alone: the model with its
    * learned re-ranker (attached only when it won on this holdout). Promotion compares this one.
@@ -82,6 +85,7 @@ export async function registerModel(db: Registry, trained: TrainedModel, o: Regi
       testInteractions: ev.testInteractions,
     },
     ...(o.champion ? { champion: o.champion } : {}),
+    ...(trained.model instanceof ExternalAlsModel && trained.model.summary ? { backend: trained.model.summary } : {}),
     // The learned re-ranker's holdout figures, attached to this version or not.
     ...(trained.rankerDecision ? { reranker: trained.rankerDecision } : {}),
     ...(trained.ranker ? { served: { [trained.primaryMetric]: trained.ranker.evaluation.rerankedNdcg } } : {}),

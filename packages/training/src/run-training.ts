@@ -3,6 +3,7 @@ import type { ProgressCallback } from '@recgraph/data';
 import { isAlgorithm, resolveParams, type AlgorithmName, type TrainedAlgorithm } from './algorithms.ts';
 import { resolveBlendSpec } from './fit-configuration.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
+import type { ImplicitBackend } from './implicit/implicit-als.ts';
 import { TrainingRunFailedError } from './errors.ts';
 import { evaluateOnHoldout } from './evaluate-split.ts';
 import { resolveInputWeighting } from './input-weighting.ts';
@@ -59,6 +60,11 @@ export interface RunTrainingOptions {
    * (the registry records the algorithm that actually trained).
    */
   spark?: SparkBackend | undefined;
+  /**
+   * `implicit` for als-implicit, and for als unless Spark takes it (the trainer sets it when
+   * TRAINER_DEVICE found a CUDA GPU: resolveTrainingDevice).
+   */
+  implicit?: ImplicitBackend | undefined;
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
   /**
@@ -88,7 +94,7 @@ export interface TrainingRunResult {
 async function evaluateChampion(
   active: ModelVersion,
   trained: TrainedModel,
-  o: Pick<RunTrainingOptions, 'threads' | 'spark' | 'onProgress' | 'warn'>,
+  o: Pick<RunTrainingOptions, 'threads' | 'spark' | 'implicit' | 'onProgress' | 'warn'>,
 ): Promise<ChampionComparison | undefined> {
   if (!isAlgorithm(active.algorithm) && active.algorithm !== 'blend') {
     o.warn?.(
@@ -98,12 +104,14 @@ async function evaluateChampion(
   }
   const { weighting, blend, ...stored } = (active.parameters ?? {}) as Record<string, unknown>;
   const isBlend = active.algorithm === 'blend';
+  // implicit solves the native objective: without it here (no GPU now), the native solver re-fits its configuration.
+  const algorithm = active.algorithm === 'als-implicit' && !o.implicit ? 'als' : active.algorithm;
   const params = isBlend ? {} : resolveParams(active.algorithm as AlgorithmName, stored, trained.split.seed);
   const ev = await evaluateOnHoldout({
     data: trained.data,
     train: trained.holdout.train,
     test: trained.holdout.test,
-    algorithm: active.algorithm as TrainedAlgorithm,
+    algorithm: algorithm as TrainedAlgorithm,
     params,
     ...(isBlend ? { blend: resolveBlendSpec(blend, trained.split.seed) } : {}),
     // A champion registered before weightings were recorded was trained with the defaults.
@@ -111,6 +119,7 @@ async function evaluateChampion(
     ks: trained.ks,
     ...(o.threads ? { threads: o.threads } : {}),
     spark: o.spark,
+    implicit: o.implicit,
     ...(o.onProgress
       ? {
           onProgress: (stage: string, done: number, total: number | undefined) =>
@@ -121,14 +130,20 @@ async function evaluateChampion(
   return { id: active.id, algorithm: active.algorithm, metrics: ev.model };
 }
 
-/** ALS moves to Spark once the data reaches the configured size (when a Spark backend is configured). */
+/**
+ * ALS moves to Spark once the data reaches the configured size (when a Spark backend is
+ * configured), else to implicit when one is given (the trainer gives one for a CUDA GPU).
+ */
 export function backendFor(
   algorithm: TrainerAlgorithm,
   interactions: number,
   spark: SparkBackend | undefined,
+  implicit?: ImplicitBackend,
 ): TrainerAlgorithm {
+  if (algorithm !== 'als') return algorithm;
   const min = spark?.minInteractions ?? 0;
-  return algorithm === 'als' && min > 0 && interactions >= min ? 'als-spark' : algorithm;
+  if (min > 0 && interactions >= min) return 'als-spark';
+  return implicit ? 'als-implicit' : algorithm;
 }
 
 /**
@@ -153,8 +168,9 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
       data = await loadTrainingData(db, { ...o.window, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
       const trained = await trainModel({
         data,
-        algorithm: backendFor(o.algorithm, data.interactions.user.length, o.spark),
+        algorithm: backendFor(o.algorithm, data.interactions.user.length, o.spark, o.implicit),
         spark: o.spark,
+        implicit: o.implicit,
         ...(o.tuning ? { tuning: o.tuning } : {}),
         ...(o.params ? { params: o.params } : {}),
         ...(o.weighting ? { weighting: o.weighting } : {}),

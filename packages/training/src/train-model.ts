@@ -11,6 +11,7 @@ import { fitConfiguration, type BlendSpec } from './fit-configuration.ts';
 import { resolveInputWeighting, type InputWeighting, type ModelWeighting } from './input-weighting.ts';
 import { InvalidTrainingOptionsError } from './errors.ts';
 import type { SparkBackend } from './spark/spark-als.ts';
+import type { ImplicitBackend } from './implicit/implicit-als.ts';
 import { tuneOnTrain, type TuningOptions, type TuningResult } from './tuning.ts';
 import { evaluateOnHoldout, type HoldoutEvaluation } from './evaluate-split.ts';
 import { validatePrimaryMetric } from './metrics.ts';
@@ -46,6 +47,8 @@ export interface TrainModelOptions {
   threads?: number;
   /** Where als-spark runs. */
   spark?: SparkBackend | undefined;
+  /** Where als-implicit runs (the GPU, when the trainer found one). */
+  implicit?: ImplicitBackend | undefined;
   onProgress?: ProgressCallback;
 }
 
@@ -158,6 +161,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
     ks,
     ...(o.threads ? { threads: o.threads } : {}),
     spark: o.spark,
+    implicit: o.implicit,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
 
@@ -165,7 +169,13 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
     o.data.interactions,
     { nUsers: o.data.users.size, nItems: o.data.items.size },
     { algorithm, params, weighting: input, blend },
-    { threads: o.threads, spark: o.spark, onProgress: o.onProgress, stage: `fit ${algorithm} (all data)` },
+    {
+      threads: o.threads,
+      spark: o.spark,
+      implicit: o.implicit,
+      onProgress: o.onProgress,
+      stage: `fit ${algorithm} (all data)`,
+    },
   );
 
   return {

@@ -28,6 +28,10 @@ write_env_file() {
     fi
     # PySpark for the trainer's Spark backend tests (lib/spark.sh).
     spark_installed && echo "TEST_SPARK_PYTHON=$(spark_python)"
+    # implicit for the trainer's implicit ALS backend tests (scripts/infra/implicit.sh; --gpu: the CUDA venv).
+    [[ -x $INFRA_TOOLS_DIR/implicit-venv/bin/python ]] && echo "TEST_IMPLICIT_PYTHON=$INFRA_TOOLS_DIR/implicit-venv/bin/python"
+    [[ -x $INFRA_TOOLS_DIR/implicit-gpu-venv/bin/python ]] &&
+      echo "TEST_IMPLICIT_GPU_PYTHON=$INFRA_TOOLS_DIR/implicit-gpu-venv/bin/python"
     true
   } >"$tmp"
   chmod 644 "$tmp"

@@ -23,6 +23,8 @@ export interface TrainerMetrics {
   readonly embeddingRuns: client.Counter<'outcome'>;
   readonly embeddingsDuration: client.Histogram;
   readonly running: client.Gauge;
+  /** 1, labelled with where ALS trains (device cpu|cuda, backend native|implicit: TRAINER_DEVICE as resolved at start). */
+  readonly device: client.Gauge<'device' | 'backend'>;
   /** recgraph_trainer_consumer_lag_messages{group,topic,partition}: the embedding pipeline's group on catalog-changes. */
   readonly consumerLag: ConsumerLagGauge;
 }
@@ -94,6 +96,12 @@ export function createTrainerMetrics(): TrainerMetrics {
     running: new client.Gauge({
       name: 'recgraph_trainer_running',
       help: '1 while a training or embedding run is in progress in this process.',
+      registers,
+    }),
+    device: new client.Gauge({
+      name: 'recgraph_trainer_device_info',
+      help: 'Always 1, labelled with where ALS trains: device (cpu, cuda) and backend (native, implicit).',
+      labelNames: ['device', 'backend'] as const,
       registers,
     }),
     consumerLag: createConsumerLagGauge(service.registry, 'trainer'),

@@ -7,7 +7,10 @@ import {
   runTraining,
   TrainingLockBusyError,
   TrainingRunFailedError,
+  resolveTrainingDevice,
+  type ImplicitBackend,
   type TrainerAlgorithm,
+  type TrainerDeviceSetting,
   type RunTrainingOptions,
 } from '@recgraph/training';
 import { generateProductEmbeddings, type EmbeddingsReport, type ProviderPreference } from '@recgraph/embeddings';
@@ -47,6 +50,11 @@ export interface PeriodicTrainerOptions {
     { imagesDir?: string; provider?: ProviderPreference; textEncoderDir?: string; imageEncoderDir?: string } | false;
   log?: EventBusLogger;
   metrics?: TrainerMetrics;
+  /**
+   * Where ALS trains (TRAINER_DEVICE, IMPLICIT_PYTHON), resolved once at start: cuda hands
+   * `als` to implicit's GPU solver; start() fails when cuda is asked for and no GPU is usable.
+   */
+  device?: { setting: TrainerDeviceSetting; python?: string | undefined };
 }
 
 export interface RunOverrides {
@@ -92,6 +100,8 @@ export function createPeriodicTrainer(o: PeriodicTrainerOptions): PeriodicTraine
   const checkIntervalMs = o.checkIntervalMs ?? 30_000;
 
   let watermark: bigint | undefined;
+  // Set by start() when ALS trains on a GPU (TRAINER_DEVICE).
+  let implicit: ImplicitBackend | undefined;
   let inFlight: Promise<TrainerRunResult> | undefined;
   let started = false;
   let stopping: Promise<void> | undefined;
@@ -188,6 +198,7 @@ export function createPeriodicTrainer(o: PeriodicTrainerOptions): PeriodicTraine
     try {
       const r = await runTraining(db, {
         ...o.training,
+        ...(implicit ? { implicit } : {}),
         algorithm,
         ...(params ? { params } : {}),
         ...(overrides.tuningBudgetS !== undefined
@@ -305,6 +316,16 @@ export function createPeriodicTrainer(o: PeriodicTrainerOptions): PeriodicTraine
     runNow,
     async start() {
       if (started) return;
+      if (o.device) {
+        // Before anything else: TRAINER_DEVICE=cuda without a usable GPU is a start-up error.
+        const d = await resolveTrainingDevice(o.device);
+        implicit = d.implicit ?? o.training.implicit;
+        metrics.device.set({ device: d.device, backend: d.backend }, 1);
+        log.info(
+          { device: d.device, backend: d.backend, reason: d.reason, implicit: d.probe?.implicit ?? undefined },
+          `ALS trains on ${d.device === 'cuda' ? 'the GPU (implicit)' : 'the CPU (native kernels)'}`,
+        );
+      }
       started = true;
       await bus.ensureTopics(STREAMING_TOPICS);
       watermark = await registryWatermark(db);

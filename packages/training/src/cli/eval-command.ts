@@ -191,8 +191,8 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
   let source: Source | undefined;
   try {
     const all = values.all === true;
-    // Default: every in-process algorithm; als-spark needs a Spark backend, so only when asked for.
-    const inProcess = ALGORITHMS.filter((a) => a !== 'als-spark');
+    // Default: every in-process algorithm; als-spark and als-implicit need a backend (Spark, implicit).
+    const inProcess = ALGORITHMS.filter((a) => a !== 'als-spark' && a !== 'als-implicit');
     const algorithms = ((values.algorithms as string | undefined) ?? (all ? ALL_ROWS : inProcess).join(','))
       .split(',')
       .map((s) => s.trim());

@@ -10,13 +10,15 @@ import type { Comparison } from '../report/comparison.ts';
 import { markdownTable } from '../report/markdown-table.ts';
 import { resolveInputWeighting } from '../input-weighting.ts';
 import { runTraining } from '../run-training.ts';
+import { resolveTrainingDevice, type ImplicitBackend } from '../implicit/implicit-als.ts';
 import { isUsageProblem, parseDate, parseIntList, parseNumber, parseSplitKind, UsageError } from './flags.ts';
 import type { CliIo } from './eval-command.ts';
 
 export const TRAIN_USAGE = `usage: npm run train -- [options]
 Trains on the interactions in the database (DATABASE_URL or the embedded one under RECGRAPH_DATA_DIR),
 registers the model and promotes it when it beats the active one by PROMOTION_MARGIN on the same holdout.
-  --algorithm als|ease|sparse-ease|rp3beta|popularity    (default als)
+ALS trains on a CUDA GPU through implicit when TRAINER_DEVICE (auto|cpu|cuda) and IMPLICIT_PYTHON allow.
+  --algorithm als|als-implicit|ease|sparse-ease|rp3beta|popularity    (default als)
   ALS:  --factors 64 --regularization 10 --alpha 1 --iterations 15 --cg-steps 3
   EASE: --regularization 250 --top-items 1000 --max-items 5000
   sparse-ease: --regularization 250 --neighbours 100 --gram-neighbours 200
@@ -47,6 +49,8 @@ export interface TrainIo extends CliIo {
     Config,
     'RECGRAPH_DATA_DIR' | 'MODEL_DIR' | 'PROMOTION_MARGIN' | 'MLFLOW_TRACKING_URI' | 'MLFLOW_EXPERIMENT_NAME'
   > &
+    // Where ALS trains (absent: auto without IMPLICIT_PYTHON, i.e. the native CPU kernels).
+    Partial<Pick<Config, 'TRAINER_DEVICE' | 'IMPLICIT_PYTHON'>> &
     // The shared artifact store (ARTIFACT_STORE, ARTIFACT_S3_*); absent → files in MODEL_DIR.
     Partial<Parameters<typeof artifactStoreFromConfig>[0]>;
 }
@@ -98,6 +102,7 @@ export async function trainCommand(argv: string[], io: TrainIo): Promise<number>
     const from = parseDate('from', str('from'));
     const to = parseDate('to', str('to'));
     const ks = parseIntList('k', str('k'));
+    const implicit = await alsDevice(algorithm, io);
     db = await io.openDatabase();
     const result = await runTraining(db, {
       algorithm,
@@ -122,6 +127,7 @@ export async function trainCommand(argv: string[], io: TrainIo): Promise<number>
         : {}),
       margin: io.config.PROMOTION_MARGIN,
       autoPromote: !values['no-promote'],
+      ...(implicit ? { implicit } : {}),
       ...(io.config.MLFLOW_TRACKING_URI
         ? { mlflow: { trackingUri: io.config.MLFLOW_TRACKING_URI, experimentName: io.config.MLFLOW_EXPERIMENT_NAME } }
         : {}),
@@ -169,4 +175,18 @@ export async function trainCommand(argv: string[], io: TrainIo): Promise<number>
   } finally {
     await db?.close();
   }
+}
+
+/**
+ * implicit's backend for an ALS run: the GPU when TRAINER_DEVICE and IMPLICIT_PYTHON find one
+ * (cuda without one: DeviceUnavailableError, exit 1), implicit's CPU solver for an explicit
+ * --algorithm als-implicit, else none (the native kernels). Says which on stderr.
+ */
+async function alsDevice(algorithm: string, io: TrainIo): Promise<ImplicitBackend | undefined> {
+  if (algorithm !== 'als' && algorithm !== 'als-implicit') return undefined;
+  const python = io.config.IMPLICIT_PYTHON;
+  const d = await resolveTrainingDevice({ setting: io.config.TRAINER_DEVICE ?? 'auto', python });
+  const implicit = d.implicit ?? (algorithm === 'als-implicit' && python ? { python, device: 'cpu' } : undefined);
+  io.err(`ALS trains on ${implicit?.device ?? d.device} (${implicit ? 'implicit' : 'native'}): ${d.reason}`);
+  return implicit;
 }

@@ -1,0 +1,145 @@
+/**
+ * The implicit ALS backend end to end on the real Postgres: the trainer, handed an implicit
+ * backend (what TRAINER_DEVICE resolves to on a GPU machine; the CPU solver here, through the
+ * same subprocess), trains ALS with `implicit`, and the model is evaluated, registered with the
+ * device it ran on, promoted and served by the same registry and ranking engine as a native
+ * one. TRAINER_DEVICE=cuda on a machine without a usable GPU refuses to start the trainer, and a
+ * run asked to use the GPU fails with the reason while the active model keeps serving.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateStore, seedStore } from '@recgraph/data';
+import { openDatabase, type Database } from '@recgraph/db';
+import { createRankingEngine, DEFAULT_RECOMMEND_REQUEST, DEFAULT_SERVING_OPTIONS } from '@recgraph/ranking';
+import { AlsModel } from '@recgraph/recsys';
+import {
+  getActiveModelVersion,
+  loadActiveModel,
+  runTraining,
+  TrainingRunFailedError,
+  type ImplicitBackend,
+} from '@recgraph/training';
+import { createTestDatabase, realPostgresUrl } from '../../packages/db/test/real-postgres.ts';
+import { createPeriodicTrainer } from '../src/trainer/trainer.ts';
+import { inProcess } from './backends.ts';
+
+const serverUrl = await realPostgresUrl();
+const python = process.env.TEST_IMPLICIT_PYTHON;
+if (!python && process.env.CI)
+  throw new Error('TEST_IMPLICIT_PYTHON is not set under CI: run `npm run infra:up` (it installs implicit).');
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+
+describe.skipIf(!serverUrl || !python)('implicit ALS backend (real Postgres, implicit CPU solver)', () => {
+  let db: Database;
+  let modelDir: string;
+  const implicit: ImplicitBackend = { python: python!, device: 'cpu' };
+
+  beforeAll(async () => {
+    db = await openDatabase({ url: await createTestDatabase(serverUrl!), poolSize: 4 });
+    await seedStore(db, generateStore({ seed: 3, products: 150, users: 150 }));
+    modelDir = mkdtempSync(join(tmpdir(), 'recgraph-implicit-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.close();
+    if (modelDir) rmSync(modelDir, { recursive: true, force: true });
+  });
+
+  it('trains als through implicit, registers the device, promotes the model, and the engine serves it', async () => {
+    const stages: string[] = [];
+    const r = await runTraining(db, {
+      algorithm: 'als',
+      params: { factors: 16, iterations: 5 },
+      modelDir,
+      margin: 0,
+      implicit,
+      onProgress: (stage) => {
+        if (!stages.includes(stage)) stages.push(stage);
+      },
+    });
+    // The registry records the backend that trained and what it ran on.
+    expect(r.version.algorithm).toBe('als-implicit');
+    expect(stages.some((s) => s.startsWith('fit als-implicit'))).toBe(true);
+    expect(r.decision?.promoted).toBe(true);
+    const metrics = r.version.metrics as Record<string, unknown>;
+    expect(metrics['ndcg@10']).toBeGreaterThan(0);
+    expect(metrics.backend).toMatchObject({ device: 'cpu', implicit: '0.7.3' });
+    expect(r.version.parameters).toMatchObject({ factors: 16, iterations: 5, cgSteps: 3, regularization: 10 });
+
+    // The artifact is an ordinary ALS model with implicit's factors in it.
+    const active = await loadActiveModel(db);
+    expect(active?.model).toBeInstanceOf(AlsModel);
+    const als = active!.model as AlsModel;
+    expect(als.factors).toBe(16);
+    expect(als.itemFactors.some((v) => v !== 0)).toBe(true);
+    expect((await getActiveModelVersion(db))?.id).toBe(r.version.id);
+
+    // Served by the same engine as every model.
+    const engine = createRankingEngine(db.prisma, silent, {
+      ...DEFAULT_SERVING_OPTIONS,
+      factsInMemory: false,
+      userCacheSize: 0,
+    });
+    await engine.start(undefined);
+    try {
+      const user = await db.prisma.interaction.findFirstOrThrow({ select: { userId: true }, orderBy: { id: 'asc' } });
+      const list = await engine.recommender.recommend({
+        ...DEFAULT_RECOMMEND_REQUEST,
+        userId: user.userId,
+        strategy: 'PERSONALIZED',
+        first: 5,
+      });
+      expect(list).toHaveLength(5);
+      // From this model: its factors (CF), or its content mapping for a product it barely knows.
+      expect(list.every((x) => x.modelVersionId === r.version.id)).toBe(true);
+      expect(list.filter((x) => x.source === 'CF').length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await engine.stop();
+    }
+  }, 300_000);
+
+  it('asked for the GPU where none is usable, the run fails with the reason and the active model keeps serving', async () => {
+    const before = await getActiveModelVersion(db);
+    expect(before).not.toBeNull();
+    const run = runTraining(db, {
+      algorithm: 'als',
+      params: { factors: 8, iterations: 2 },
+      modelDir,
+      margin: 0,
+      implicit: { ...implicit, device: 'cuda' },
+    });
+    await expect(run).rejects.toThrow(TrainingRunFailedError);
+    await expect(run).rejects.toThrow(/no CUDA GPU is usable/);
+    expect((await getActiveModelVersion(db))?.id).toBe(before?.id);
+    const failed = await db.prisma.modelVersion.findFirst({
+      where: { status: 'FAILED' },
+      orderBy: { createdAt: 'desc' },
+    });
+    expect(failed?.notes).toMatch(/no CUDA GPU is usable/);
+  }, 120_000);
+
+  it('TRAINER_DEVICE=cuda without a usable GPU refuses to start the trainer; auto starts it on the native CPU path', async () => {
+    const bus = inProcess.createBus();
+    const training = { algorithm: 'als' as const, modelDir, margin: 0 };
+    try {
+      const cuda = createPeriodicTrainer({ db, bus, training, embeddings: false, device: { setting: 'cuda', python } });
+      await expect(cuda.start()).rejects.toThrow(/TRAINER_DEVICE=cuda, but no CUDA GPU usable/);
+      expect(cuda.readiness()).toBe(false);
+
+      const auto = createPeriodicTrainer({ db, bus, training, embeddings: false, device: { setting: 'auto', python } });
+      await auto.start();
+      try {
+        expect(auto.readiness()).toBe(true);
+        const device = await auto.metrics.device.get();
+        expect(device.values).toEqual([{ labels: { device: 'cpu', backend: 'native' }, value: 1 }]);
+      } finally {
+        await auto.stop();
+      }
+    } finally {
+      await bus.close();
+    }
+  }, 120_000);
+});
