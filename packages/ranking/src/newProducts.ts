@@ -14,6 +14,11 @@ const SIMILARITY_DIMS = 1 << 14;
 const NEIGHBOURS = 20;
 /** The hand-off rule's k (recsys handoffFactors): at this many interacting users content and fold-in weigh the same. */
 const HANDOFF_K = 5;
+/**
+ * Least content cosine for "like <product>": sharing a category or brand clears it (about 0.4 and
+ * up); a price band alone (about 0.1) does not.
+ */
+const MIN_LIKE_SIMILARITY = 0.25;
 /** How often, at most, the new products' interactions are re-read for the fold-in (only while requests come). */
 const INTERACTIONS_REFRESH_MS = 2_000;
 
@@ -137,13 +142,13 @@ export class NewProductCandidates {
 
   /**
    * The anchor a new product is explained by: the user's history product its content is most
-   * like (cosine of hashed content), when any shares something with it.
+   * like (cosine of hashed content), when one is alike enough (MIN_LIKE_SIMILARITY).
    */
   likeAnchor(productId: string, anchors: readonly ProductFacts[], tree: CategoryTree): string | undefined {
     const p = this.states[0]?.products.get(productId);
     if (!p) return undefined;
     let best: string | undefined;
-    let bestSim = 0;
+    let bestSim = MIN_LIKE_SIMILARITY;
     for (const a of anchors) {
       const sim = cosine(p.row, similarityRow(a, tree));
       if (sim > bestSim) {

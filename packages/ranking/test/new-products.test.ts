@@ -1,0 +1,194 @@
+/**
+ * New products under whatever model `auto` chose (issue 14, item 2): a product no model has
+ * seen is scored from its content for EASE, sparse EASE, RP3beta, a blend and an ALS without a
+ * content mapping (its content neighbours among the model's items, on the model's own scale),
+ * and for ALS with one (the mapping's factors). Real catalog rows on embedded PGlite, read
+ * through the in-memory facts table the engine serves with.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '@recgraph/db';
+import { fitContentMapping, loadProductContent } from '@recgraph/training/content-fit';
+import {
+  fitConfiguration,
+  loadTrainingData,
+  resolveInputWeighting,
+  resolveParams,
+  type Configuration,
+  type ModelVersion,
+  type TrainingData,
+} from '@recgraph/training';
+import { CategoryCache, type CategoryTree } from '../src/categoryTree.ts';
+import type { EngineLog } from '../src/log.ts';
+import { NewProductCandidates } from '../src/newProducts.ts';
+import { ProductFactsTable } from '../src/productFactsTable.ts';
+import { ServingModel } from '../src/servingModel.ts';
+import { loadUserHistory } from '../src/userHistory.ts';
+
+const silent: EngineLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const STYLES = {
+  garden: { brand: 'GreenThumb', words: ['trowel', 'planter', 'seedling', 'compost'] },
+  kitchen: { brand: 'ChefCo', words: ['skillet', 'whisk', 'saucepan', 'spatula'] },
+} as const;
+type Style = keyof typeof STYLES;
+const PER_STYLE = 20;
+const SHOPPERS = 12;
+
+const params = (algorithm: 'ease' | 'sparse-ease' | 'rp3beta' | 'als', p: Record<string, number> = {}) =>
+  resolveParams(algorithm, p);
+const weighting = resolveInputWeighting();
+const CONFIGURATIONS: Record<string, Configuration> = {
+  ease: { algorithm: 'ease', params: params('ease'), weighting },
+  'sparse-ease': { algorithm: 'sparse-ease', params: params('sparse-ease'), weighting },
+  rp3beta: { algorithm: 'rp3beta', params: params('rp3beta'), weighting },
+  blend: {
+    algorithm: 'blend',
+    params: {},
+    weighting,
+    blend: {
+      parts: [
+        { algorithm: 'ease', params: params('ease'), scheme: 'linear' },
+        { algorithm: 'als', params: params('als', { factors: 8, iterations: 8 }), scheme: 'linear' },
+      ],
+      weights: [0.6, 0.4],
+    },
+  },
+  'als without a content mapping': {
+    algorithm: 'als',
+    params: params('als', { factors: 8, iterations: 8 }),
+    weighting,
+  },
+};
+
+describe('new products scored by their content, whatever the model', () => {
+  let db: Database;
+  let data: TrainingData;
+  let table: ProductFactsTable;
+  let tree: CategoryTree;
+  const shoppers: Record<Style, string[]> = { garden: [], kitchen: [] };
+  const fresh: Record<Style, string> = { garden: '', kitchen: '' };
+
+  beforeAll(async () => {
+    db = await openDatabase({});
+    const events: { eventId: string; userId: string; productId: string; type: 'VIEW' | 'PURCHASE' }[] = [];
+    for (const style of ['garden', 'kitchen'] as const) {
+      const { brand, words } = STYLES[style];
+      const c = await db.prisma.category.create({ data: { slug: style, name: style, path: style } });
+      await db.prisma.product.createMany({
+        data: Array.from({ length: PER_STYLE }, (_, i) => ({
+          sku: `${style}-${i}`,
+          title: `${brand} ${words[i % 4]} ${words[(i + 1) % 4]} ${i}`,
+          brand,
+          categoryId: c.id,
+          priceCents: 1500 + 100 * i,
+        })),
+      });
+      const products = await db.prisma.product.findMany({ where: { categoryId: c.id }, orderBy: { sku: 'asc' } });
+      for (let s = 0; s < SHOPPERS; s++) {
+        const user = await db.prisma.user.create({ data: { externalId: `${style}-${s}` } });
+        shoppers[style].push(user.id);
+        for (let j = 0; j < PER_STYLE / 2; j++)
+          events.push({
+            eventId: `${style}-${s}-${j}`,
+            userId: user.id,
+            productId: products[(s + j * 3) % PER_STYLE]!.id,
+            type: j < 2 ? 'PURCHASE' : 'VIEW',
+          });
+      }
+    }
+    await db.prisma.interaction.createMany({
+      data: events.map((e, n) => ({ ...e, occurredAt: new Date(Date.UTC(2026, 0, 10, 0, n)) })),
+    });
+    data = await loadTrainingData(db);
+    // Created after the models were fitted: no model knows them.
+    for (const style of ['garden', 'kitchen'] as const) {
+      const c = await db.prisma.category.findFirstOrThrow({ where: { slug: style } });
+      const { brand, words } = STYLES[style];
+      fresh[style] = (
+        await db.prisma.product.create({
+          data: {
+            sku: `${style}-new`,
+            title: `${brand} ${words[0]} ${words[2]} deluxe`,
+            brand,
+            categoryId: c.id,
+            priceCents: 2500,
+          },
+        })
+      ).id;
+    }
+    table = new ProductFactsTable(db.prisma, silent, { refreshS: 0 });
+    await table.start();
+    tree = await new CategoryCache(db.prisma).current();
+  }, 120_000);
+
+  afterAll(async () => {
+    table?.stop();
+    await db?.close();
+  });
+
+  const serve = async (name: string, c: Configuration, withMapping = false) => {
+    const fitted = await fitConfiguration(data.interactions, { nUsers: data.users.size, nItems: data.items.size }, c, {
+      threads: 1,
+      stage: name,
+    });
+    const mapping = withMapping ? fitContentMapping(fitted.model, await loadProductContent(db, data.items)) : undefined;
+    return new ServingModel(
+      { id: name, algorithm: c.algorithm, dataTo: null } as ModelVersion,
+      data.users,
+      data.items,
+      Array.from(data.itemCategories, (i) => (i >= 0 ? data.categories.id(i) : null)),
+      fitted.model,
+      fitted.weighting,
+      mapping,
+    );
+  };
+
+  /** A shopper's query, what they have seen, and the new products' scores and the model's top ten for them. */
+  const forShopper = async (model: ServingModel, candidates: NewProductCandidates, userId: string) => {
+    const history = await loadUserHistory(db.prisma, userId, model.eventWeights);
+    const q = model.foldIn(history.positives)!;
+    const scored = await candidates.candidates(model, q, 50, history.seen, undefined, tree);
+    const score = (id: string) => scored.find((c) => c.id === id)?.score;
+    const tenth = model.topK(q, 10, history.seen).at(-1)!.score;
+    return { score, tenth, history };
+  };
+
+  for (const [name, configuration] of [
+    ...Object.entries(CONFIGURATIONS).map(([n, c]) => [n, c, false] as const),
+    ['als with its content mapping', CONFIGURATIONS['als without a content mapping']!, true] as const,
+  ]) {
+    it(`${name}: a new product ranks by its content for each taste, on the model's own scale`, async () => {
+      const model = await serve(name, configuration, name.endsWith('its content mapping'));
+      expect(model.items.index(fresh.garden)).toBeUndefined();
+      const candidates = new NewProductCandidates(db.prisma, table, silent);
+      for (const [mine, other] of [
+        ['garden', 'kitchen'],
+        ['kitchen', 'garden'],
+      ] as const) {
+        for (const userId of shoppers[mine].slice(0, 4)) {
+          const { score, tenth } = await forShopper(model, candidates, userId);
+          const own = score(fresh[mine]);
+          const theirs = score(fresh[other]);
+          expect(own).toBeDefined();
+          expect(theirs).toBeDefined();
+          expect(own!).toBeGreaterThan(theirs!);
+          // Merged with the model's candidates it would make this shopper's top ten; the other style's would not.
+          expect(own!).toBeGreaterThan(tenth);
+          expect(theirs!).toBeLessThan(tenth);
+        }
+      }
+    });
+  }
+
+  it('explains a new product by the history product its content is most like', async () => {
+    const model = await serve('ease', CONFIGURATIONS.ease!);
+    const candidates = new NewProductCandidates(db.prisma, table, silent);
+    const { history } = await forShopper(model, candidates, shoppers.garden[0]!);
+    const facts = await table.get([...history.positives.map((p) => p.productId), fresh.kitchen]);
+    const anchors = history.positives.map((p) => facts.get(p.productId)!);
+    const anchor = candidates.likeAnchor(fresh.garden, anchors, tree);
+    expect(anchor).toBeDefined();
+    expect(facts.get(anchor!)!.brand).toBe('GreenThumb');
+    // Nothing in a gardener's history resembles a kitchen product beyond the price band: no "like".
+    expect(candidates.likeAnchor(fresh.kitchen, anchors, tree)).toBeUndefined();
+  });
+});
