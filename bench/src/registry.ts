@@ -3,6 +3,7 @@ import { generatorBenchmark } from './benchmarks/generator.ts';
 import { importBenchmark } from './benchmarks/import.ts';
 import { benchmark as recsysAls } from './benchmarks/recsys-als.ts';
 import { benchmark as recsysSpark } from './benchmarks/recsys-spark.ts';
+import { benchmark as recsysGpu } from './benchmarks/recsys-gpu.ts';
 import { benchmark as recsysMovielens } from './benchmarks/recsys-movielens.ts';
 import { benchmark as streamingIngest } from './benchmarks/streaming-ingest.ts';
 import { benchmark as recommendLatency } from './benchmarks/recommend-latency.ts';
@@ -23,6 +24,7 @@ export const benchmarks: Benchmark[] = [
   recsysMovielens,
   recsysAls,
   recsysSpark,
+  recsysGpu,
   topk,
   streamingIngest,
   gatewayOverhead,

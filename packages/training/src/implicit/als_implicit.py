@@ -45,13 +45,13 @@ def load_cuda_libraries():
 
 def probe():
     info = {"implicit": None, "cuda": False, "devices": 0, "gpu": None, "reason": None}
-    import implicit
-
-    info["implicit"] = implicit.__version__
+    # Before implicit is imported: `import implicit` imports implicit.gpu, which decides HAS_CUDA once.
     why = load_cuda_libraries()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        import implicit
         import implicit.gpu
+    info["implicit"] = implicit.__version__
     if not implicit.gpu.HAS_CUDA:
         told = "; ".join(str(w.message) for w in caught)
         if not implicit.gpu.HAS_RMM:
