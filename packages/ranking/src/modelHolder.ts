@@ -4,6 +4,7 @@ import { modelEvents, STREAMING_TOPIC, type EventBus, type Subscription } from '
 import type { EngineLog as Logger } from './log.ts';
 import { getActiveModelVersion, loadModelVersion } from '@recgraph/training';
 import { ServingModel } from './servingModel.ts';
+import { prepareReranker } from './reranking.ts';
 
 type Registry = Pick<Database, 'prisma'>;
 
@@ -68,6 +69,8 @@ export class ModelHolder {
     try {
       const started = performance.now();
       const next = ServingModel.fromLoaded(await loadModelVersion(this.db, active.id));
+      // Its re-ranker's ONNX session too, so no request waits for one.
+      await prepareReranker(next);
       const previous = this.model?.version.id ?? null;
       this.model = next;
       this.failedVersionId = undefined;

@@ -10,6 +10,7 @@ import { reasonText, type ReasonSpec } from './reasons.ts';
 import type { CompiledRules } from './rules.ts';
 import type { ServingModel, UserQuery } from './servingModel.ts';
 import type { HistoryItem } from './userHistory.ts';
+import type { Reranker } from './reranking.ts';
 
 export type RecommendationSource = 'CF' | 'POPULAR' | 'CONTENT' | 'CO_VISIT' | 'PREFERENCE';
 
@@ -55,6 +56,8 @@ export interface RankInput {
   retrieve?: CandidateRetriever | undefined;
   /** Where catalog facts come from (the in-memory table when serving); absent: one statement per round. */
   facts?: FactsSource | undefined;
+  /** The learned re-ranker of the model's top candidates (reranking.ts); absent: the model's order. */
+  rerank?: Reranker | undefined;
   /** Products the model never saw, scored by their content (newProducts.ts); absent: none. */
   newProducts?: NewProductCandidates | undefined;
 }
@@ -123,11 +126,13 @@ export async function rankCandidates(prisma: PrismaClient, o: RankInput): Promis
   const useModel = o.model !== null && o.query !== undefined && o.alpha > 0;
   let pool = Math.min(MAX_POOL, o.first * (o.diversity > 0 ? 4 : 2) + 10);
   for (;;) {
-    const cf = !useModel
+    const size = o.rerank ? Math.max(pool, o.rerank.candidates) : pool;
+    const retrieved = !useModel
       ? []
       : o.retrieve
-        ? await o.retrieve(o.model!, o.query!, pool, o.exclude, o.categories)
-        : o.model!.topK(o.query!, pool, o.exclude, o.categories);
+        ? await o.retrieve(o.model!, o.query!, size, o.exclude, o.categories)
+        : o.model!.topK(o.query!, size, o.exclude, o.categories);
+    const cf = useModel && o.rerank ? await o.rerank.apply(retrieved) : retrieved;
     const candidates = new Map<string, Candidate>();
     for (const c of cf) candidates.set(c.id, { id: c.id, cf: c.score, pop: 0, tie: 0 });
     // Products newer than the model compete on its scale, through the same filters, rules and reasons.

@@ -14,6 +14,7 @@ import type { NewProductCandidates } from './newProducts.ts';
 import { UserStateCache, type UserState } from './userStateCache.ts';
 import { decodeUserState } from './userStateCodec.ts';
 import { rankCandidates, type Recommendation, type RecommendationSource } from './ranking.ts';
+import { rerankerFor } from './reranking.ts';
 import { reasonText, type ReasonSpec } from './reasons.ts';
 import type { CompiledRules } from './rules.ts';
 import { coVisitedNeighbours } from './coVisitation.ts';
@@ -163,6 +164,7 @@ export class Recommender {
       applyPins: true,
       retrieve: state ? this.retrieveFor(state) : this.retrieval.retrieve,
       facts: this.facts,
+      rerank: state && model ? rerankerFor(model, history) : undefined,
       newProducts: this.newProducts,
     });
   }

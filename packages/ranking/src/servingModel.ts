@@ -20,6 +20,7 @@ import {
 } from '@recgraph/recsys';
 import type { InteractionWeights } from '@recgraph/interactions';
 import { legacyModelWeighting, type LoadedModel, type ModelVersion, type ModelWeighting } from '@recgraph/training';
+import type { ServedRanker } from '@recgraph/training/reranker/served-ranker';
 
 /** What a user is scored with: a factor vector (ALS) or a dense score per item (EASE, popularity). */
 export type UserQuery = { kind: 'vector'; q: Float32Array } | { kind: 'dense'; scores: Float64Array };
@@ -129,6 +130,8 @@ export class ServingModel {
     readonly weighting: ModelWeighting = legacyModelWeighting(),
     /** Content → item factors, fitted with the model: scores products it has not (or barely) seen. */
     readonly contentMapping?: ContentFactorMapping,
+    /** The learned re-ranker over the model's top candidates (reranking.ts), when the trainer attached one. */
+    readonly ranker?: ServedRanker,
   ) {
     this.nItems = items.size;
     if (model instanceof AlsModel) this.scorer = new AlsScorer(model);
@@ -158,6 +161,7 @@ export class ServingModel {
       loaded.model,
       loaded.weighting,
       loaded.contentMapping,
+      loaded.ranker,
     );
   }
 

@@ -33,6 +33,8 @@ export interface UserHistory {
   disliked: Set<string>;
   /** Newest event time; null without events. */
   latestAt: Date | null;
+  /** The positive products, most recent first (the learned re-ranker's "last items"); absent in states stored before it. */
+  recent?: string[];
 }
 
 export const EMPTY_HISTORY: UserHistory = { positives: [], seen: new Set(), disliked: new Set(), latestAt: null };
@@ -91,6 +93,8 @@ export function historyFromEvents(rows: readonly HistoryEvent[], weights: Intera
     seen: new Set(rows.map((r) => r.product_id)),
     disliked,
     latestAt: rows[0]!.occurred_at,
+    // Rows come newest first, so a product's first row is its latest: the map's order is recency.
+    recent: [...byProduct.keys()],
   };
 }
 

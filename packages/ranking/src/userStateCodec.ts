@@ -21,12 +21,15 @@ import type { HistoryItem, StatedPreferences } from './userHistory.ts';
  *   u32 n, n × uuid                                    disliked
  *   u32 n, n UTF-8 bytes of the preferences' JSON      (0 = none)
  *   u32 n (0xffffffff = no pool), n × uuid, n × f64    candidate pool, best first
+ * version 2 appends:
+ *   u32 n (0xffffffff = unknown), n × u32              positives' indices, most recent first
  */
-export const USER_STATE_CODEC_VERSION = 1;
+export const USER_STATE_CODEC_VERSION = 2;
 
 // Stored codes: appending is safe, reordering would misread stored states (so not the interactions module's list).
 const TYPES: readonly InteractionTypeName[] = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATE', 'LIKE', 'DISLIKE'];
 const NO_POOL = 0xffffffff;
+const NO_RECENCY = 0xffffffff;
 
 class Writer {
   private buf = Buffer.allocUnsafe(1024);
@@ -127,6 +130,13 @@ export function encodeUserState(state: UserState): Buffer {
     for (const id of pool.ids) w.uuid(id);
     for (const s of pool.scores) w.f64(s);
   }
+  const recent = history.recent;
+  const index = new Map(history.positives.map((p, i) => [p.productId, i]));
+  if (!recent || recent.length !== index.size || !recent.every((id) => index.has(id))) w.u32(NO_RECENCY);
+  else {
+    w.u32(recent.length);
+    for (const id of recent) w.u32(index.get(id)!);
+  }
   return w.done();
 }
 
@@ -134,7 +144,9 @@ export function encodeUserState(state: UserState): Buffer {
 export function decodeUserState(bytes: Buffer): Omit<UserState, 'query'> {
   const r = new Reader(bytes);
   const version = r.u8();
-  if (version !== USER_STATE_CODEC_VERSION) throw new RangeError(`unknown user state version ${version}`);
+  // Version 1 (stored before the re-ranker) lacks the recency order only.
+  if (version !== USER_STATE_CODEC_VERSION && version !== 1)
+    throw new RangeError(`unknown user state version ${version}`);
   const model = r.bytes(r.u8()).toString('ascii');
   const latest = r.f64();
   const positives: HistoryItem[] = [];
@@ -160,10 +172,26 @@ export function decodeUserState(bytes: Buffer): Omit<UserState, 'query'> {
     for (let i = 0; i < poolSize; i++) scores[i] = r.f64();
     pool = { ids, scores };
   }
+  let recent: string[] | undefined;
+  const recentSize = version >= 2 ? r.u32() : NO_RECENCY;
+  if (recentSize !== NO_RECENCY) {
+    recent = [];
+    for (let i = 0; i < recentSize; i++) {
+      const p = positives[r.u32()];
+      if (!p) throw new RangeError('recency index out of range in user state');
+      recent.push(p.productId);
+    }
+  }
   r.end();
   return {
     modelVersionId: model || null,
-    history: { positives, seen, disliked, latestAt: Number.isNaN(latest) ? null : new Date(latest) },
+    history: {
+      positives,
+      seen,
+      disliked,
+      latestAt: Number.isNaN(latest) ? null : new Date(latest),
+      ...(recent ? { recent } : {}),
+    },
     prefs,
     ...(pool ? { pool } : {}),
   };

@@ -41,6 +41,34 @@ describe('stored user state (userStateCodec)', () => {
     expect(bytes.length).toBeLessThan(200 * 24 + 500);
   });
 
+  it('keeps the order the positives were last touched in (the re-ranker’s last items); reads version 1 without it', () => {
+    const [a, b, c] = ids(3) as [string, string, string];
+    const state: UserState = {
+      modelVersionId: null,
+      history: {
+        positives: [
+          { productId: a, weight: 5, strongest: 'PURCHASE' },
+          { productId: b, weight: 2, strongest: 'CLICK' },
+          { productId: c, weight: 1, strongest: 'VIEW' },
+        ],
+        seen: new Set([a, b, c]),
+        disliked: new Set(),
+        latestAt: new Date('2026-12-02T10:00:00.000Z'),
+        recent: [c, a, b],
+      },
+      query: undefined,
+      prefs: null,
+    };
+    const bytes = encodeUserState(state);
+    expect(decodeUserState(bytes).history.recent).toEqual([c, a, b]);
+    // A state stored by version 1: the same bytes without the recency block.
+    const v1 = Buffer.from(bytes.subarray(0, bytes.length - 4 - 3 * 4));
+    v1[0] = 1;
+    const old = decodeUserState(v1);
+    expect(old.history.recent).toBeUndefined();
+    expect(old.history.positives).toEqual(state.history.positives);
+  });
+
   it('a user with no model, no history and no pool', () => {
     const state: UserState = {
       modelVersionId: null,
