@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@recgraph/config';
+import type { Database } from '@recgraph/db';
+import type { EventBus } from '@recgraph/events';
+import { trainerOptionsFromConfig } from '../src/from-config.ts';
 
 const load = (env: Record<string, string>) => loadConfig({ env, envFile: false });
 
@@ -12,6 +15,20 @@ describe('trainer and embeddings settings', () => {
     expect(c.TRAINER_PORT).toBe(9465);
     expect(c.EMBEDDINGS_PROVIDER).toBe('auto');
     expect(c.TRAINER_EMBEDDINGS).toBe(true);
+    // ALS: the GPU only when IMPLICIT_PYTHON has one (auto), else the native kernels.
+    expect([c.TRAINER_DEVICE, c.IMPLICIT_PYTHON]).toEqual(['auto', undefined]);
+  });
+
+  it('hands TRAINER_DEVICE and IMPLICIT_PYTHON to the trainer; cuda needs IMPLICIT_PYTHON', () => {
+    const db = { prisma: {} } as unknown as Database;
+    const bus = {} as EventBus;
+    const options = (env: Record<string, string>) => trainerOptionsFromConfig(load(env), db, bus);
+    expect(options({ TRAINER_DEVICE: 'cuda', IMPLICIT_PYTHON: '/opt/implicit/bin/python' }).device).toEqual({
+      setting: 'cuda',
+      python: '/opt/implicit/bin/python',
+    });
+    expect(options({}).device).toEqual({ setting: 'auto', python: undefined });
+    expect(() => options({ TRAINER_DEVICE: 'cuda' })).toThrowError(/TRAINER_DEVICE=cuda needs IMPLICIT_PYTHON/);
   });
 
   it('parses a schedule and an event threshold', () => {
@@ -34,6 +51,7 @@ describe('trainer and embeddings settings', () => {
     ['TRAINER_INTERVAL_MINUTES', '-5', /TRAINER_INTERVAL_MINUTES: expected a positive/],
     ['TRAINER_AFTER_EVENTS', '0', /TRAINER_AFTER_EVENTS: expected at least 1/],
     ['EMBEDDINGS_PROVIDER', 'tpu', /EMBEDDINGS_PROVIDER: expected cpu, cuda, webgpu or auto/],
+    ['TRAINER_DEVICE', 'gpu', /TRAINER_DEVICE: expected auto, cpu or cuda/],
   ])('rejects %s=%s', (name, value, pattern) => {
     expect(() => load({ [name]: value })).toThrowError(pattern);
   });
