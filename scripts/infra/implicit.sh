@@ -37,7 +37,7 @@ args=(-q --disable-pip-version-check --only-binary=:all: --require-hashes)
 for r in "${REQS[@]}"; do args+=(-r "$r"); done
 if [[ -n ${IMPLICIT_WHEELHOUSE:-} ]]; then args+=(--no-index --find-links "$IMPLICIT_WHEELHOUSE"); fi
 "$PY" -m pip install "${args[@]}" >&2 ||
-  { echo "pip could not install ${REQS[*]} (wheels are pinned for CPython 3.11 on x86-64 Linux, this is $(python3 -V))" >&2; exit 1; }
+  { echo "pip could not install ${REQS[*]} (wheels are pinned for CPython 3.11–3.13 on x86-64 Linux, this is $(python3 -V))" >&2; exit 1; }
 "$PY" -c 'import implicit' || { echo "implicit installed but does not import" >&2; exit 1; }
 echo "$want" >"$STAMP"
 echo "$PY"
