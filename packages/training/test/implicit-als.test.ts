@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AlsModel, IdMap, buildInteractionMatrix, readRatingsFile, syntheticInteractions } from '@recgraph/recsys';
 import { resolveParams, type AlgorithmName } from '../src/algorithms.ts';
+import { trainCommand } from '../src/cli/train-command.ts';
 import { evaluateOnHoldout } from '../src/evaluate-split.ts';
 import {
   DeviceUnavailableError,
@@ -116,6 +117,26 @@ describe.skipIf(!python)('implicit ALS backend, CPU solver', () => {
     await expect(m.fit(buildInteractionMatrix(x, { nUsers: 20, nItems: 10 }).userItems)).rejects.toMatchObject({
       code: 'TRAINER_DEVICE_UNAVAILABLE',
     });
+  }, 120_000);
+
+  it('npm run train (the train-gpu CronJob) with TRAINER_DEVICE=cuda and no usable GPU exits 1 saying why', async () => {
+    const err: string[] = [];
+    const code = await trainCommand(['--algorithm', 'als'], {
+      out: () => undefined,
+      err: (l) => err.push(l),
+      progress: { update: () => undefined, stop: () => undefined },
+      // Refused before the database is opened.
+      openDatabase: () => Promise.reject(new Error('the database must not be opened')),
+      config: {
+        RECGRAPH_DATA_DIR: '/tmp',
+        PROMOTION_MARGIN: 0.01,
+        MLFLOW_EXPERIMENT_NAME: 'x',
+        TRAINER_DEVICE: 'cuda',
+        IMPLICIT_PYTHON: python!,
+      },
+    });
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(/train failed: TRAINER_DEVICE=cuda, but no CUDA GPU usable/);
   }, 120_000);
 });
 
