@@ -101,6 +101,21 @@ describe.skipIf(!serverUrl || !python)('implicit ALS backend (real Postgres, imp
     }
   }, 300_000);
 
+  it('an auto run searches natively and fits the ALS configuration it chose with implicit', async () => {
+    const r = await runTraining(db, {
+      algorithm: 'auto',
+      tuning: { budgetS: 1, space: { als: { factors: [8], iterations: [3] } } },
+      modelDir,
+      margin: 0,
+      autoPromote: false,
+      implicit,
+    });
+    expect(r.trained.tuning?.algorithm).toBe('als');
+    expect(r.version.algorithm).toBe('als-implicit');
+    expect(r.version.parameters).toMatchObject(r.trained.tuning!.params);
+    expect((r.version.metrics as Record<string, unknown>).backend).toMatchObject({ device: 'cpu' });
+  }, 300_000);
+
   it('asked for the GPU where none is usable, the run fails with the reason and the active model keeps serving', async () => {
     const before = await getActiveModelVersion(db);
     expect(before).not.toBeNull();

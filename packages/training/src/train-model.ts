@@ -146,7 +146,12 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainedModel> {
           ...(o.onProgress ? { onProgress: o.onProgress } : {}),
         })
       : undefined;
-  const algorithm: TrainedAlgorithm = tuning ? tuning.algorithm : (o.algorithm as AlgorithmName);
+  // The search runs on this process's kernels; an ALS configuration it chose trains on the GPU when there is one.
+  const algorithm: TrainedAlgorithm = tuning
+    ? tuning.algorithm === 'als' && o.implicit
+      ? 'als-implicit'
+      : tuning.algorithm
+    : (o.algorithm as AlgorithmName);
   const blend = tuning?.blend;
   const params = tuning ? tuning.params : resolveParams(algorithm as AlgorithmName, o.params, split.seed);
   const input = tuning ? tuning.weighting : resolveInputWeighting(o.weighting);
