@@ -81,7 +81,9 @@ describe.skipIf(!serverUrl || !python)('Spark ALS backend (real Postgres, pyspar
         first: 5,
       });
       expect(list).toHaveLength(5);
-      expect(list.every((x) => x.source === 'CF' && x.modelVersionId === r.version.id)).toBe(true);
+      // From this model: its factors (CF), or its content mapping for a product it never saw (CONTENT).
+      expect(list.every((x) => x.modelVersionId === r.version.id)).toBe(true);
+      expect(list.filter((x) => x.source === 'CF').length).toBeGreaterThanOrEqual(3);
     } finally {
       await engine.stop();
     }

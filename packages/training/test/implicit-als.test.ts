@@ -2,8 +2,8 @@
  * The implicit ALS backend (als_implicit.py in a subprocess) against the native solver on the
  * same holdout: the same objective and parameters must give the same quality. Runs the CPU
  * solver wherever TEST_IMPLICIT_PYTHON is set (CI: scripts/infra/up.sh installs it); the GPU
- * part runs only where `nvidia-smi -L` lists a device, and there it needs
- * TEST_IMPLICIT_GPU_PYTHON (scripts/gpu/verify.sh sets both up and runs this file).
+ * part runs only where `nvidia-smi -L` lists a device and TEST_IMPLICIT_GPU_PYTHON is set
+ * (scripts/gpu/verify.sh sets both up and runs this file; under CI a GPU without it fails).
  * Data: MovieLens-small when present (MOVIELENS_RATINGS, or ../shared/data beside the
  * checkout), else a seeded synthetic store with low-rank structure.
  */
@@ -31,7 +31,7 @@ if (!python && process.env.CI)
   throw new Error('TEST_IMPLICIT_PYTHON is not set under CI: run `npm run infra:up` (it installs implicit).');
 const nvidia = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8' });
 const gpu = nvidia.status === 0 && /^GPU \d+:/m.test(nvidia.stdout);
-if (gpu && !gpuPython)
+if (gpu && !gpuPython && process.env.CI)
   throw new Error(
     'an NVIDIA GPU is present but TEST_IMPLICIT_GPU_PYTHON is not set: run scripts/gpu/verify.sh (or scripts/infra/implicit.sh --gpu)',
   );
@@ -140,7 +140,7 @@ describe.skipIf(!python)('implicit ALS backend, CPU solver', () => {
   }, 120_000);
 });
 
-describe.runIf(gpu)('implicit ALS backend, CUDA GPU', () => {
+describe.runIf(gpu && gpuPython)('implicit ALS backend, CUDA GPU', () => {
   const data = testData();
 
   it('auto chooses the GPU', async () => {
