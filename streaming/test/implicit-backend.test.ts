@@ -12,16 +12,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore, seedStore } from '@recgraph/data';
 import { openDatabase, type Database } from '@recgraph/db';
-import { createRankingEngine, DEFAULT_RECOMMEND_REQUEST, DEFAULT_SERVING_OPTIONS } from '@recgraph/ranking';
-import { AlsModel } from '@recgraph/recsys';
-import {
-  getActiveModelVersion,
-  loadActiveModel,
-  runTraining,
-  TrainingRunFailedError,
-  type ImplicitBackend,
-} from '@recgraph/training';
+import { getActiveModelVersion, runTraining, TrainingRunFailedError, type ImplicitBackend } from '@recgraph/training';
 import { createTestDatabase, realPostgresUrl } from '../../packages/db/test/real-postgres.ts';
+import { expectServedAls } from './external-als-served.ts';
 import { createPeriodicTrainer } from '../src/trainer/trainer.ts';
 import { inProcess } from './backends.ts';
 
@@ -29,8 +22,6 @@ const serverUrl = await realPostgresUrl();
 const python = process.env.TEST_IMPLICIT_PYTHON;
 if (!python && process.env.CI)
   throw new Error('TEST_IMPLICIT_PYTHON is not set under CI: run `npm run infra:up` (it installs implicit).');
-
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
 describe.skipIf(!serverUrl || !python)('implicit ALS backend (real Postgres, implicit CPU solver)', () => {
   let db: Database;
@@ -69,36 +60,8 @@ describe.skipIf(!serverUrl || !python)('implicit ALS backend (real Postgres, imp
     expect(metrics.backend).toMatchObject({ device: 'cpu', implicit: '0.7.3' });
     expect(r.version.parameters).toMatchObject({ factors: 16, iterations: 5, cgSteps: 3, regularization: 10 });
 
-    // The artifact is an ordinary ALS model with implicit's factors in it.
-    const active = await loadActiveModel(db);
-    expect(active?.model).toBeInstanceOf(AlsModel);
-    const als = active!.model as AlsModel;
-    expect(als.factors).toBe(16);
-    expect(als.itemFactors.some((v) => v !== 0)).toBe(true);
-    expect((await getActiveModelVersion(db))?.id).toBe(r.version.id);
-
-    // Served by the same engine as every model.
-    const engine = createRankingEngine(db.prisma, silent, {
-      ...DEFAULT_SERVING_OPTIONS,
-      factsInMemory: false,
-      userCacheSize: 0,
-    });
-    await engine.start(undefined);
-    try {
-      const user = await db.prisma.interaction.findFirstOrThrow({ select: { userId: true }, orderBy: { id: 'asc' } });
-      const list = await engine.recommender.recommend({
-        ...DEFAULT_RECOMMEND_REQUEST,
-        userId: user.userId,
-        strategy: 'PERSONALIZED',
-        first: 5,
-      });
-      expect(list).toHaveLength(5);
-      // From this model: its factors (CF), or its content mapping for a product it barely knows.
-      expect(list.every((x) => x.modelVersionId === r.version.id)).toBe(true);
-      expect(list.filter((x) => x.source === 'CF').length).toBeGreaterThanOrEqual(3);
-    } finally {
-      await engine.stop();
-    }
+    // An ordinary ALS artifact with implicit's factors, served by the same engine as every model.
+    await expectServedAls(db, r.version.id, 16);
   }, 300_000);
 
   it('an auto run searches natively and fits the ALS configuration it chose with implicit', async () => {

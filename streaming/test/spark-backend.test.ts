@@ -10,17 +10,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore, seedStore } from '@recgraph/data';
 import { openDatabase, type Database } from '@recgraph/db';
-import { createRankingEngine, DEFAULT_RECOMMEND_REQUEST, DEFAULT_SERVING_OPTIONS } from '@recgraph/ranking';
-import { AlsModel } from '@recgraph/recsys';
-import { getActiveModelVersion, loadActiveModel, runTraining, type SparkBackend } from '@recgraph/training';
+import { getActiveModelVersion, runTraining, type SparkBackend } from '@recgraph/training';
 import { createTestDatabase, realPostgresUrl } from '../../packages/db/test/real-postgres.ts';
+import { expectServedAls } from './external-als-served.ts';
 
 const serverUrl = await realPostgresUrl();
 const python = process.env.TEST_SPARK_PYTHON;
 if (!python && process.env.CI)
   throw new Error('TEST_SPARK_PYTHON is not set under CI: run `npm run infra:up` (it installs pyspark).');
-
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
 describe.skipIf(!serverUrl || !python)('Spark ALS backend (real Postgres, pyspark local[2])', () => {
   let db: Database;
@@ -57,36 +54,8 @@ describe.skipIf(!serverUrl || !python)('Spark ALS backend (real Postgres, pyspar
     const metrics = r.version.metrics as Record<string, number>;
     expect(metrics['ndcg@10']).toBeGreaterThan(0);
 
-    // The artifact is an ordinary ALS model with Spark's factors in it.
-    const active = await loadActiveModel(db);
-    expect(active?.model).toBeInstanceOf(AlsModel);
-    const als = active!.model as AlsModel;
-    expect(als.factors).toBe(16);
-    expect(als.itemFactors.some((v) => v !== 0)).toBe(true);
-    expect((await getActiveModelVersion(db))?.id).toBe(r.version.id);
-
-    // Served by the same engine as every model: personal candidates come from its factors.
-    const engine = createRankingEngine(db.prisma, silent, {
-      ...DEFAULT_SERVING_OPTIONS,
-      factsInMemory: false,
-      userCacheSize: 0,
-    });
-    await engine.start(undefined);
-    try {
-      const user = await db.prisma.interaction.findFirstOrThrow({ select: { userId: true }, orderBy: { id: 'asc' } });
-      const list = await engine.recommender.recommend({
-        ...DEFAULT_RECOMMEND_REQUEST,
-        userId: user.userId,
-        strategy: 'PERSONALIZED',
-        first: 5,
-      });
-      expect(list).toHaveLength(5);
-      // From this model: its factors (CF), or its content mapping for a product it never saw (CONTENT).
-      expect(list.every((x) => x.modelVersionId === r.version.id)).toBe(true);
-      expect(list.filter((x) => x.source === 'CF').length).toBeGreaterThanOrEqual(3);
-    } finally {
-      await engine.stop();
-    }
+    // An ordinary ALS artifact with Spark's factors, served by the same engine as every model.
+    await expectServedAls(db, r.version.id, 16);
   }, 300_000);
 
   it('a broken Spark installation fails the run with Spark’s own error and leaves the active model serving', async () => {
