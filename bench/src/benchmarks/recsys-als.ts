@@ -5,8 +5,8 @@
 // implicit comes from PyPI into .infra/implicit-venv (scripts/infra/implicit.sh, pinned by hash; the
 // venv the trainer's implicit backend uses); without python3 the table says so and shows our side only.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import {
   topKDotBatch,
   type CsrMatrix,
 } from '@recgraph/recsys';
+import { ImplicitAlsModel } from '@recgraph/training';
 import type { Benchmark } from '../benchmark.ts';
 import type { BenchTable } from '../table.ts';
 
@@ -55,38 +56,19 @@ async function implicitPython(log: (m: string) => void): Promise<{ python?: stri
   }
 }
 
-/** Writes m for bench/python/implicit_als.py; returns the file prefix. */
-function writeMatrix(dir: string, name: string, m: CsrMatrix): string {
-  const prefix = join(dir, name);
-  writeFileSync(`${prefix}.json`, JSON.stringify({ nRows: m.nRows, nCols: m.nCols, nnz: nnz(m) }));
-  writeFileSync(`${prefix}.indptr`, m.indptr);
-  writeFileSync(`${prefix}.indices`, m.indices);
-  writeFileSync(`${prefix}.data`, m.data);
-  return prefix;
-}
-
+/**
+ * implicit's CPU solver through the trainer's own implicit backend (same objective: c = 1 + α·w),
+ * timed by implicit's fit() alone, as the script reports it (BLAS held to 1 thread there).
+ */
 async function timeImplicit(
   python: string,
-  prefix: string,
+  m: CsrMatrix,
   threads: number,
   iterations: number,
 ): Promise<{ seconds: number; version: string }> {
-  const { stdout } = await exec(
-    python,
-    [
-      join(root, 'bench/python/implicit_als.py'),
-      prefix,
-      String(ALS.factors),
-      String(iterations),
-      String(ALS.regularization),
-      String(ALS.alpha),
-      String(threads),
-      '1',
-    ],
-    { maxBuffer: 2 ** 20 },
-  );
-  const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as { seconds: number[]; version: string };
-  return { seconds: r.seconds[0]!, version: r.version };
+  const model = new ImplicitAlsModel({ ...ALS, iterations, threads, seed: 42 }, { python, device: 'cpu' });
+  await model.fit(m);
+  return { seconds: Number(model.summary!.fitSeconds), version: String(model.summary!.implicit) };
 }
 
 export const benchmark: Benchmark = {
@@ -120,48 +102,42 @@ export const benchmark: Benchmark = {
       iterations: quick ? 2 : 15,
     });
     const { python, why } = await implicitPython(log);
-    const dir = mkdtempSync(join(tmpdir(), 'bench-als-'));
     // Repeats: 3 on MovieLens-small, 1 on the 1M store (a minute a fit on the shared machine).
     const repeatsFor = (d: { m: CsrMatrix }) => (quick || nnz(d.m) > 500_000 ? 1 : 3);
     let implicitVersion = '';
     const loads: string[] = [];
-    try {
-      for (const d of datasets) {
-        const prefix = writeMatrix(dir, d.name.replace(/\W+/g, '-'), d.m);
-        for (const threads of [1, 2]) {
-          // Interleaved, ours then implicit, `repeats` times: both see the same machine load.
-          const ours: number[] = [];
-          const theirs: number[] = [];
-          for (let r = 0; r < repeatsFor(d); r++) {
-            loads.push(load());
-            log(`ALS ${d.name} threads=${threads} (load ${load()})`);
-            ours.push(await timeFit(d.m, threads, d.iterations));
-            if (python) {
-              const t = await timeImplicit(python, prefix, threads, d.iterations);
-              theirs.push(t.seconds);
-              implicitVersion = t.version;
-            }
+    for (const d of datasets) {
+      for (const threads of [1, 2]) {
+        // Interleaved, ours then implicit, `repeats` times: both see the same machine load.
+        const ours: number[] = [];
+        const theirs: number[] = [];
+        for (let r = 0; r < repeatsFor(d); r++) {
+          loads.push(load());
+          log(`ALS ${d.name} threads=${threads} (load ${load()})`);
+          ours.push(await timeFit(d.m, threads, d.iterations));
+          if (python) {
+            const t = await timeImplicit(python, d.m, threads, d.iterations);
+            theirs.push(t.seconds);
+            implicitVersion = t.version;
           }
-          const o = median(ours);
-          const t = python ? median(theirs) : undefined;
-          log(
-            `  ours ${ours.map((x) => x.toFixed(2)).join('/')} s, implicit ${theirs.map((x) => x.toFixed(2)).join('/')} s`,
-          );
-          train.push([
-            d.name,
-            d.m.nRows,
-            d.m.nCols,
-            nnz(d.m),
-            d.iterations,
-            threads,
-            +o.toFixed(2),
-            t === undefined ? 'n/a' : +t.toFixed(2),
-            t === undefined ? 'n/a' : `${(o / t).toFixed(2)}×`,
-          ]);
         }
+        const o = median(ours);
+        const t = python ? median(theirs) : undefined;
+        log(
+          `  ours ${ours.map((x) => x.toFixed(2)).join('/')} s, implicit ${theirs.map((x) => x.toFixed(2)).join('/')} s`,
+        );
+        train.push([
+          d.name,
+          d.m.nRows,
+          d.m.nCols,
+          nnz(d.m),
+          d.iterations,
+          threads,
+          +o.toFixed(2),
+          t === undefined ? 'n/a' : +t.toFixed(2),
+          t === undefined ? 'n/a' : `${(o / t).toFixed(2)}×`,
+        ]);
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
     tables.push({
       title: 'ALS training beside implicit (factors 64, λ 10, α 1, CG 3 steps)',
