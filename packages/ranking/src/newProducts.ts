@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@recgraph/db';
 import { weightOf, type InteractionTypeName } from '@recgraph/interactions';
-import { handoffFactors, hashContent, TopKHeap } from '@recgraph/recsys';
+import { parseVectorLiteral } from '@recgraph/db';
+import { handoffFactors, hashContent, TopKHeap, type ItemContent } from '@recgraph/recsys';
 import { productContent } from '@recgraph/training';
 import type { CategoryTree } from './categoryTree.ts';
 import type { EngineLog } from './log.ts';
@@ -27,9 +28,13 @@ type Row = { indices: number[]; values: number[] };
 /** What is derived once per new product (per model version), when its facts change, not per request. */
 interface NewProduct {
   id: string;
+  facts: ProductFacts;
   categoryId: string | null;
   /** Hashed content (no bias column), L2-normalised: similarity to other products. */
   row: Row;
+  /** What the content mapping reads (ALS with a mapping): its content and, once read, its TEXT vector. */
+  itemContent?: ItemContent;
+  vector?: Float32Array;
   /** Content-predicted factors (ALS with a content mapping). */
   content?: Float32Array;
   /** Factors folded in from the users who interacted with it, and how many they were. */
@@ -193,30 +198,37 @@ export class NewProductCandidates {
         const previous = state.products.get(id);
         state.products.delete(id);
         const f = this.table.peek(id);
-        if (f) this.derive(state, f, tree, previous?.own);
+        if (f) this.derive(state, f, tree, previous);
       }
     }
     return state;
   }
 
   /** Adds the product when the model does not know it, with what its scoring needs. */
-  private derive(state: ModelState, f: ProductFacts, tree: CategoryTree, own?: NewProduct['own']): void {
+  private derive(state: ModelState, f: ProductFacts, tree: CategoryTree, previous?: NewProduct): void {
     const { model } = state;
     // Products off sale are left out until their facts change again (the ranking filters them anyway).
     if (model.items.index(f.id) !== undefined || !isServable(f)) return;
     const row = similarityRow(f, tree);
-    const p: NewProduct = { id: f.id, categoryId: f.categoryId, row };
-    const content = model.contentFactors(
-      productContent({
-        title: f.title,
-        brand: f.brand,
-        categoryPath: tree.lineage(f.categoryId),
-        priceCents: f.priceCents,
-      }),
-    );
+    const p: NewProduct = { id: f.id, facts: f, categoryId: f.categoryId, row };
+    const itemContent = productContent({
+      title: f.title,
+      brand: f.brand,
+      categoryPath: tree.lineage(f.categoryId),
+      priceCents: f.priceCents,
+    });
+    // A stock or price change keeps its text vector (re-read when its text changed) and what its interactions said.
+    const sameText =
+      previous?.facts.title === f.title &&
+      previous.facts.brand === f.brand &&
+      previous.facts.categoryId === f.categoryId;
+    const vector = sameText ? previous.vector : undefined;
+    const content = model.contentFactors(itemContent, vector);
     if (content) {
+      p.itemContent = itemContent;
+      if (vector) p.vector = vector;
       p.content = content;
-      // A stock or price change keeps what the product's interactions already said.
+      const own = previous?.own;
       if (own) p.own = own;
       p.factors = handoffFactors(content, own?.factors, own?.users ?? 0, HANDOFF_K);
     } else p.neighbours = this.neighbours(state, row, tree);
@@ -257,11 +269,13 @@ export class NewProductCandidates {
   }
 
   /**
-   * Re-reads the interactions on the new products with content factors (at most every
-   * INTERACTIONS_REFRESH_MS, never on the request's path) and hands each over to the factors
-   * folded in from its users: n/(n+5) collaborative for n trained users with positive weight,
-   * dislikes dropping a user's pair as in training. Models without factors keep the content
-   * score until the next training (an item-item model has no item vector to fold in).
+   * At most every INTERACTIONS_REFRESH_MS, never on the request's path, for the new products with
+   * content factors: reads the TEXT vectors the mapping takes (its encoder's, written by the
+   * embedding pipeline within a second of an edit) of those that lack one, and re-reads their
+   * interactions, handing each over to the factors folded in from its users: n/(n+5)
+   * collaborative for n trained users with positive weight, dislikes dropping a user's pair as in
+   * training. Models without factors keep the content score until the next training (an
+   * item-item model has no item vector to fold in).
    */
   private refreshInteractionsInBackground(state: ModelState): void {
     if (state.readingInteractions || Date.now() - state.interactionsReadAt < INTERACTIONS_REFRESH_MS) return;
@@ -269,6 +283,21 @@ export class NewProductCandidates {
     if (!ids.length) return;
     state.interactionsReadAt = Date.now();
     state.readingInteractions = (async () => {
+      const encoder = state.model.contentMapping?.embedding;
+      const unembedded = encoder ? ids.filter((id) => !state.products.get(id)?.vector) : [];
+      if (encoder && unembedded.length) {
+        const vectors = await this.prisma.$queryRaw<{ id: string; v: string }[]>`/* recgraph:background */
+          SELECT product_id::text AS id, embedding::text AS v FROM product_embeddings
+          WHERE kind = 'TEXT' AND model = ${encoder.model} AND product_id = ANY(${unembedded}::uuid[])`;
+        for (const r of vectors) {
+          const p = state.products.get(r.id);
+          const v = parseVectorLiteral(r.v);
+          if (!p?.itemContent || v.length !== encoder.dims) continue;
+          p.vector = v;
+          p.content = state.model.contentFactors(p.itemContent, v)!;
+          p.factors = handoffFactors(p.content, p.own?.factors, p.own?.users ?? 0, HANDOFF_K);
+        }
+      }
       const rows = await this.prisma.$queryRaw<
         { product_id: string; user_id: string; type: InteractionTypeName; value: number; source: string }[]
       >`/* recgraph:background */

@@ -236,10 +236,13 @@ export class ServingModel {
     return this.scorer.score(q, i);
   }
 
-  /** Factors the content mapping predicts for a product (ALS with a mapping); else undefined. */
-  contentFactors(content: ItemContent): Float32Array | undefined {
+  /**
+   * Factors the content mapping predicts for a product (ALS with a mapping), from its content and,
+   * when the mapping reads one, its TEXT vector of `contentMapping.embedding.model`; else undefined.
+   */
+  contentFactors(content: ItemContent, vector?: Float32Array): Float32Array | undefined {
     return this.contentMapping && this.scorer instanceof AlsScorer
-      ? this.contentMapping.predictContent(content)
+      ? this.contentMapping.predictContent(content, vector)
       : undefined;
   }
 

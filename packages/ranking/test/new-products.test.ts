@@ -5,9 +5,9 @@
  * and for ALS with one (the mapping's factors). Real catalog rows on embedded PGlite, read
  * through the in-memory facts table the engine serves with.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '@recgraph/db';
-import { fitContentMapping, loadProductContent } from '@recgraph/training/content-fit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openDatabase, upsertProductEmbeddings, type Database } from '@recgraph/db';
+import { fitContentMapping, loadProductContent, loadTextEmbeddings } from '@recgraph/training/content-fit';
 import {
   fitConfiguration,
   loadTrainingData,
@@ -178,6 +178,67 @@ describe('new products scored by their content, whatever the model', () => {
       }
     });
   }
+
+  it("with the serving TEXT encoder's vectors, a new product's vector moves it to the taste it names, once written", async () => {
+    // A two-dimensional "text encoder" that names the style; the new product's hashed content names neither.
+    const model = 'style-encoder@1';
+    await db.prisma.embeddingEncoder.create({ data: { kind: 'TEXT', model, dims: 2, status: 'ACTIVE' } });
+    const styleOf = new Map<string, Style>();
+    for (const style of ['garden', 'kitchen'] as const) {
+      const c = await db.prisma.category.findFirstOrThrow({ where: { slug: style } });
+      for (const p of await db.prisma.product.findMany({ where: { categoryId: c.id }, select: { id: true } }))
+        styleOf.set(p.id, style);
+    }
+    const vectorOf = (s: Style) => (s === 'garden' ? [1, 0] : [0, 1]);
+    await upsertProductEmbeddings(
+      db.prisma,
+      [...styleOf].map(([productId, s]) => ({ productId, kind: 'TEXT' as const, model, vector: vectorOf(s) })),
+    );
+    const fitted = await fitConfiguration(
+      data.interactions,
+      { nUsers: data.users.size, nItems: data.items.size },
+      CONFIGURATIONS['als without a content mapping']!,
+      { threads: 1, stage: 'als' },
+    );
+    const text = await loadTextEmbeddings(db, data.items);
+    expect(text?.model).toBe(model);
+    const mapping = fitContentMapping(fitted.model, await loadProductContent(db, data.items), text)!;
+    expect(mapping.embedding?.model).toBe(model);
+    const serving = new ServingModel(
+      { id: 'als-text', algorithm: 'als', dataTo: null } as ModelVersion,
+      data.users,
+      data.items,
+      Array.from(data.itemCategories, (i) => (i >= 0 ? data.categories.id(i) : null)),
+      fitted.model,
+      fitted.weighting,
+      mapping,
+    );
+    const misc = await db.prisma.category.create({ data: { slug: 'misc', name: 'misc', path: 'misc' } });
+    const gadget = await db.prisma.product.create({
+      data: { sku: 'gadget-new', title: 'Acme gadget', brand: 'Acme', categoryId: misc.id, priceCents: 2500 },
+    });
+    await table.refresh([gadget.id]);
+    const candidates = new NewProductCandidates(db.prisma, table, silent);
+    const margin = async () => {
+      const g = await forShopper(serving, candidates, shoppers.garden[0]!);
+      const k = await forShopper(serving, candidates, shoppers.kitchen[0]!);
+      return { garden: g.score(gadget.id)! - g.tenth, kitchen: k.score(gadget.id)! - k.tenth };
+    };
+    const before = await margin();
+    // The pipeline writes its vector (garden); the next background pass reads it.
+    await upsertProductEmbeddings(db.prisma, [
+      { productId: gadget.id, kind: 'TEXT', model, vector: vectorOf('garden') },
+    ]);
+    await vi.waitFor(
+      async () => {
+        const after = await margin();
+        expect(after.garden).toBeGreaterThan(before.garden);
+        expect(after.garden).toBeGreaterThan(0);
+        expect(after.kitchen).toBeLessThan(0);
+      },
+      { timeout: 10_000, interval: 200 },
+    );
+  });
 
   it('explains a new product by the history product its content is most like', async () => {
     const model = await serve('ease', CONFIGURATIONS.ease!);

@@ -16,6 +16,12 @@ export class ContentFactorMapping {
   weights: Float64Array = new Float64Array(0);
   features = 0;
   factors = 0;
+  /**
+   * When the content carries a text embedding (contentFeatureMatrix's `embeddings`): its last
+   * `dims` features, which encoder wrote the vectors (a vector of another space must not be
+   * fed in), and the weight they were scaled by. Absent: hashed features and bias only.
+   */
+  embedding: ContentEmbeddingSpec | undefined;
 
   constructor(readonly regularization = 1) {
     if (!(regularization > 0)) throw new RangeError('regularization must be > 0');
@@ -71,22 +77,45 @@ export class ContentFactorMapping {
     return Float32Array.from(out);
   }
 
-  /** Factors of one item from its content, hashed as the fit's contentFeatureMatrix hashed (features − 1 dims). */
-  predictContent(item: ItemContent): Float32Array {
-    const row = hashContent(item, this.features - 1);
+  /**
+   * Factors of one item from its content, hashed as the fit's contentFeatureMatrix hashed, plus
+   * its text embedding when the mapping has one (`vector` from `embedding.model`; without it the
+   * item is predicted from its hashed content alone, as a product whose vector is not written yet).
+   */
+  predictContent(item: ItemContent, vector?: Float32Array): Float32Array {
+    const e = this.embedding;
+    const row = hashContent(item, this.features - 1 - (e?.dims ?? 0));
+    if (e && vector) {
+      if (vector.length !== e.dims)
+        throw new DimensionMismatchError(`embedding has ${vector.length} dims, not ${e.dims}`);
+      const offset = this.features - e.dims;
+      for (let j = 0; j < e.dims; j++) {
+        row.indices.push(offset + j);
+        row.values.push(e.weight * vector[j]!);
+      }
+    }
     return this.predict(row.indices, row.values);
   }
 
   /** What an artifact stores: the shape in meta, the weights as one array. */
-  toArtifactPart(): { meta: { features: number; factors: number; regularization: number }; weights: Float64Array } {
+  toArtifactPart(): {
+    meta: { features: number; factors: number; regularization: number; embedding?: ContentEmbeddingSpec };
+    weights: Float64Array;
+  } {
     return {
-      meta: { features: this.features, factors: this.factors, regularization: this.regularization },
+      meta: {
+        features: this.features,
+        factors: this.factors,
+        regularization: this.regularization,
+        ...(this.embedding ? { embedding: this.embedding } : {}),
+      },
       weights: this.weights,
     };
   }
 
   static fromArtifactPart(meta: unknown, weights: unknown): ContentFactorMapping {
-    const m = meta as { features?: unknown; factors?: unknown; regularization?: unknown } | undefined;
+    const m = meta as
+      { features?: unknown; factors?: unknown; regularization?: unknown; embedding?: unknown } | undefined;
     const d = m?.features;
     const f = m?.factors;
     const lambda = m?.regularization;
@@ -94,10 +123,21 @@ export class ContentFactorMapping {
       throw new ArtifactFormatError('content mapping: features, factors and regularization must be numbers');
     if (!(weights instanceof Float64Array) || weights.length !== d * f)
       throw new ArtifactFormatError(`content mapping: expected ${d}×${f} float64 weights`);
+    const e = m?.embedding as Partial<ContentEmbeddingSpec> | undefined;
+    if (
+      e !== undefined &&
+      (typeof e?.model !== 'string' ||
+        typeof e.dims !== 'number' ||
+        !(e.dims >= 1 && e.dims < d - 1) ||
+        typeof e.weight !== 'number' ||
+        !Number.isFinite(e.weight))
+    )
+      throw new ArtifactFormatError('content mapping: embedding needs model, dims (< features − 1) and weight');
     const out = new ContentFactorMapping(lambda);
     out.weights = weights;
     out.features = d;
     out.factors = f;
+    out.embedding = e as ContentEmbeddingSpec | undefined;
     return out;
   }
 
@@ -141,6 +181,18 @@ export type ItemContent = ReadonlyMap<string, number> | Iterable<readonly [strin
 export interface ContentFeatureOptions {
   /** Hashed feature space (default 1024): unseen tokens of a new product still land somewhere. */
   dims?: number;
+  /**
+   * Each item's text embedding (undefined: none yet), appended after the bias column times
+   * `weight` (the vectors are L2-normalised, as the hashed rows are).
+   */
+  embeddings?: { vectors: readonly (Float32Array | undefined)[]; dims: number; weight: number };
+}
+
+/** A mapping's text-embedding part: the encoder (product_embeddings.model), its dimensions and weight. */
+export interface ContentEmbeddingSpec {
+  model: string;
+  dims: number;
+  weight: number;
 }
 
 /** FNV-1a 32-bit: stable across processes, so a feature hashed at training is the same one at serving. */
@@ -160,6 +212,7 @@ function fnv1a(s: string): number {
  */
 export function contentFeatureMatrix(items: readonly ItemContent[], o: ContentFeatureOptions = {}): CsrMatrix {
   const dims = o.dims ?? 1024;
+  const e = o.embeddings;
   const rows: number[] = [];
   const cols: number[] = [];
   const vals: number[] = [];
@@ -170,8 +223,17 @@ export function contentFeatureMatrix(items: readonly ItemContent[], o: ContentFe
       cols.push(row.indices[p]!);
       vals.push(row.values[p]!);
     }
+    const v = e?.vectors[i];
+    if (!e || !v) return;
+    if (v.length !== e.dims)
+      throw new DimensionMismatchError(`item ${i}'s embedding has ${v.length} dims, not ${e.dims}`);
+    for (let j = 0; j < e.dims; j++) {
+      rows.push(i);
+      cols.push(dims + 1 + j);
+      vals.push(e.weight * v[j]!);
+    }
   });
-  return csrFromTriplets(items.length, dims + 1, rows, cols, vals);
+  return csrFromTriplets(items.length, dims + 1 + (e?.dims ?? 0), rows, cols, vals);
 }
 
 /** One item's hashed, L2-normalised feature row plus the bias column `dims` (contentFeatureMatrix's row). */

@@ -96,6 +96,50 @@ describe('cold items: content → ALS factors', () => {
     expect(handoffFactors(content, collab, 95)[1]).toBeCloseTo(0.95, 6);
   });
 
+  it('a text embedding as content: tells apart what the hashed content cannot, the same at prediction as in fitting', async () => {
+    // Hashed content names only the category (two groups each); an 8-dim "text embedding" names the group.
+    const byCategory = d.categories.map(([c]) => new Map([[`category:${c}`, 1]]));
+    const vectors = Array.from({ length: d.nItems }, (_, i) => {
+      const v = new Float32Array(8);
+      v[i % 8] = 1;
+      return v;
+    });
+    const als = new AlsModel({ factors: 8, iterations: 8, regularization: 1, threads: 1, seed: 1 });
+    await als.fit(train);
+    const ndcg = (withText: boolean) => {
+      const m = contentFeatureMatrix(byCategory, {
+        dims: 64,
+        ...(withText ? { embeddings: { vectors, dims: 8, weight: 1 } } : {}),
+      });
+      const mapping = new ContentFactorMapping(0.1).fit(m, als.itemFactors, als.factors, trainItems);
+      if (withText) mapping.embedding = { model: 'test-encoder', dims: 8, weight: 1 };
+      const predicted = mapping.predictAll(m);
+      return {
+        mapping,
+        predicted,
+        ndcg: evaluateColdItems(
+          (u, items) => scoreWithFactors(als.userVector(u), predicted, items),
+          train,
+          test,
+          split.coldItems,
+        ).ndcg,
+      };
+    };
+    const hashedOnly = ndcg(false);
+    const withText = ndcg(true);
+    expect(withText.ndcg).toBeGreaterThan(1.2 * hashedOnly.ndcg);
+    // One item's prediction from its content and vector is its row of the fitted matrix's prediction.
+    const i = split.coldItems[0]!;
+    const one = withText.mapping.predictContent(byCategory[i]!, vectors[i]);
+    for (let k = 0; k < als.factors; k++) expect(one[k]).toBeCloseTo(withText.predicted[i * als.factors + k]!, 5);
+    // Through the artifact part, and refusing a vector of another size.
+    const { meta, weights } = withText.mapping.toArtifactPart();
+    const back = ContentFactorMapping.fromArtifactPart(JSON.parse(JSON.stringify(meta)), weights);
+    expect(back.embedding).toEqual({ model: 'test-encoder', dims: 8, weight: 1 });
+    expect(Array.from(back.predictContent(byCategory[i]!, vectors[i]))).toEqual(Array.from(one));
+    expect(() => back.predictContent(byCategory[i]!, new Float32Array(3))).toThrow(/3 dims/);
+  });
+
   it('refuses a content row of another feature space', () => {
     const m = new ContentFactorMapping(1).fit(features, new Float32Array(d.nItems * 2), 2, trainItems);
     expect(() => m.predict([65], [1])).toThrow(/feature 65/);

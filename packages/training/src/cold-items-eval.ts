@@ -13,7 +13,9 @@ import {
   type ColdItemMetrics,
 } from '@recgraph/recsys';
 import { readMovieLensContent } from '@recgraph/data';
+import { chooseTextEncoder, openTextEncoder } from '@recgraph/embeddings';
 import { movieContent } from './content-features.ts';
+import { CONTENT_TEXT_EMBEDDING_WEIGHT } from './content-fit.ts';
 import { createModel, resolveParams } from './algorithms.ts';
 
 export interface ColdItemsReport {
@@ -24,6 +26,8 @@ export interface ColdItemsReport {
   seconds: number;
   /** Seconds the ALS fit took (the mappings' ridge fits are the rest of the model time). */
   alsFitSeconds: number;
+  /** The text encoder the embedding rows used, and the seconds encoding every movie took; absent without them. */
+  textEncoder?: { model: string; seconds: number };
 }
 
 /**
@@ -40,6 +44,12 @@ export async function evaluateColdItemsOnMovieLens(
     k?: number;
     regularization?: number;
     alsParams?: Record<string, unknown>;
+    /**
+     * Also rows with the serving text encoder's embeddings as content (chooseTextEncoder: the
+     * fetched all-MiniLM-L6-v2, else the built-in one), each movie's passage its title and genres
+     * (default true; encoding every movie takes about a minute on two busy cores).
+     */
+    textEmbeddings?: boolean;
   } = {},
 ): Promise<ColdItemsReport> {
   const t0 = performance.now();
@@ -61,8 +71,31 @@ export async function evaluateColdItemsOnMovieLens(
   const movies = Array.from({ length: nItems }, (_, i) => content.get(ratings.items.id(i)));
   // Fitted on items with train interactions only: a held-out item's factors are its untrained init.
   const trainItems = Array.from(new Set(train.indices)).sort((a, b) => a - b);
-  const mapped = (withTags: boolean) => {
-    const features = contentFeatureMatrix(movies.map((m) => movieContent(m, withTags)));
+  // The search's TEXT vectors as the trainer reads them from product_embeddings: one per movie, as a product passage.
+  let text: { model: string; seconds: number; dims: number; vectors: Float32Array[] } | undefined;
+  if (o.textEmbeddings ?? true) {
+    const started = performance.now();
+    const encoder = await openTextEncoder(chooseTextEncoder());
+    try {
+      const vectors: Float32Array[] = [];
+      for (let s = 0; s < nItems; s += 256)
+        vectors.push(
+          ...(await encoder.encodeProducts(
+            movies.slice(s, s + 256).map((m) => ({ title: m?.title ?? '', category: m?.genres.join('/') || null })),
+          )),
+        );
+      text = { model: encoder.model, dims: encoder.dims, vectors, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      await encoder.release();
+    }
+  }
+  const mapped = (withTags: boolean, withText = false) => {
+    const embeddings =
+      withText && text ? { vectors: text.vectors, dims: text.dims, weight: CONTENT_TEXT_EMBEDDING_WEIGHT } : undefined;
+    const features = contentFeatureMatrix(
+      movies.map((m) => movieContent(m, withTags)),
+      embeddings ? { embeddings } : {},
+    );
     const mapping = new ContentFactorMapping(o.regularization ?? 1).fit(
       features,
       als.itemFactors,
@@ -92,6 +125,18 @@ export async function evaluateColdItemsOnMovieLens(
       model: `content → ALS factors, without tags`,
       metrics: evaluateColdItems(mapped(false), train, test, split.coldItems, k),
     },
+    ...(text
+      ? [
+          {
+            model: `content + text embedding (${text.model}) → ALS factors`,
+            metrics: evaluateColdItems(mapped(true, true), train, test, split.coldItems, k),
+          },
+          {
+            model: `content + text embedding (${text.model}) → ALS factors, without tags`,
+            metrics: evaluateColdItems(mapped(false, true), train, test, split.coldItems, k),
+          },
+        ]
+      : []),
   ];
   return {
     rows,
@@ -100,5 +145,6 @@ export async function evaluateColdItemsOnMovieLens(
     testRows: split.test.user.length,
     seconds: (performance.now() - t0) / 1000,
     alsFitSeconds,
+    ...(text ? { textEncoder: { model: text.model, seconds: text.seconds } } : {}),
   };
 }

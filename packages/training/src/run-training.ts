@@ -1,4 +1,5 @@
 import type { Database } from '@recgraph/db';
+import { AlsModel } from '@recgraph/recsys';
 import type { ProgressCallback } from '@recgraph/data';
 import { isAlgorithm, resolveParams, type AlgorithmName, type TrainedAlgorithm } from './algorithms.ts';
 import { resolveBlendSpec } from './fit-configuration.ts';
@@ -9,7 +10,7 @@ import { evaluateOnHoldout } from './evaluate-split.ts';
 import { resolveInputWeighting } from './input-weighting.ts';
 import { loadTrainingData } from './load-training-data.ts';
 import { encodeServingArtifact } from './artifact-store.ts';
-import { fitContentMapping, loadProductContent } from './content-fit.ts';
+import { fitContentMapping, loadProductContent, loadTextEmbeddings } from './content-fit.ts';
 import type { ArtifactStore } from './artifact-backends.ts';
 import { startMlflowRun, type RunTracker } from './mlflow.ts';
 import {
@@ -181,7 +182,12 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });
       // A factor model also learns to place products it has never seen from their content (cold items).
-      const contentMapping = fitContentMapping(trained.model, await loadProductContent(db, data.items));
+      const contentMapping = fitContentMapping(
+        trained.model,
+        await loadProductContent(db, data.items),
+        // Only a factor model gets a mapping: the vectors are read for nothing otherwise.
+        trained.model instanceof AlsModel ? await loadTextEmbeddings(db, data.items) : undefined,
+      );
       if (contentMapping) trained.contentMapping = contentMapping;
       if (o.ranker) await attachRanker(db, trained, o.ranker, o);
       const active = await getActiveModelVersion(db);

@@ -28,6 +28,9 @@ describe('npm run eval -- --cold-items', () => {
       Number(new RegExp(`\\| ${label}[^|]* \\|[^|]*\\|[^|]*\\|[^|]*\\| ([\\d.]+) \\|`).exec(text)?.[1]);
     expect(ratio('popular in the same category')).toBe(1);
     expect(ratio('content → ALS factors \\(ridge')).toBeGreaterThanOrEqual(1.5);
+    // The serving text encoder's embeddings as content too, with and without tags.
+    expect(ratio('content \\+ text embedding \\([^)]+\\) → ALS factors')).toBeGreaterThan(0);
+    expect(text).toMatch(/\| content \+ text embedding \([^)]+\) → ALS factors, without tags \|/);
   });
 
   it('refuses --cold-items without a MovieLens folder (usage, exit 2)', async () => {
