@@ -64,7 +64,10 @@ export type PreferencesInput = {
 export type RecommendationSource =
   /** Collaborative filtering (the trained model). */
   | 'CF'
-  /** Text-embedding similarity. */
+  /**
+   * The product's content: text-embedding similarity (similar products), or, for a product
+   * the model has not seen yet, its category, brand, price, title and text (personal lists).
+   */
   | 'CONTENT'
   /** Bought or viewed by the same customers. */
   | 'CO_VISIT'
