@@ -20,6 +20,11 @@ const HANDOFF_K = 5;
  * up); a price band alone (about 0.1) does not.
  */
 const MIN_LIKE_SIMILARITY = 0.25;
+/**
+ * Products a background pass reads beyond the hot ones: a catalog's long tail that the model never
+ * saw (thousands of products without events) is read in turns, so a pass stays small.
+ */
+const PASS_TAIL = 1_000;
 /** How often, at most, the new products' interactions are re-read for the fold-in (only while requests come). */
 const INTERACTIONS_REFRESH_MS = 2_000;
 
@@ -55,6 +60,10 @@ interface ModelState {
   postings?: Map<number, { items: number[]; values: number[] }>;
   interactionsReadAt: number;
   readingInteractions?: Promise<void> | undefined;
+  /** Read on every pass: products added or changed since the state was built, and any with interactions. */
+  hot: Set<string>;
+  /** Where the next pass resumes in the rest (the long tail). */
+  tailCursor: number;
 }
 
 /** Model versions kept derived at once: the ACTIVE one and a running experiment's challenger. */
@@ -185,7 +194,7 @@ export class NewProductCandidates {
     await this.table.ready();
     let state = this.states.find((s) => s.model === model);
     if (!state) {
-      state = { model, products: new Map(), dirty: new Set(), interactionsReadAt: 0 };
+      state = { model, products: new Map(), dirty: new Set(), interactionsReadAt: 0, hot: new Set(), tailCursor: 0 };
       for (const f of this.table.values()) this.derive(state, f, tree);
       this.states = [state, ...this.states].slice(0, MAX_MODELS);
       return state;
@@ -199,6 +208,9 @@ export class NewProductCandidates {
         state.products.delete(id);
         const f = this.table.peek(id);
         if (f) this.derive(state, f, tree, previous);
+        // Created (or edited) while this model serves: its vector and first interactions are due soon.
+        if (state.products.has(id)) state.hot.add(id);
+        else state.hot.delete(id);
       }
     }
     return state;
@@ -275,11 +287,17 @@ export class NewProductCandidates {
    * interactions, handing each over to the factors folded in from its users: n/(n+5)
    * collaborative for n trained users with positive weight, dislikes dropping a user's pair as in
    * training. Models without factors keep the content score until the next training (an
-   * item-item model has no item vector to fold in).
+   * item-item model has no item vector to fold in). A pass reads the hot products and the next
+   * PASS_TAIL of the rest, so a long tail is covered in turns.
    */
   private refreshInteractionsInBackground(state: ModelState): void {
     if (state.readingInteractions || Date.now() - state.interactionsReadAt < INTERACTIONS_REFRESH_MS) return;
-    const ids = [...state.products.values()].filter((p) => p.content).map((p) => p.id);
+    const withContent = [...state.products.values()].filter((p) => p.content).map((p) => p.id);
+    const tail = withContent.filter((id) => !state.hot.has(id));
+    if (state.tailCursor >= tail.length) state.tailCursor = 0;
+    const turn = tail.slice(state.tailCursor, state.tailCursor + PASS_TAIL);
+    state.tailCursor += turn.length;
+    const ids = [...withContent.filter((id) => state.hot.has(id)), ...turn];
     if (!ids.length) return;
     state.interactionsReadAt = Date.now();
     state.readingInteractions = (async () => {
@@ -320,6 +338,7 @@ export class NewProductCandidates {
           .filter(([u]) => !disliked.has(`${id}:${u}`))
           .map(([userId, weight]) => ({ userId, weight }));
         const own = pairs.length ? state.model.foldInItem(pairs) : undefined;
+        if (pairs.length) state.hot.add(id);
         if (own) p.own = own;
         else delete p.own;
         p.factors = handoffFactors(p.content, own?.factors, own?.users ?? 0, HANDOFF_K);

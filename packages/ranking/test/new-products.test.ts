@@ -146,7 +146,7 @@ describe('new products scored by their content, whatever the model', () => {
   const forShopper = async (model: ServingModel, candidates: NewProductCandidates, userId: string) => {
     const history = await loadUserHistory(db.prisma, userId, model.eventWeights);
     const q = model.foldIn(history.positives)!;
-    const scored = await candidates.candidates(model, q, 50, history.seen, undefined, tree);
+    const scored = await candidates.candidates(model, q, 10_000, history.seen, undefined, tree);
     const score = (id: string) => scored.find((c) => c.id === id)?.score;
     const tenth = model.topK(q, 10, history.seen).at(-1)!.score;
     return { score, tenth, history };
@@ -239,6 +239,61 @@ describe('new products scored by their content, whatever the model', () => {
       { timeout: 10_000, interval: 200 },
     );
   });
+
+  it("a long tail of unseen products is read in turns: one far down it still hands over to its buyers' taste", async () => {
+    const model = await serve('als-tail', CONFIGURATIONS['als without a content mapping']!, true);
+    const tailCategory = await db.prisma.category.create({ data: { slug: 'tail', name: 'tail', path: 'tail' } });
+    // More unseen products than one pass reads (PASS_TAIL), then one in the garden style that kitchen shoppers buy.
+    await db.prisma.product.createMany({
+      data: Array.from({ length: 1_100 }, (_, i) => ({
+        sku: `tail-${i}`,
+        title: `Plain thing ${i}`,
+        categoryId: tailCategory.id,
+        priceCents: 900,
+      })),
+    });
+    const garden = await db.prisma.category.findFirstOrThrow({ where: { slug: 'garden' } });
+    const crossover = await db.prisma.product.create({
+      data: {
+        sku: 'tail-crossover',
+        title: 'GreenThumb trowel compost',
+        brand: 'GreenThumb',
+        categoryId: garden.id,
+        priceCents: 2500,
+      },
+    });
+    const tailIds = (
+      await db.prisma.product.findMany({ where: { categoryId: tailCategory.id }, select: { id: true } })
+    ).map((p) => p.id);
+    await table.refresh([...tailIds, crossover.id]);
+    await db.prisma.interaction.createMany({
+      // Every kitchen shopper but the first, who watches.
+      data: shoppers.kitchen.slice(1).map((userId, n) => ({
+        eventId: `tail-cart-${n}`,
+        userId,
+        productId: crossover.id,
+        type: 'ADD_TO_CART' as const,
+        occurredAt: new Date(Date.UTC(2026, 0, 11, 0, n)),
+      })),
+    });
+    const candidates = new NewProductCandidates(db.prisma, table, silent);
+    const margin = async () => {
+      const g = await forShopper(model, candidates, shoppers.garden[0]!);
+      const k = await forShopper(model, candidates, shoppers.kitchen[0]!);
+      return { garden: g.score(crossover.id)! - g.tenth, kitchen: k.score(crossover.id)! - k.tenth };
+    };
+    // By its content it is a gardener's product…
+    const before = await margin();
+    expect(before.garden).toBeGreaterThan(before.kitchen);
+    // …until a pass reaches it (the second: it is last in the tail) and folds in the kitchen shoppers who bought it.
+    await vi.waitFor(
+      async () => {
+        const after = await margin();
+        expect(after.kitchen).toBeGreaterThan(after.garden);
+      },
+      { timeout: 15_000, interval: 250 },
+    );
+  }, 60_000);
 
   it('explains a new product by the history product its content is most like', async () => {
     const model = await serve('ease', CONFIGURATIONS.ease!);
