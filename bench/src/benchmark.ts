@@ -16,6 +16,8 @@ export interface BenchOptions {
   seconds?: string | undefined;
   layouts?: string | undefined;
   fresh?: boolean | undefined;
+  /** serving-open-loop `--ranker`: the served model carries the learned re-ranker. */
+  ranker?: boolean | undefined;
   /** `--cpu-prof <dir>`: role processes write V8 CPU profiles there (serving benchmarks). */
   cpuProf?: string | undefined;
   /** search-open-loop: `--encoder minilm|builtin|<dir>`, `--images <dir>`, `--kinds text,image`. */

@@ -22,6 +22,8 @@ const { values, positionals } = parseArgs({
     seconds: { type: 'string' },
     layouts: { type: 'string' },
     fresh: { type: 'boolean', default: false },
+    // serving-open-loop: serve a model that carries the learned re-ranker (its own store database).
+    ranker: { type: 'boolean', default: false },
     // Role processes write V8 CPU profiles here (open them in Chrome DevTools or speedscope).
     'cpu-prof': { type: 'string' },
     // Read by search-open-loop: the TEXT encoder to serve (minilm | builtin | <dir>) and query photos for searchByImage.
@@ -60,6 +62,7 @@ for (const b of selected) {
         seconds: values.seconds,
         layouts: values.layouts,
         fresh: values.fresh,
+        ranker: values.ranker,
         cpuProf: values['cpu-prof'],
         encoder: values.encoder,
         images: values.images,

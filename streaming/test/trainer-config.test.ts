@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@recgraph/config';
 import type { Database } from '@recgraph/db';
 import type { EventBus } from '@recgraph/events';
+import { DEFAULT_RANKER_PYTHON, rankerPython } from '@recgraph/training/reranker/lambdamart';
 import { trainerOptionsFromConfig } from '../src/from-config.ts';
 
 const load = (env: Record<string, string>) => loadConfig({ env, envFile: false });
@@ -29,6 +30,19 @@ describe('trainer and embeddings settings', () => {
     });
     expect(options({}).device).toEqual({ setting: 'auto', python: undefined });
     expect(() => options({ TRAINER_DEVICE: 'cuda' })).toThrowError(/TRAINER_DEVICE=cuda needs IMPLICIT_PYTHON/);
+  });
+
+  it('RANKER_PYTHON: the learned re-ranker with that Python, off for none, a missing path refused', () => {
+    const db = { prisma: {} } as unknown as Database;
+    const bus = {} as EventBus;
+    const training = (env: Record<string, string>) => trainerOptionsFromConfig(load(env), db, bus).training;
+    expect(training({ RANKER_PYTHON: process.execPath }).ranker).toEqual({ python: process.execPath });
+    expect(training({ RANKER_PYTHON: 'off' }).ranker).toBeUndefined();
+    // Unset: .infra/ranker-venv when scripts/infra/ranker.sh installed it, else none.
+    expect(training({}).ranker).toEqual(rankerPython(undefined) ? { python: DEFAULT_RANKER_PYTHON } : undefined);
+    expect(() => load({ RANKER_PYTHON: '/no/such/python' })).toThrowError(
+      /RANKER_PYTHON: expected the path of a Python with lightgbm/,
+    );
   });
 
   it('parses a schedule and an event threshold', () => {

@@ -6,6 +6,7 @@
 // Run:  npm run infra:up && set -a && . .infra/env && set +a
 //       npm run bench -- serving-open-loop [--quick] [--size quick|default|target|<products>]
 //                        [--rates 50,100,200,300,500] [--seconds 15] [--layouts split,all-in-one] [--fresh]
+//                        [--ranker]  (the served model carries the learned re-ranker: scripts/infra/ranker.sh)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -98,7 +99,7 @@ const isSaturated = (r: StepResult) => r.achieved < 0.9 * r.offered || r.timeout
 export const benchmark: Benchmark = {
   name: 'serving-open-loop',
   description:
-    'Serving as deployed: each role in its own process (and the all-in-one npm start) on real Postgres, vegeta open-loop load from another process at fixed rates; p50/p99, achieved rate, errors per rate; gateway overhead vs the recommend subgraph. Options: --size quick|default|target|<products> (target: 100k products, ~1M interactions), --rates, --seconds, --layouts split,all-in-one, --fresh',
+    'Serving as deployed: each role in its own process (and the all-in-one npm start) on real Postgres, vegeta open-loop load from another process at fixed rates; p50/p99, achieved rate, errors per rate; gateway overhead vs the recommend subgraph. Options: --size quick|default|target|<products> (target: 100k products, ~1M interactions), --rates, --seconds, --layouts split,all-in-one, --fresh, --ranker (the model carries the learned re-ranker)',
   async run({ quick, log, options }) {
     const serverUrl = serverUrlForLoad();
     const vegeta = await findVegeta();
@@ -112,7 +113,11 @@ export const benchmark: Benchmark = {
       if (l !== 'split' && l !== 'all-in-one') throw new Error(`--layouts: expected split and/or all-in-one, got ${l}`);
     const kafkaBrokers = await reachableBrokers(process.env.KAFKA_BROKERS ?? process.env.TEST_KAFKA_BROKERS, log);
 
-    const store = await prepareStore(serverUrl, size, { fresh: options.fresh ?? false, log });
+    const store = await prepareStore(serverUrl, size, {
+      fresh: options.fresh ?? false,
+      log,
+      ...(options.ranker ? { ranker: true } : {}),
+    });
     const users = await sampleUsers(store.url, quick ? 500 : 2000);
     if (!users.ids.length) throw new Error('the store has no users');
     log(`${users.ids.length} customers sampled (${users.withHistory} with history); vegeta at ${vegeta}`);

@@ -9,6 +9,7 @@ import { generateStore, seedStore } from '@recgraph/data';
 import { openDatabase, type Database } from '@recgraph/db';
 import { rebuildOnlineFeatures } from '@recgraph/streaming';
 import { getActiveModelVersion, loadActiveModel, promote, runTraining } from '@recgraph/training';
+import { rankerPython } from '@recgraph/training/reranker/lambdamart';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -88,12 +89,13 @@ async function admin<T>(serverUrl: string, fn: (c: pg.Client) => Promise<T>): Pr
 }
 
 /** True when a previous run left this store complete: every product, users, an active model whose artifact loads. */
-async function isComplete(db: Database, size: StoreSize): Promise<boolean> {
+async function isComplete(db: Database, size: StoreSize, withRanker: boolean): Promise<boolean> {
   const [products, users] = await Promise.all([db.prisma.product.count(), db.prisma.user.count()]);
   if (products !== size.products || users !== size.users) return false;
   if (!(await getActiveModelVersion(db))) return false;
   try {
-    return (await loadActiveModel(db)) !== null;
+    const active = await loadActiveModel(db);
+    return active !== null && (!withRanker || active.ranker !== undefined);
   } catch {
     return false; // the artifact is gone or changed: rebuild
   }
@@ -107,9 +109,12 @@ async function isComplete(db: Database, size: StoreSize): Promise<boolean> {
 export async function prepareStore(
   serverUrl: string,
   size: StoreSize,
-  o: { fresh: boolean; log: (msg: string) => void; purpose?: string },
+  /** ranker: the served model carries the learned re-ranker (a store database of its own). */
+  o: { fresh: boolean; log: (msg: string) => void; purpose?: string; ranker?: boolean },
 ): Promise<PreparedStore> {
-  const name = databaseName(size, o.purpose);
+  const python = o.ranker ? rankerPython(undefined) : undefined;
+  if (o.ranker && !python) throw new Error('--ranker needs .infra/ranker-venv: run bash scripts/infra/ranker.sh');
+  const name = databaseName(size, o.ranker ? `${o.purpose ?? 'serving'}_ranker` : o.purpose);
   const url = urlFor(serverUrl, name);
   const modelDir = join(repoRoot, '.data', 'bench', name, 'models');
   const exists = await admin(
@@ -119,7 +124,7 @@ export async function prepareStore(
   if (exists && !o.fresh) {
     const db = await openDatabase({ url });
     try {
-      if (await isComplete(db, size)) {
+      if (await isComplete(db, size, o.ranker === true)) {
         const active = (await getActiveModelVersion(db))!;
         const interactions = await db.prisma.interaction.count();
         o.log(`reusing ${name}: ${size.products} products, ${interactions} interactions, model ${active.id}`);
@@ -179,11 +184,13 @@ export async function prepareStore(
 
     t = performance.now();
     lastLog = 0;
-    o.log('training ALS (defaults) and promoting it');
+    o.log(`training ALS (defaults)${python ? ' with the learned re-ranker' : ''} and promoting it`);
     const trained = await runTraining(db, {
       algorithm: 'als',
       modelDir,
       margin: 0,
+      // Attached whatever it scores here (minGain −1): this store measures its serving cost; the log says how it did.
+      ...(python ? { ranker: { python, minGain: -1 }, info: o.log } : {}),
       onProgress: (stage, done, total) => {
         const now = performance.now();
         if (now - lastLog < 5000 && done !== total) return;

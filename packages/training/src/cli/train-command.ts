@@ -1,3 +1,4 @@
+import { rankerPython } from '../reranker/lambdamart.ts';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '@recgraph/config';
@@ -51,6 +52,8 @@ export interface TrainIo extends CliIo {
   > &
     // Where ALS trains (absent: auto without IMPLICIT_PYTHON, i.e. the native CPU kernels).
     Partial<Pick<Config, 'TRAINER_DEVICE' | 'IMPLICIT_PYTHON'>> &
+    // The learned re-ranker's Python (absent: .infra/ranker-venv when installed; off: none).
+    Partial<Pick<Config, 'RANKER_PYTHON'>> &
     // The shared artifact store (ARTIFACT_STORE, ARTIFACT_S3_*); absent → files in MODEL_DIR.
     Partial<Parameters<typeof artifactStoreFromConfig>[0]>;
 }
@@ -103,6 +106,7 @@ export async function trainCommand(argv: string[], io: TrainIo): Promise<number>
     const to = parseDate('to', str('to'));
     const ks = parseIntList('k', str('k'));
     const implicit = await alsDevice(algorithm, io);
+    const ranker = rankerPython(io.config.RANKER_PYTHON);
     db = await io.openDatabase();
     const result = await runTraining(db, {
       algorithm,
@@ -128,6 +132,7 @@ export async function trainCommand(argv: string[], io: TrainIo): Promise<number>
       margin: io.config.PROMOTION_MARGIN,
       autoPromote: !values['no-promote'],
       ...(implicit ? { implicit } : {}),
+      ...(ranker ? { ranker: { python: ranker } } : {}),
       ...(io.config.MLFLOW_TRACKING_URI
         ? { mlflow: { trackingUri: io.config.MLFLOW_TRACKING_URI, experimentName: io.config.MLFLOW_EXPERIMENT_NAME } }
         : {}),
@@ -151,6 +156,10 @@ export async function trainCommand(argv: string[], io: TrainIo): Promise<number>
         `${trained.seconds.toFixed(1)} s`,
     );
     io.out(`model version ${version.id}: ${trained.algorithm} ${JSON.stringify(trained.params)}`);
+    if (trained.rankerDecision)
+      io.out(
+        `re-ranker ${trained.rankerDecision.attached ? 'attached' : 'not attached'}: ${trained.rankerDecision.reason}`,
+      );
     if (decision)
       io.out(`${decision.promoted ? 'PROMOTED to ACTIVE' : 'not promoted (stays CANDIDATE)'}: ${decision.reason}`);
     else io.out('registered as CANDIDATE (--no-promote)');
