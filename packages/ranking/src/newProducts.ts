@@ -64,6 +64,8 @@ interface ModelState {
   hot: Set<string>;
   /** Where the next pass resumes in the rest (the long tail). */
   tailCursor: number;
+  /** The products as an array for the request's scan; rebuilt only after the set changed. */
+  list?: NewProduct[] | undefined;
 }
 
 /** Model versions kept derived at once: the ACTIVE one and a running experiment's challenger. */
@@ -142,7 +144,7 @@ export class NewProductCandidates {
   ): Promise<NewProductCandidate[]> {
     const state = await this.current(model, tree);
     this.refreshInteractionsInBackground(state);
-    const list = [...state.products.values()];
+    const list = (state.list ??= [...state.products.values()]);
     const heap = new TopKHeap(k);
     for (let n = 0; n < list.length; n++) {
       const p = list[n]!;
@@ -206,6 +208,7 @@ export class NewProductCandidates {
       for (const id of ids) {
         const previous = state.products.get(id);
         state.products.delete(id);
+        state.list = undefined;
         const f = this.table.peek(id);
         if (f) this.derive(state, f, tree, previous);
         // Created (or edited) while this model serves: its vector and first interactions are due soon.
@@ -245,6 +248,7 @@ export class NewProductCandidates {
       p.factors = handoffFactors(content, own?.factors, own?.users ?? 0, HANDOFF_K);
     } else p.neighbours = this.neighbours(state, row, tree);
     state.products.set(f.id, p);
+    state.list = undefined;
   }
 
   /** The NEIGHBOURS model items most like `row` in content (an inverted index over the items' hashed content). */
