@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng, stratifiedSplit, userRankingMetrics, type Interactions } from '@recgraph/recsys';
 import { resolveParams } from '../src/algorithms.ts';
-import { candidateFeatures, featureNames, itemStats } from '../src/reranker/features.ts';
+import { candidateFeatures, featureNames, intersect, itemStats } from '../src/reranker/features.ts';
 import { OnnxRanker, RerankerTrainingError, trainLambdaMart } from '../src/reranker/lambdamart.ts';
 import { evaluateReranker, rerankOrder, type GeneratorSpec } from '../src/reranker/rerank.ts';
 import { syntheticTrainingData } from './fixtures.ts';
@@ -121,5 +121,26 @@ describe('re-ranker features', () => {
     expect(row(2)[6]).toBe(0); // the latest item is not idle
     expect(row(0)[6]).toBeGreaterThan(9);
     expect(row(0)[8]).toBeCloseTo(Math.log(2));
+  });
+});
+
+describe('co-visitation counts (features.ts intersect)', () => {
+  it('equal a plain set intersection, for lists of similar and of very different lengths', () => {
+    const rng = new Rng(3);
+    const sorted = (n: number, range: number) =>
+      Int32Array.from(new Set(Array.from({ length: n }, () => Math.floor(rng.next() * range)))).sort();
+    for (const [na, nb] of [
+      [0, 10],
+      [5, 7],
+      [40, 60],
+      [3, 5000],
+      [50, 20000],
+      [20000, 2],
+    ] as const) {
+      const a = sorted(na, 30000);
+      const b = sorted(nb, 30000);
+      const inB = new Set(b);
+      expect(intersect(a, b)).toBe([...a].filter((v) => inB.has(v)).length);
+    }
   });
 });
