@@ -2,7 +2,8 @@
  * The learned re-ranker served through the gateway (issue 14 item 3), on both database
  * backends: the trainer attaches it to a version where it wins on the holdout (popularity as
  * the candidate generator, shoppers who keep to one department), `recommendations` returns the
- * model's top candidates in the re-ranker's order, and every item still says why.
+ * model's top candidates in the re-ranker's order (products the model never saw still join by their
+ * content), and every item still says why.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,8 +110,12 @@ for (const backend of backends)
             expected.map((c) => c.id),
           );
           const servable = expected.filter((c) => isServable(facts.get(c.id)!));
-          expect(list.map((r) => r.product.id)).toEqual(servable.slice(0, 10).map((c) => c.id));
-          if (list.some((r, i) => r.product.id !== cf[i]!.id)) reordered++;
+          // Products the model never saw join on its scale by their content (newProducts.ts, source CONTENT);
+          // the model's own picks are the re-ranked list's head, in its order.
+          const fromModel = list.filter((r) => r.source === 'CF').map((r) => r.product.id);
+          expect(fromModel.length).toBeGreaterThanOrEqual(5);
+          expect(fromModel).toEqual(servable.slice(0, fromModel.length).map((c) => c.id));
+          if (fromModel.some((id, i) => id !== cf.filter((c) => isServable(facts.get(c.id)!))[i]!.id)) reordered++;
 
           // Popularity alone shows the best sellers; re-ranked, the shopper's own department leads.
           const seenDepartments = await db.prisma.product.findMany({
@@ -138,9 +143,8 @@ for (const backend of backends)
           ownDepartmentAlone += modelAlone.filter((p) => p.category?.path.split('/').find(Boolean) === own).length;
 
           for (const r of list) {
-            expect(r.source).toBe('CF');
             expect(r.modelVersionId).toBe(versionId);
-            expect(r.reason).toMatch(/^Because you (viewed|bought|rated|added) .+/);
+            expect(r.reason).toMatch(r.source === 'CF' ? /^Because you (viewed|bought|rated|added) .+/ : /^New in .+/);
           }
           const scores = list.map((r) => r.score);
           expect([...scores].sort((a, b) => b - a)).toEqual(scores);
