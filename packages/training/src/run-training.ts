@@ -238,6 +238,12 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
           'tuning/trials.json',
           new TextEncoder().encode(JSON.stringify(trained.tuning, null, 2)),
         );
+      // The re-ranker's decision (both holdout figures, the reason), attached or not.
+      if (tracker && trained.rankerDecision)
+        await tracker.logArtifact(
+          'reranker/decision.json',
+          new TextEncoder().encode(JSON.stringify(trained.rankerDecision, null, 2)),
+        );
       // The registered artifact's bytes (the encoding is deterministic: same sha256 as the registry's).
       if (tracker)
         await tracker.logArtifact(

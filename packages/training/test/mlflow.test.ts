@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import { generateStore, seedStore } from '@recgraph/data';
 import { openDatabase } from '@recgraph/db';
 import { mlflowKey, startMlflowRun } from '../src/mlflow.ts';
 import { runTraining } from '../src/run-training.ts';
+import { DEFAULT_RANKER_PYTHON } from '../src/reranker/lambdamart.ts';
 import { mlflowBin, startMlflowServer, type MlflowServer } from './mlflow-server.ts';
 
 interface RunView {
@@ -86,6 +88,8 @@ describe.skipIf(!bin)('MLflow logging against a real tracking server', () => {
         modelDir,
         margin: 0,
         mlflow: { trackingUri: server.url, experimentName: 'recgraph training', timeoutMs: 60_000 },
+        // The learned re-ranker's decision goes to MLflow too (when its venv is installed).
+        ...(existsSync(DEFAULT_RANKER_PYTHON) ? { ranker: { python: DEFAULT_RANKER_PYTHON } } : {}),
       });
       expect(r.mlflowRunId).toBeDefined();
       const view = await server.api<RunView>(`runs/get?run_id=${r.mlflowRunId}`);
@@ -93,6 +97,14 @@ describe.skipIf(!bin)('MLflow logging against a real tracking server', () => {
       expect(params(view)).toMatchObject({ algorithm: 'als', factors: '8', model_version_id: r.version.id });
       expect(metrics(view).ndcg_at_10).toBeCloseTo(r.trained.evaluation.model['ndcg@10']!, 12);
       expect(metrics(view).promoted).toBe(1);
+      if (existsSync(DEFAULT_RANKER_PYTHON)) {
+        const decision = r.trained.rankerDecision as { generatorNdcg: number; rerankedNdcg: number; attached: boolean };
+        expect(metrics(view).reranker_generator_ndcg).toBeCloseTo(decision.generatorNdcg, 12);
+        expect(metrics(view).reranker_reranked_ndcg).toBeCloseTo(decision.rerankedNdcg, 12);
+        expect(metrics(view).reranker_attached).toBe(decision.attached ? 1 : 0);
+        const logged = await server.artifact(view.run.info.artifact_uri, 'reranker/decision.json');
+        expect(JSON.parse(new TextDecoder().decode(logged))).toEqual(JSON.parse(JSON.stringify(decision)));
+      }
       const bytes = await server.artifact(view.run.info.artifact_uri, `model/${r.version.id}.rgrs`);
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(r.version.artifactSha256);
     } finally {
