@@ -20,6 +20,8 @@ export interface ChampionComparison {
   id: string;
   algorithm: string;
   metrics: FlatMetrics;
+  /** When the champion serves with a re-ranker: its configuration's re-ranker, re-learnt on this holdout (metrics hold the re-ranked figure). */
+  reranker?: { generatorNdcg: number; rerankedNdcg: number };
 }
 
 /**

@@ -31,7 +31,12 @@ import {
 } from './train-model.ts';
 import type { TrainingData } from './training-data.ts';
 import { withTrainingLock } from './training-lock.ts';
-import { fitServedRanker, loadItemPrices, type TrainerRankerOptions } from './reranker/fit-served-ranker.ts';
+import {
+  fitServedRanker,
+  loadItemPrices,
+  type RankerDecision,
+  type TrainerRankerOptions,
+} from './reranker/fit-served-ranker.ts';
 
 export interface RunTrainingOptions {
   /** `auto`: search algorithms and hyper-parameters on the train split within `tuning.budgetS`. */
@@ -96,6 +101,8 @@ async function evaluateChampion(
   active: ModelVersion,
   trained: TrainedModel,
   o: Pick<RunTrainingOptions, 'threads' | 'spark' | 'implicit' | 'onProgress' | 'warn'>,
+  /** Re-learns a re-ranker over a configuration fitted on this holdout's train part (when the trainer learns them). */
+  rerank?: (t: TrainedModel) => Promise<Omit<RankerDecision, 'ranker'> | undefined>,
 ): Promise<ChampionComparison | undefined> {
   if (!isAlgorithm(active.algorithm) && active.algorithm !== 'blend') {
     o.warn?.(
@@ -128,7 +135,26 @@ async function evaluateChampion(
         }
       : {}),
   });
-  return { id: active.id, algorithm: active.algorithm, metrics: ev.model };
+  const comparison: ChampionComparison = { id: active.id, algorithm: active.algorithm, metrics: ev.model };
+  // A champion that serves with a re-ranker is compared as it serves: its configuration's re-ranker, learnt
+  // the same way on this holdout and counted only when it wins there (as the candidate's is).
+  if (rerank && (active.metrics as { served?: unknown } | null)?.served !== undefined) {
+    const d = await rerank({
+      ...trained,
+      algorithm: algorithm as TrainedAlgorithm,
+      params,
+      input: resolveInputWeighting(weighting),
+      ...(isBlend ? { blend: resolveBlendSpec(blend, trained.split.seed) } : { blend: undefined }),
+      evaluation: ev,
+    });
+    if (d?.attached)
+      return {
+        ...comparison,
+        metrics: { ...ev.model, [trained.primaryMetric]: d.rerankedNdcg },
+        reranker: { generatorNdcg: d.generatorNdcg, rerankedNdcg: d.rerankedNdcg },
+      };
+  }
+  return comparison;
 }
 
 /**
@@ -191,7 +217,9 @@ export async function runTraining(db: Database, o: RunTrainingOptions): Promise<
       if (contentMapping) trained.contentMapping = contentMapping;
       if (o.ranker) await attachRanker(db, trained, o.ranker, o);
       const active = await getActiveModelVersion(db);
-      const champion = active ? await evaluateChampion(active, trained, o) : undefined;
+      const champion = active
+        ? await evaluateChampion(active, trained, o, o.ranker ? (t) => rerankChampion(db, t, o.ranker!, o) : undefined)
+        : undefined;
       version = await registerModel(db, trained, {
         modelDir: o.modelDir,
         ...(o.artifactStore ? { store: o.artifactStore } : {}),
@@ -315,6 +343,27 @@ async function attachRanker(
     const reason = err instanceof Error ? err.message : String(err);
     trained.rankerDecision = { attached: false, reason: `re-ranker training failed: ${reason}` };
     o.warn?.(`the model is registered without a re-ranker: ${reason}`);
+  }
+}
+
+/** The champion's re-ranker re-learnt on this holdout; undefined (compared without one, the reason logged) when that fails. */
+async function rerankChampion(
+  db: Database,
+  t: TrainedModel,
+  ranker: TrainerRankerOptions,
+  o: Pick<RunTrainingOptions, 'onProgress' | 'warn'>,
+): Promise<Omit<RankerDecision, 'ranker'> | undefined> {
+  try {
+    const { ranker: _unused, ...decision } = await fitServedRanker(
+      t,
+      await loadItemPrices(db, t.data),
+      ranker,
+      o.onProgress ? (stage, done, total) => o.onProgress!(`champion: ${stage}`, done, total) : undefined,
+    );
+    return decision;
+  } catch (err) {
+    o.warn?.(`the champion's re-ranker could not be re-learnt, it is compared without one: ${(err as Error).message}`);
+    return undefined;
   }
 }
 

@@ -58,6 +58,29 @@ await forEachBackend('the trainer learns a re-ranker', (open) => {
   );
 
   it.skipIf(!existsSync(PYTHON))(
+    'a champion that serves with its re-ranker is compared with it: the same configuration again is not promoted',
+    async () => {
+      const run = await runTraining(db, {
+        algorithm: 'popularity',
+        modelDir,
+        margin: 0.01,
+        ranker: { python: PYTHON },
+      });
+      const champion = run.champion!;
+      // Re-learnt on this holdout, the champion's re-ranker scores what the candidate's does: no 1 % gain.
+      expect(champion.reranker).toBeDefined();
+      expect(champion.metrics['ndcg@10']).toBe(champion.reranker!.rerankedNdcg);
+      expect(champion.reranker!.rerankedNdcg).toBeGreaterThan(champion.reranker!.generatorNdcg);
+      expect((run.version.metrics as StoredMetrics).served!['ndcg@10']).toBeCloseTo(
+        champion.reranker!.rerankedNdcg,
+        12,
+      );
+      expect(run.decision?.promoted).toBe(false);
+    },
+    240_000,
+  );
+
+  it.skipIf(!existsSync(PYTHON))(
     'not attached where the model already ranks as well as the features allow (one global popularity)',
     async () => {
       await viewsOf(db, false);
