@@ -1,12 +1,11 @@
 // Training/serving parity of the learned re-ranker's features: serving computes them from the
 // artifact's item facts and the user's history as loaded for a request; the trainer from the
 // interactions it loads. Both through the one features module; here both must give the same rows.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '@recgraph/db';
-import { generateStore, seedStore } from '@recgraph/data';
 import { loadActiveModel, loadTrainingData, runTraining } from '@recgraph/training';
 import {
   candidateFeatures,
@@ -15,24 +14,18 @@ import {
   itemsByRecency,
 } from '@recgraph/training/reranker/features';
 import { loadItemPrices } from '@recgraph/training/reranker/fit-served-ranker';
-import { DEFAULT_RANKER_PYTHON } from '@recgraph/training/reranker/lambdamart';
 import { forEachBackend } from '../../training/test/fixtures.ts';
-import { viewsOf } from '../../training/test/taste-views.ts';
+import { hasRankerPython, RANKER_TEST_PYTHON, seedTasteStore } from '../../training/test/taste-views.ts';
 import { rerankerFor, servingFeatures } from '../src/reranking.ts';
 import { ServingModel } from '../src/servingModel.ts';
 import { loadUserHistory } from '../src/userHistory.ts';
-
-const PYTHON = DEFAULT_RANKER_PYTHON;
-if (!existsSync(PYTHON) && process.env.CI)
-  throw new Error(`${PYTHON} is missing under CI: run \`npm run infra:up\` (scripts/infra/ranker.sh installs it)`);
 
 await forEachBackend('re-ranker features: serving computes what training computed', (open) => {
   let db: Database;
   let modelDir: string;
   beforeAll(async () => {
     db = await open();
-    await seedStore(db, generateStore({ seed: 7, products: 160, users: 200 }));
-    await viewsOf(db, true);
+    await seedTasteStore(db);
     modelDir = mkdtempSync(join(tmpdir(), 'recgraph-reranker-parity-'));
   }, 120_000);
   afterAll(async () => {
@@ -40,14 +33,14 @@ await forEachBackend('re-ranker features: serving computes what training compute
     rmSync(modelDir, { recursive: true, force: true });
   });
 
-  it.skipIf(!existsSync(PYTHON))(
+  it.skipIf(!hasRankerPython)(
     'the same rows for every user, and the served order is the re-ranker’s',
     async () => {
       const run = await runTraining(db, {
         algorithm: 'popularity',
         modelDir,
         margin: 0.01,
-        ranker: { python: PYTHON },
+        ranker: { python: RANKER_TEST_PYTHON },
       });
       expect(run.decision?.promoted).toBe(true);
       const model = ServingModel.fromLoaded((await loadActiveModel(db))!);

@@ -1,21 +1,16 @@
 // The trainer's learned re-ranker (issue 14 item 3): fitted on a validation split of the train
 // part with real LightGBM, scored on the promotion holdout against the model alone, and carried
 // by the version only when it wins; a broken Python leaves the model registered without one.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '@recgraph/db';
 import { generateStore, seedStore } from '@recgraph/data';
-import { DEFAULT_RANKER_PYTHON } from '../src/reranker/lambdamart.ts';
 import { loadActiveModel, loadModelVersion, type StoredMetrics } from '../src/registry.ts';
 import { runTraining } from '../src/run-training.ts';
 import { forEachBackend } from './fixtures.ts';
-import { viewsOf } from './taste-views.ts';
-
-const PYTHON = DEFAULT_RANKER_PYTHON;
-if (!existsSync(PYTHON) && process.env.CI)
-  throw new Error(`${PYTHON} is missing under CI: run \`npm run infra:up\` (scripts/infra/ranker.sh installs it)`);
+import { hasRankerPython, RANKER_TEST_PYTHON, viewsOf } from './taste-views.ts';
 
 await forEachBackend('the trainer learns a re-ranker', (open) => {
   let db: Database;
@@ -30,7 +25,7 @@ await forEachBackend('the trainer learns a re-ranker', (open) => {
     rmSync(modelDir, { recursive: true, force: true });
   });
 
-  it.skipIf(!existsSync(PYTHON))(
+  it.skipIf(!hasRankerPython)(
     'attached and promoted where its features know what the model does not (taste by category)',
     async () => {
       await viewsOf(db, true);
@@ -38,7 +33,7 @@ await forEachBackend('the trainer learns a re-ranker', (open) => {
         algorithm: 'popularity',
         modelDir,
         margin: 0.01,
-        ranker: { python: PYTHON },
+        ranker: { python: RANKER_TEST_PYTHON },
       });
       const metrics = run.version.metrics as StoredMetrics & {
         reranker: { attached: boolean; generatorNdcg: number; rerankedNdcg: number; reason: string };
@@ -57,14 +52,14 @@ await forEachBackend('the trainer learns a re-ranker', (open) => {
     240_000,
   );
 
-  it.skipIf(!existsSync(PYTHON))(
+  it.skipIf(!hasRankerPython)(
     'a champion that serves with its re-ranker is compared with it: the same configuration again is not promoted',
     async () => {
       const run = await runTraining(db, {
         algorithm: 'popularity',
         modelDir,
         margin: 0.01,
-        ranker: { python: PYTHON },
+        ranker: { python: RANKER_TEST_PYTHON },
       });
       const champion = run.champion!;
       // Re-learnt on this holdout, the champion's re-ranker scores what the candidate's does: no 1 % gain.
@@ -80,7 +75,7 @@ await forEachBackend('the trainer learns a re-ranker', (open) => {
     240_000,
   );
 
-  it.skipIf(!existsSync(PYTHON))(
+  it.skipIf(!hasRankerPython)(
     'not attached where the model already ranks as well as the features allow (one global popularity)',
     async () => {
       await viewsOf(db, false);
@@ -89,7 +84,7 @@ await forEachBackend('the trainer learns a re-ranker', (open) => {
         modelDir,
         margin: 0.01,
         autoPromote: false,
-        ranker: { python: PYTHON },
+        ranker: { python: RANKER_TEST_PYTHON },
       });
       const metrics = run.version.metrics as StoredMetrics & {
         reranker: { attached: boolean; generatorNdcg: number; rerankedNdcg: number; reason: string };

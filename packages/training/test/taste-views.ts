@@ -1,6 +1,23 @@
+import { existsSync } from 'node:fs';
 import { expect } from 'vitest';
+import { generateStore, seedStore } from '@recgraph/data';
 import type { Database } from '@recgraph/db';
 import { Rng } from '@recgraph/recsys';
+import { DEFAULT_RANKER_PYTHON } from '../src/reranker/lambdamart.ts';
+
+/** The re-ranker tests' Python (.infra/ranker-venv); under CI its absence fails them rather than skipping them. */
+export const RANKER_TEST_PYTHON = DEFAULT_RANKER_PYTHON;
+export const hasRankerPython = existsSync(RANKER_TEST_PYTHON);
+if (!hasRankerPython && process.env.CI)
+  throw new Error(
+    `${RANKER_TEST_PYTHON} is missing under CI: run \`npm run infra:up\` (scripts/infra/ranker.sh installs it)`,
+  );
+
+/** The generated store the re-ranker tests share (160 products, 200 users), its views replaced by viewsOf(db, true). */
+export async function seedTasteStore(db: Database): Promise<void> {
+  await seedStore(db, generateStore({ seed: 7, products: 160, users: 200 }));
+  await viewsOf(db, true);
+}
 
 /**
  * Replaces the store's interactions: each user views 14 products. `taste`: 11 from one department

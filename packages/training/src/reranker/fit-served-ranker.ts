@@ -1,6 +1,6 @@
 import type { Database } from '@recgraph/db';
 import type { ProgressCallback } from '@recgraph/data';
-import { stratifiedSplit, userRankingMetrics, type CsrMatrix, type Recommender } from '@recgraph/recsys';
+import { stratifiedSplit, type CsrMatrix, type Recommender } from '@recgraph/recsys';
 import { InsufficientDataError } from '../errors.ts';
 import { exclusionFor } from '../evaluate-split.ts';
 import { fitConfiguration } from '../fit-configuration.ts';
@@ -15,8 +15,8 @@ import {
   SERVED_GENERATOR_PARTS,
   type ItemStats,
 } from './features.ts';
-import { OnnxRanker, RerankerTrainingError, trainLambdaMart, type LambdaMartParams } from './lambdamart.ts';
-import { concat, relevantByUser, rerankOrder } from './rerank.ts';
+import { RerankerTrainingError, trainLambdaMart, type LambdaMartParams } from './lambdamart.ts';
+import { compareOnHoldout, concat, relevantByUser } from './rerank.ts';
 import type { ServedRanker } from './served-ranker.ts';
 
 /** What the trainer needs to learn a re-ranker (RANKER_PYTHON: a Python with lightgbm and onnxmltools). */
@@ -170,31 +170,20 @@ export async function fitServedRanker(
     stats: statsOf(trained.holdout.train),
     recency: itemsByRecency(trained.holdout.train, dims.nUsers),
   };
-  const ranker = await OnnxRanker.load(booster.onnx, names.length);
-  let gen = 0;
-  let rer = 0;
-  let users = 0;
-  try {
-    for (const [u, all] of relevantByUser(trained.holdout.test, dims.nUsers, dims.nItems)) {
-      // Unavailable items are dropped from the holdout, as the trainer's own evaluation does.
-      const relevant = new Set([...all].filter((i) => !data.unavailableItems.has(i)));
-      if (!relevant.size) continue;
-      const r = userRows(gh, u, n, excludeOf(u));
-      const order = rerankOrder(await ranker.score(r.features));
-      gen += userRankingMetrics(r.candidates, relevant, k).ndcg;
-      rer += userRankingMetrics(
-        order.map((j) => r.candidates[j]!),
-        relevant,
-        k,
-      ).ndcg;
-      users++;
-    }
-  } finally {
-    await ranker.release();
+  // Unavailable items are dropped from the holdout, as the trainer's own evaluation does.
+  const holdoutUsers: [number, Set<number>][] = [];
+  for (const [u, all] of relevantByUser(trained.holdout.test, dims.nUsers, dims.nItems)) {
+    const relevant = new Set([...all].filter((i) => !data.unavailableItems.has(i)));
+    if (relevant.size) holdoutUsers.push([u, relevant]);
   }
+  const { generatorNdcg, rerankedNdcg, users } = await compareOnHoldout(
+    booster.onnx,
+    names.length,
+    holdoutUsers,
+    k,
+    (u) => userRows(gh, u, n, excludeOf(u)),
+  );
   onProgress?.('re-ranker: holdout', 1, 1);
-  const generatorNdcg = users ? gen / users : 0;
-  const rerankedNdcg = users ? rer / users : 0;
   const minGain = o.minGain ?? 0.01;
   // Promotion reads the re-ranked figure as the version's primary metric: only an nDCG it measured qualifies.
   const comparable = trained.primaryMetric === `ndcg@${k}`;

@@ -171,31 +171,13 @@ export async function evaluateReranker(o: RerankerEvaluationOptions): Promise<Re
   const trained = await trainLambdaMart(o.python, rows, { seed: o.seed ?? 42, ...o.params });
 
   const g = await fitGenerator(o.data, o.train, o.generator, o.prices);
-  const ranker = await OnnxRanker.load(trained.onnx, names.length);
-  let gen = 0;
-  let rer = 0;
-  let users = 0;
-  try {
-    for (const [u, relevant] of relevantByUser(o.test, nUsers, nItems)) {
-      const c = userCandidates(g, u, n, exclude?.(u) as Set<number> | undefined);
-      const scores = await ranker.score(featuresFor(g, c));
-      const order = rerankOrder(scores);
-      gen += userRankingMetrics(c.candidates, relevant, k).ndcg;
-      rer += userRankingMetrics(
-        order.map((j) => c.candidates[j]!),
-        relevant,
-        k,
-      ).ndcg;
-      users++;
-    }
-  } finally {
-    await ranker.release();
-  }
+  const holdout = await compareOnHoldout(trained.onnx, names.length, relevantByUser(o.test, nUsers, nItems), k, (u) => {
+    const c = userCandidates(g, u, n, exclude?.(u) as Set<number> | undefined);
+    return { candidates: c.candidates, features: featuresFor(g, c) };
+  });
   return {
     k,
-    generatorNdcg: users ? gen / users : 0,
-    rerankedNdcg: users ? rer / users : 0,
-    users,
+    ...holdout,
     trainingRows: labels.length,
     trainingUsers: groups.length,
     featureNames: names,
@@ -203,6 +185,39 @@ export async function evaluateReranker(o: RerankerEvaluationOptions): Promise<Re
     lightgbm: trained.lightgbm,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * nDCG@k over `users` (user → relevant items) of the generator's own order of each user's
+ * candidates and of the ONNX re-ranker's order of the same candidates (one session, released after).
+ */
+export async function compareOnHoldout(
+  onnx: Uint8Array,
+  nFeatures: number,
+  users: Iterable<[number, Set<number>]>,
+  k: number,
+  rows: (user: number) => { candidates: number[]; features: Float32Array },
+): Promise<{ generatorNdcg: number; rerankedNdcg: number; users: number }> {
+  const ranker = await OnnxRanker.load(onnx, nFeatures);
+  let gen = 0;
+  let rer = 0;
+  let n = 0;
+  try {
+    for (const [u, relevant] of users) {
+      const r = rows(u);
+      const order = rerankOrder(await ranker.score(r.features));
+      gen += userRankingMetrics(r.candidates, relevant, k).ndcg;
+      rer += userRankingMetrics(
+        order.map((j) => r.candidates[j]!),
+        relevant,
+        k,
+      ).ndcg;
+      n++;
+    }
+  } finally {
+    await ranker.release();
+  }
+  return { generatorNdcg: n ? gen / n : 0, rerankedNdcg: n ? rer / n : 0, users: n };
 }
 
 /** Candidate positions by descending re-ranker score; ties keep the generator's order. */
