@@ -32,17 +32,33 @@ USER node
 EXPOSE 4000
 CMD ["node", "--import", "tsx", "gateway/src/index.ts"]
 
-# The GPU trainer (docker-compose.yml's trainer-gpu, k8s train-gpu): the runtime plus `implicit`
-# with the CUDA 13 runtime its GPU ALS links (cuBLAS, cuRAND, cudart, RMM; ~1 GB), hash-pinned by
-# scripts/infra/requirements-implicit*.txt, in /opt/implicit. TRAINER_DEVICE (auto|cpu|cuda) picks
-# the GPU when this Python sees one. The host needs an NVIDIA driver for CUDA 13 (580 or later).
-#   docker build --target trainer-gpu -t recgraph-trainer-gpu .
-FROM runtime AS trainer-gpu
+# The trainer (docker-compose.yml's trainer, k8s trainer and train-cpu): the runtime plus a Python
+# with LightGBM and onnxmltools in /opt/ranker (scripts/infra/requirements-ranker.txt, the pins
+# scripts/infra/ranker.sh installs locally), so every training run can learn the second-stage
+# re-ranker (RANKER_PYTHON). Serving needs none of it: the re-ranker is ONNX, run by
+# onnxruntime-node in the runtime image.
+#   docker build --target trainer -t recgraph-trainer .
+FROM runtime AS trainer
 USER root
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 python3-venv \
  && rm -rf /var/lib/apt/lists/* \
- && python3 -m venv /opt/implicit \
+ && python3 -m venv /opt/ranker \
+ && /opt/ranker/bin/pip install --no-cache-dir --disable-pip-version-check --only-binary=:all: \
+      -r scripts/infra/requirements-ranker.txt \
+ && /opt/ranker/bin/python -c 'import lightgbm, onnxmltools'
+ENV RANKER_PYTHON=/opt/ranker/bin/python
+USER node
+CMD ["node", "--import", "tsx", "streaming/src/trainer/index.ts"]
+
+# The GPU trainer (docker-compose.yml's trainer-gpu, k8s train-gpu): the trainer plus `implicit`
+# with the CUDA 13 runtime its GPU ALS links (cuBLAS, cuRAND, cudart, RMM; ~1 GB), hash-pinned by
+# scripts/infra/requirements-implicit*.txt, in /opt/implicit. TRAINER_DEVICE (auto|cpu|cuda) picks
+# the GPU when this Python sees one. The host needs an NVIDIA driver for CUDA 13 (580 or later).
+#   docker build --target trainer-gpu -t recgraph-trainer-gpu .
+FROM trainer AS trainer-gpu
+USER root
+RUN python3 -m venv /opt/implicit \
  && /opt/implicit/bin/pip install --no-cache-dir --disable-pip-version-check --only-binary=:all: --require-hashes \
       -r scripts/infra/requirements-implicit.txt -r scripts/infra/requirements-implicit-gpu.txt \
  && /opt/implicit/bin/python -c 'import implicit.gpu'

@@ -4,26 +4,25 @@
 # version-pinned, in its own venv .infra/ranker-venv. Idempotent; npm run infra:up calls it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-LIGHTGBM_VERSION=4.7.0
-ONNXMLTOOLS_VERSION=1.16.0
-ONNX_VERSION=1.23.2
-NUMPY_VERSION=2.2.6
-# onnxmltools imports packaging without declaring it.
-PACKAGING_VERSION=26.3
+# The pins live in one file, read by this script and by the Dockerfile's trainer image.
+requirements="$root/scripts/infra/requirements-ranker.txt"
 venv="$root/.infra/ranker-venv"
 installed() {
   [[ -x $venv/bin/python ]] &&
-    "$venv/bin/python" -c "import importlib.metadata as m, sys, lightgbm, onnxmltools
-sys.exit(m.version('lightgbm') != '$LIGHTGBM_VERSION' or m.version('onnxmltools') != '$ONNXMLTOOLS_VERSION' or m.version('onnx') != '$ONNX_VERSION')" 2>/dev/null
+    "$venv/bin/python" - "$requirements" <<'PY' 2>/dev/null
+import importlib.metadata as m, re, sys
+import lightgbm, onnxmltools  # noqa: F401 (they must import, not only be listed)
+pins = [re.match(r"([\w.-]+)==([\w.]+)", l) for l in open(sys.argv[1]) if not l.startswith("#")]
+sys.exit(any(p and m.version(p[1]) != p[2] for p in pins))
+PY
 }
 installed && exit 0
 command -v python3 >/dev/null || { echo "ranker: python3 is required (apt-get install python3 python3-venv)" >&2; exit 1; }
 mkdir -p "$root/.infra"
 log="$root/.infra/ranker-venv.log"
-echo "ranker: installing lightgbm==$LIGHTGBM_VERSION and onnxmltools==$ONNXMLTOOLS_VERSION into $venv (first run only)" >&2
+echo "ranker: installing $(grep -E '^(lightgbm|onnxmltools)==' "$requirements" | paste -sd ' ') into $venv (first run only)" >&2
 rm -rf "$venv"
 python3 -m venv "$venv" >"$log" 2>&1
-"$venv/bin/python" -m pip install -q --disable-pip-version-check --only-binary=:all: \
-  "lightgbm==$LIGHTGBM_VERSION" "onnxmltools==$ONNXMLTOOLS_VERSION" "onnx==$ONNX_VERSION" "numpy==$NUMPY_VERSION" "packaging==$PACKAGING_VERSION" >>"$log" 2>&1 ||
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --only-binary=:all: -r "$requirements" >>"$log" 2>&1 ||
   { echo "ranker: pip could not install lightgbm/onnxmltools; see $log" >&2; exit 1; }
 installed || { echo "ranker: lightgbm/onnxmltools installed but do not import; see $log" >&2; exit 1; }
