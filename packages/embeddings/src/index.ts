@@ -32,6 +32,13 @@ export {
   type TextEncoderChoice,
 } from './text-encoder.ts';
 export {
+  EncoderThread,
+  EncoderWorkerCrashedError,
+  openImageEncoderInWorker,
+  openTextEncoderInWorker,
+  type EncoderWorkerOptions,
+} from './encoder-worker.ts';
+export {
   activateEncoder,
   backfillTextEncoder,
   BUILT_IN_SOURCE,

@@ -1,13 +1,14 @@
 import { activeEncoder, type Database } from '@recgraph/db';
 import { embedProductImages } from '@recgraph/embeddings/image-embeddings';
-import { chooseImageEncoder, openImageEncoder, type ImageEncoder } from '@recgraph/embeddings/image-encoder';
+import { chooseImageEncoder, type ImageEncoder } from '@recgraph/embeddings/image-encoder';
 import {
   backfillImageEncoder,
   backfillTextEncoder,
   chooseTextEncoder,
   deleteRetiredVectors,
   embedPending,
-  openTextEncoder,
+  openImageEncoderInWorker,
+  openTextEncoderInWorker,
   selectExecutionProvider,
   readEncoderManifest,
   textEncoderChoiceFor,
@@ -114,7 +115,7 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
       previous = {
         model: active.model,
         encoder: choice
-          ? openTextEncoder(choice, { threads: 1 })
+          ? openTextEncoderInWorker(choice, { threads: 1 })
               .then((e) => (e.model === active.model ? e : (void e.release(), undefined)))
               .catch(() => undefined)
           : Promise.resolve(undefined),
@@ -216,7 +217,8 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
       const provider = spec
         ? await selectExecutionProvider(o.provider ?? 'auto', { path: spec.path, inputDims: spec.input.dims })
         : { provider: 'cpu' as const, reason: 'no shipped TEXT encoder to probe with' };
-      target = await openTextEncoder(choice, { provider: provider.provider, threads: o.threads ?? 1 });
+      // In a worker thread: inference blocks its thread, and this process may also serve requests.
+      target = await openTextEncoderInWorker(choice, { provider: provider.provider, threads: o.threads ?? 1 });
       log.info(
         {
           model: target.model,
@@ -249,7 +251,7 @@ export function createEmbeddingPipeline(o: EmbeddingPipelineOptions): EmbeddingP
       if (o.imagesDir) {
         const imagesDir = o.imagesDir;
         const imageChoice = chooseImageEncoder(o.imageEncoderDir);
-        imageTarget = await openImageEncoder(imageChoice, { threads: o.threads ?? 1 });
+        imageTarget = await openImageEncoderInWorker(imageChoice, { threads: o.threads ?? 1 });
         log.info({ model: imageTarget.model, why: imageChoice.reason }, 'embedding pipeline: IMAGE encoder loaded');
         const encoder = imageTarget;
         // Beside the text backfill: a 64 px CNN is light, and a slow text switch must not hold image search back.

@@ -1,5 +1,5 @@
 import { Prisma, type Database, type PrismaClient } from '@recgraph/db';
-import { chooseTextEncoder, openTextEncoder, type TextEncoder } from '@recgraph/embeddings';
+import { chooseTextEncoder, openTextEncoderInWorker, type TextEncoder } from '@recgraph/embeddings';
 import {
   changedProductIds,
   silentLogger,
@@ -152,7 +152,8 @@ export function createKnowledgeIndexer(o: KnowledgeIndexerOptions): KnowledgeInd
     if (encoder) return Promise.resolve(encoder);
     opening ??= (async () => {
       const choice = chooseTextEncoder(o.textEncoderDir);
-      const e = await openTextEncoder(choice, { threads: 1 });
+      // In a worker thread: passages are encoded in bulk, and inference would block the serving thread.
+      const e = await openTextEncoderInWorker(choice, { threads: 1 });
       log.info({ model: e.model, dims: e.dims, why: choice.reason }, 'knowledge indexer: text encoder loaded');
       encoder = e;
       return e;
