@@ -47,6 +47,32 @@ describe('the trainer chooses (TRAINER_ALGORITHM=auto)', () => {
     expect(r.trials.map((x) => x.algorithm).sort()).toEqual(['als', 'blend', 'popularity', 'rp3beta']);
   });
 
+  it('after the grid, a coordinate refinement tries points between and past its values around the best one, on validation alone', async () => {
+    const space: SearchSpace = { als: { regularization: [1, 100], factors: [8], iterations: [3] } };
+    const train = trainModelSplit();
+    const gridOnly = await tuneOnTrain(data, train, { budgetS: 30, seed: 42, space, blend: false, refineShare: 0 });
+    // The defaults (λ 10) and the two grid points: nothing else without refinement.
+    expect(gridOnly.trials.map((t) => t.params.regularization).sort((a, b) => a! - b!)).toEqual([1, 10, 100]);
+    const r = await tuneOnTrain(data, train, { budgetS: 30, seed: 42, space, blend: false });
+    const refined = r.trials.slice(3);
+    expect(refined.length).toBeGreaterThan(0);
+    // Only the searched dimension moves, off the grid; the first steps are ×10 and ÷10 (half the grid's gap in log space).
+    for (const t of refined) {
+      expect([1, 100]).not.toContain(t.params.regularization);
+      expect(t.params.factors).toBe(8);
+    }
+    const firstCentre = gridOnly.params.regularization!;
+    expect(refined.slice(0, 2).map((t) => t.params.regularization! / firstCentre)).toEqual([
+      expect.closeTo(10, 6),
+      expect.closeTo(0.1, 6),
+    ]);
+    // It ends: the steps halve until below 5 %, well inside the budget on this data.
+    expect(r.seconds).toBeLessThan(30);
+    expect(r.score).toBe(Math.max(...r.trials.map((t) => t.score ?? -1)));
+    expect(r.score).toBeGreaterThanOrEqual(gridOnly.score);
+    expect(r.fitInteractions + r.validationInteractions).toBe(train.user.length);
+  });
+
   // The same split trainModel makes (stratified 75/25, seed 42): its train part.
   function trainModelSplit() {
     return splitData(data, { kind: 'stratified', testFraction: 0.25, seed: 42 }).train;
