@@ -34,17 +34,26 @@ async function gql<T>(query: string, token: string, variables?: Record<string, u
   return (await res.json()) as GraphQLResponse<T>;
 }
 
-async function personal(userId: string, first = 10): Promise<string[]> {
+interface Entry {
+  id: string;
+  source: string;
+}
+
+async function personalEntries(userId: string, first = 10): Promise<Entry[]> {
   const token = await signDevToken(DEV_JWT_SECRET, { sub: userId, role: 'customer' });
-  const res = await gql<{ recommendations: { product: { id: string } }[] }>(
-    `{ recommendations(first: ${first}, strategy: PERSONALIZED) { product { id } } }`,
+  const res = await gql<{ recommendations: { source: string; product: { id: string } }[] }>(
+    `{ recommendations(first: ${first}, strategy: PERSONALIZED) { source product { id } } }`,
     token,
   );
   expect(res.errors).toBeUndefined();
-  return res.data!.recommendations.map((r) => r.product.id);
+  return res.data!.recommendations.map((r) => ({ id: r.product.id, source: r.source }));
 }
 
-async function exactPersonal(userId: string, first = 10): Promise<string[]> {
+async function personal(userId: string, first = 10): Promise<string[]> {
+  return (await personalEntries(userId, first)).map((e) => e.id);
+}
+
+async function exactPersonal(userId: string, first = 10): Promise<Entry[]> {
   const list = await exact.recommend({
     userId,
     first,
@@ -54,7 +63,7 @@ async function exactPersonal(userId: string, first = 10): Promise<string[]> {
     excludeSeen: true,
     diversity: 0,
   });
-  return list.map((r) => r.productId);
+  return list.map((r) => ({ id: r.productId, source: r.source }));
 }
 
 beforeAll(async () => {
@@ -117,8 +126,8 @@ afterAll(async () => {
 describe('HNSW candidate retrieval (RECOMMEND_ANN_MIN_ITEMS=0)', () => {
   it('serves personal lists from HNSW that agree with the exact top-k', async () => {
     const before = { ...retrievalTotal };
-    const viaHnsw = new Map<string, string[]>();
-    for (const u of users) viaHnsw.set(u, await personal(u));
+    const viaHnsw = new Map<string, Entry[]>();
+    for (const u of users) viaHnsw.set(u, await personalEntries(u));
     expect(retrievalTotal.hnsw - before.hnsw).toBeGreaterThanOrEqual(users.length);
     expect(retrievalTotal.exact - before.exact).toBe(0);
     // The same counts on the recommend subgraph's /metrics.
@@ -126,17 +135,29 @@ describe('HNSW candidate retrieval (RECOMMEND_ANN_MIN_ITEMS=0)', () => {
     const hnsw = /^recgraph_recommend_retrieval_total\{path="hnsw"\} (\d+)$/m.exec(scraped);
     expect(Number(hnsw?.[1])).toBe(retrievalTotal.hnsw);
 
-    const overlaps: number[] = [];
+    // Only the model's own candidates (CF) are compared: products the model never saw (CONTENT)
+    // join each engine's lists once its background pass has read them, which the two engines here
+    // do at their own moments, so one list may hold a new product where the other holds a CF item.
+    const cf = (l: Entry[]) => l.filter((e) => e.source === 'CF').map((e) => e.id);
+    const shortfalls: number[] = [];
+    let shared = 0;
+    let compared = 0;
     for (const u of users) {
       const reference = await exactPersonal(u);
       const got = viaHnsw.get(u)!;
       expect(got).toHaveLength(reference.length);
-      overlaps.push(got.filter((id) => reference.includes(id)).length);
+      const [a, b] = [cf(got), cf(reference)];
+      const n = Math.min(a.length, b.length);
+      const s = a.filter((id) => b.includes(id)).length;
+      shortfalls.push(n - s);
+      shared += s;
+      compared += n;
     }
-    // Measured: 10 of 10 for all 20 users (120 items, ef_search ≥ 60, candidates rescored
-    // with the in-memory factors). The bound leaves room for HNSW's approximation.
-    expect(Math.min(...overlaps)).toBeGreaterThanOrEqual(8);
-    expect(overlaps.reduce((a, b) => a + b, 0) / overlaps.length).toBeGreaterThanOrEqual(9.5);
+    expect(compared).toBeGreaterThanOrEqual(users.length * 5);
+    // Measured: every CF item shared for all 20 users (120 items, ef_search ≥ 60, candidates
+    // rescored with the in-memory factors). The bound leaves room for HNSW's approximation.
+    expect(Math.max(...shortfalls)).toBeLessThanOrEqual(2);
+    expect(shared / compared).toBeGreaterThanOrEqual(0.95);
   });
 
   it('still leaves out disliked and out-of-stock products', async () => {
