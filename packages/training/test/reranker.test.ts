@@ -7,7 +7,16 @@ import { Rng, stratifiedSplit, userRankingMetrics, type Interactions } from '@re
 import { resolveParams } from '../src/algorithms.ts';
 import { candidateFeatures, featureNames, intersect, itemStats } from '../src/reranker/features.ts';
 import { OnnxRanker, RerankerTrainingError, trainLambdaMart } from '../src/reranker/lambdamart.ts';
-import { evaluateReranker, rerankOrder, type GeneratorSpec } from '../src/reranker/rerank.ts';
+import {
+  evaluateReranker,
+  featuresFor,
+  fitGenerator,
+  rerankOrder,
+  userCandidates,
+  validationRows,
+  type GeneratorSpec,
+} from '../src/reranker/rerank.ts';
+import type { TrainingData } from '../src/training-data.ts';
 import { syntheticTrainingData } from './fixtures.ts';
 
 const PYTHON = resolve(import.meta.dirname, '../../../.infra/ranker-venv/bin/python');
@@ -32,6 +41,16 @@ function obviousRows(groups: number, seed: number) {
     groups: new Int32Array(groups).fill(size),
   };
 }
+
+const dimsOf = (data: TrainingData) => ({ nUsers: data.users.size, nItems: data.items.size });
+/** validationRows' generator as evaluateReranker builds it: the real fit on each draw's rest. */
+const rowsOf = (data: TrainingData, generator: GeneratorSpec) => async (fitPart: Interactions) => {
+  const g = await fitGenerator(data, fitPart, generator);
+  return (u: number) => {
+    const c = userCandidates(g, u, 20);
+    return { candidates: c.candidates, features: featuresFor(g, c) };
+  };
+};
 
 describe.skipIf(!existsSync(PYTHON))('LambdaMART re-ranker', () => {
   it('learns an obvious feature, and its ONNX export scores exactly as LightGBM does', async () => {
@@ -91,6 +110,47 @@ describe.skipIf(!existsSync(PYTHON))('LambdaMART re-ranker', () => {
     expect(b.users).toBeLessThan(a.users);
     expect(a.featureNames).toEqual(featureNames(['0_rp3beta', '1_popularity']));
     expect(a.generatorNdcg).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('learns from several validation draws: the first is the single split, each adds its own users’ rows', async () => {
+    const data = syntheticTrainingData(7);
+    const { train, test } = stratifiedSplit(data.interactions, { testFraction: 0.25, seed: 42 });
+    const generator: GeneratorSpec = {
+      weighting: { profile: 'deployment', scheme: 'linear' },
+      blend: {
+        parts: [{ algorithm: 'rp3beta', params: resolveParams('rp3beta', {}, 42), scheme: 'linear' }],
+        weights: [1],
+      },
+    };
+    const common = {
+      data,
+      train,
+      test,
+      generator,
+      python: PYTHON,
+      candidates: 20,
+      params: { rounds: 10, minDataInLeaf: 5 },
+    };
+    const one = await evaluateReranker({ ...common, draws: 1 });
+    const three = await evaluateReranker({ ...common, draws: 3 });
+    expect(three.trainingUsers).toBeGreaterThan(2 * one.trainingUsers);
+    expect(three.trainingRows).toBeGreaterThan(2 * one.trainingRows);
+    // The first draw's rows are the single split's: its rows come first, the same.
+    const single = await validationRows(
+      train,
+      { draws: 1, validationFraction: 0.2, seed: 42, ...dimsOf(data) },
+      rowsOf(data, generator),
+    );
+    const first = await validationRows(
+      train,
+      { draws: 2, validationFraction: 0.2, seed: 42, ...dimsOf(data) },
+      rowsOf(data, generator),
+    );
+    expect(first.labels.subarray(0, single.labels.length)).toEqual(single.labels);
+    expect(first.features.subarray(0, single.features.length)).toEqual(single.features);
+    await expect(
+      validationRows(train, { draws: 0, validationFraction: 0.2, seed: 42, ...dimsOf(data) }, rowsOf(data, generator)),
+    ).rejects.toThrow(/draws must be a positive integer/);
   }, 60_000);
 });
 

@@ -13,7 +13,7 @@ import type { InputWeighting } from '../input-weighting.ts';
 import type { ComparisonRow } from '../report/comparison.ts';
 import { DEFAULT_RANKER_PYTHON } from '../reranker/lambdamart.ts';
 import { MOVIELENS_LAMBDAMART, movieLensGenreCategories } from '../reranker/movielens-eval.ts';
-import { evaluateReranker, type GeneratorSpec } from '../reranker/rerank.ts';
+import { DEFAULT_RANKER_DRAWS, evaluateReranker, type GeneratorSpec } from '../reranker/rerank.ts';
 import type { TrainingData } from '../training-data.ts';
 import type { Trial, TuningResult } from '../tuning.ts';
 
@@ -199,7 +199,7 @@ export async function rerankRow(
         },
       ],
       details: [
-        `re-ranker: LambdaMART learned on ${r.trainingUsers} users of a ${validationFraction * 100} % validation split of the train part (${r.trainingRows} rows), scored on ${r.users} holdout users (NDCG@${k} only); its fit time covers both generator fits, LightGBM and the ONNX scoring; features: ${r.featureNames.join(', ')}`,
+        `re-ranker: LambdaMART learned on ${r.trainingUsers} users (counted once per draw) of ${DEFAULT_RANKER_DRAWS} validation draws of ${validationFraction * 100} % of the train part (${r.trainingRows} rows), scored on ${r.users} holdout users (NDCG@${k} only); its fit time covers the generator fits, LightGBM and the ONNX scoring; features: ${r.featureNames.join(', ')}`,
       ],
     };
   } catch (err) {

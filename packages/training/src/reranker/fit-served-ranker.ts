@@ -1,7 +1,6 @@
 import type { Database } from '@recgraph/db';
 import type { ProgressCallback } from '@recgraph/data';
-import { stratifiedSplit, type CsrMatrix, type Recommender } from '@recgraph/recsys';
-import { InsufficientDataError } from '../errors.ts';
+import type { CsrMatrix, Recommender } from '@recgraph/recsys';
 import { exclusionFor } from '../evaluate-split.ts';
 import { fitConfiguration } from '../fit-configuration.ts';
 import type { TrainedModel } from '../train-model.ts';
@@ -16,7 +15,7 @@ import {
   type ItemStats,
 } from './features.ts';
 import { RerankerTrainingError, trainLambdaMart, type LambdaMartParams } from './lambdamart.ts';
-import { compareOnHoldout, concat, relevantByUser } from './rerank.ts';
+import { compareOnHoldout, relevantByUser, validationRows } from './rerank.ts';
 import type { ServedRanker } from './served-ranker.ts';
 
 /** What the trainer needs to learn a re-ranker (RANKER_PYTHON: a Python with lightgbm and onnxmltools). */
@@ -26,6 +25,8 @@ export interface TrainerRankerOptions {
   candidates?: number;
   /** Share of the train split carved off for LambdaMART's labels (default 0.25). */
   validationFraction?: number;
+  /** Validation draws LambdaMART learns from (default DEFAULT_RANKER_DRAWS, as the eval). */
+  draws?: number;
   params?: LambdaMartParams;
   /** Relative nDCG gain over the generator alone, on the holdout, the re-ranker needs to be attached (default 0.01). */
   minGain?: number;
@@ -95,9 +96,9 @@ function userRows(g: Generator, user: number, n: number, exclude: Set<number> | 
 }
 
 /**
- * The learned re-ranker for a trained model: LambdaMART learns on a validation split
- * carved from the train split (the configuration re-fitted on the rest of it, labels =
- * the validation items among each user's top N), then the model fitted on the train
+ * The learned re-ranker for a trained model: LambdaMART learns on validation splits
+ * carved from the train split (validationRows, as the eval: the configuration re-fitted
+ * on each rest, labels = the validation items among each user's top N), then the model fitted on the train
  * split is scored on the promotion holdout alone and re-ranked. Attached (with the item
  * facts of all data, which the served model was fitted on) only when it beats the
  * generator alone by `minGain`; a failing Python throws RerankerTrainingError.
@@ -122,44 +123,31 @@ export async function fitServedRanker(
     throw new RerankerTrainingError('als-spark models are fitted by Spark: the re-ranker cannot re-fit them here');
 
   onProgress?.('re-ranker: fit generator (validation split)', 0, 1);
-  const split = stratifiedSplit(trained.holdout.train, {
-    testFraction: o.validationFraction ?? 0.25,
-    seed: seed + 2,
-  });
-  if (split.test.user.length === 0) throw new InsufficientDataError('too little data for a re-ranker validation split');
-  const fitted = await fitConfiguration(
-    split.train,
-    dims,
-    { algorithm: trained.algorithm, params: trained.params, weighting: trained.input, blend: trained.blend },
-    { stage: 're-ranker: fit generator (validation split)', onProgress },
+  const learnt = await validationRows(
+    trained.holdout.train,
+    { draws: o.draws, validationFraction: o.validationFraction ?? 0.25, seed, ...dims },
+    async (fitPart) => {
+      const fitted = await fitConfiguration(
+        fitPart,
+        dims,
+        { algorithm: trained.algorithm, params: trained.params, weighting: trained.input, blend: trained.blend },
+        { stage: 're-ranker: fit generator (validation split)', onProgress },
+      );
+      const gv: Generator = {
+        model: fitted.model,
+        matrix: fitted.matrix,
+        stats: statsOf(fitPart),
+        recency: itemsByRecency(fitPart, dims.nUsers),
+      };
+      return (u) => userRows(gv, u, n, excludeOf(u));
+    },
   );
-  const gv: Generator = {
-    model: fitted.model,
-    matrix: fitted.matrix,
-    stats: statsOf(split.train),
-    recency: itemsByRecency(split.train, dims.nUsers),
-  };
-  const chunks: Float32Array[] = [];
-  const labels: number[] = [];
-  const groups: number[] = [];
-  for (const [u, relevant] of relevantByUser(split.test, dims.nUsers, dims.nItems)) {
-    const r = userRows(gv, u, n, excludeOf(u));
-    if (!r.candidates.some((i) => relevant.has(i))) continue; // nothing to learn from this user
-    chunks.push(r.features);
-    for (const i of r.candidates) labels.push(relevant.has(i) ? 1 : 0);
-    groups.push(r.candidates.length);
-  }
   onProgress?.('re-ranker: LambdaMART', 0, 1);
   const names = featureNames(SERVED_GENERATOR_PARTS);
   const booster = await trainLambdaMart(
     o.python,
-    {
-      featureNames: names,
-      features: concat(chunks),
-      labels: Float32Array.from(labels),
-      groups: Int32Array.from(groups),
-    },
-    trainerParams(labels.length, seed, o.params),
+    { featureNames: names, ...learnt },
+    trainerParams(learnt.labels.length, seed, o.params),
   );
   onProgress?.('re-ranker: LambdaMART', 1, 1);
 
@@ -200,8 +188,8 @@ export async function fitServedRanker(
     generatorNdcg,
     rerankedNdcg,
     users,
-    trainingRows: labels.length,
-    trainingUsers: groups.length,
+    trainingRows: learnt.labels.length,
+    trainingUsers: learnt.groups.length,
     seconds: 0,
   };
   if (attached)

@@ -8,7 +8,7 @@ import {
   type CsrMatrix,
   type Interactions,
 } from '@recgraph/recsys';
-import { InsufficientDataError } from '../errors.ts';
+import { InsufficientDataError, InvalidTrainingOptionsError } from '../errors.ts';
 import { exclusionFor } from '../evaluate-split.ts';
 import { fitConfiguration, type BlendSpec } from '../fit-configuration.ts';
 import type { InputWeighting } from '../input-weighting.ts';
@@ -102,6 +102,48 @@ export function relevantByUser(test: Interactions, nUsers: number, nItems: numbe
   return out;
 }
 
+/**
+ * Validation draws LambdaMART learns from. One split of MovieLens-small gives ~600 users
+ * with a handful of positives each, too few for the trees; three draws (each user's items
+ * shuffled afresh, the generator re-fitted on each rest) triple the rows, and the
+ * re-ranked ALS there went from +0.0 % to +1.7 % on the holdout (README).
+ */
+export const DEFAULT_RANKER_DRAWS = 3;
+
+/**
+ * LambdaMART's training rows, for the eval and the trainer alike: `draws` validation
+ * splits carved from `train` (seeds seed+2, seed+1002, …: the first is the single split
+ * used before), `rowsFor` fitting the generator on each split's rest; labels = the
+ * validation items among each user's candidates, one group per user and draw (users
+ * with none among them teach nothing and are left out).
+ */
+export async function validationRows(
+  train: Interactions,
+  o: { draws?: number; validationFraction: number; seed: number; nUsers: number; nItems: number },
+  rowsFor: (fitPart: Interactions) => Promise<(user: number) => { candidates: number[]; features: Float32Array }>,
+): Promise<{ features: Float32Array; labels: Float32Array; groups: Int32Array }> {
+  const draws = o.draws ?? DEFAULT_RANKER_DRAWS;
+  if (!Number.isInteger(draws) || draws < 1)
+    throw new InvalidTrainingOptionsError(`re-ranker validation draws must be a positive integer, got ${draws}`);
+  const chunks: Float32Array[] = [];
+  const labels: number[] = [];
+  const groups: number[] = [];
+  for (let d = 0; d < draws; d++) {
+    const split = stratifiedSplit(train, { testFraction: o.validationFraction, seed: o.seed + 2 + d * 1000 });
+    if (split.test.user.length === 0)
+      throw new InsufficientDataError('too little data for a re-ranker validation split');
+    const rows = await rowsFor(split.train);
+    for (const [u, relevant] of relevantByUser(split.test, o.nUsers, o.nItems)) {
+      const r = rows(u);
+      if (!r.candidates.some((i) => relevant.has(i))) continue; // nothing to learn from this user
+      chunks.push(r.features);
+      for (const i of r.candidates) labels.push(relevant.has(i) ? 1 : 0);
+      groups.push(r.candidates.length);
+    }
+  }
+  return { features: concat(chunks), labels: Float32Array.from(labels), groups: Int32Array.from(groups) };
+}
+
 export interface RerankerEvaluationOptions {
   data: TrainingData;
   /** The train part of the holdout; the validation split LambdaMART learns from is carved from it. */
@@ -116,6 +158,8 @@ export interface RerankerEvaluationOptions {
   k?: number;
   seed?: number;
   validationFraction?: number;
+  /** Validation draws LambdaMART learns from (default DEFAULT_RANKER_DRAWS). */
+  draws?: number;
   params?: LambdaMartParams;
   prices?: Float64Array;
 }
@@ -127,6 +171,7 @@ export interface RerankerEvaluation {
   rerankedNdcg: number;
   users: number;
   trainingRows: number;
+  /** Users with a label among their candidates, counted once per validation draw. */
   trainingUsers: number;
   featureNames: string[];
   onnx: Uint8Array;
@@ -136,8 +181,8 @@ export interface RerankerEvaluation {
 }
 
 /**
- * Trains LambdaMART on a validation split carved from `train` (the generator fitted
- * on the rest of it, labels = the validation items among each user's top-N) and then
+ * Trains LambdaMART on validation splits carved from `train` (validationRows: the
+ * generator fitted on each rest, labels = the validation items among each user's top-N) and then
  * compares, on the holdout, the generator's top-k with the ONNX re-ranker's top-k of
  * the same top-N candidates (the generator re-fitted on all of `train`, as serving would).
  */
@@ -147,27 +192,20 @@ export async function evaluateReranker(o: RerankerEvaluationOptions): Promise<Re
   const k = o.k ?? 10;
   const { nUsers, nItems } = { nUsers: o.data.users.size, nItems: o.data.items.size };
   const exclude = exclusionFor(o.data);
-  const split = stratifiedSplit(o.train, { testFraction: o.validationFraction ?? 0.2, seed: (o.seed ?? 42) + 2 });
-  if (split.test.user.length === 0) throw new InsufficientDataError('too little data for a re-ranker validation split');
-
-  const gv = await fitGenerator(o.data, split.train, o.generator, o.prices);
-  const names = featureNames(gv.partNames);
-  const chunks: Float32Array[] = [];
-  const labels: number[] = [];
-  const groups: number[] = [];
-  for (const [u, relevant] of relevantByUser(split.test, nUsers, nItems)) {
-    const c = userCandidates(gv, u, n, exclude?.(u) as Set<number> | undefined);
-    if (!c.candidates.some((i) => relevant.has(i))) continue; // nothing to learn from this user
-    chunks.push(featuresFor(gv, c));
-    for (const i of c.candidates) labels.push(relevant.has(i) ? 1 : 0);
-    groups.push(c.candidates.length);
-  }
-  const rows: RankingRows = {
-    featureNames: names,
-    features: concat(chunks),
-    labels: Float32Array.from(labels),
-    groups: Int32Array.from(groups),
-  };
+  let names: string[] = [];
+  const learnt = await validationRows(
+    o.train,
+    { draws: o.draws, validationFraction: o.validationFraction ?? 0.2, seed: o.seed ?? 42, nUsers, nItems },
+    async (fitPart) => {
+      const gv = await fitGenerator(o.data, fitPart, o.generator, o.prices);
+      names = featureNames(gv.partNames);
+      return (u) => {
+        const c = userCandidates(gv, u, n, exclude?.(u) as Set<number> | undefined);
+        return { candidates: c.candidates, features: featuresFor(gv, c) };
+      };
+    },
+  );
+  const rows: RankingRows = { featureNames: names, ...learnt };
   const trained = await trainLambdaMart(o.python, rows, { seed: o.seed ?? 42, ...o.params });
 
   const g = await fitGenerator(o.data, o.train, o.generator, o.prices);
@@ -178,8 +216,8 @@ export async function evaluateReranker(o: RerankerEvaluationOptions): Promise<Re
   return {
     k,
     ...holdout,
-    trainingRows: labels.length,
-    trainingUsers: groups.length,
+    trainingRows: learnt.labels.length,
+    trainingUsers: learnt.groups.length,
     featureNames: names,
     onnx: trained.onnx,
     lightgbm: trained.lightgbm,
