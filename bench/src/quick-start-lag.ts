@@ -2,8 +2,9 @@
 // query waits during a fresh `npm start`'s first minute, when the embedding pipeline and the
 // knowledge indexer encode the new store in the same process. Starts scripts/start.ts of
 // --root (default this repository; another checkout measures another version) on a fresh
-// RECGRAPH_DATA_DIR and free ports, then sends one query every 100 ms on a fixed schedule
-// (a slow answer does not delay the next request) from the moment the gateway answers, and
+// RECGRAPH_DATA_DIR (and DATABASE_URL when set: a fresh database) and free ports, then sends one
+// query every 100 ms on a fixed schedule (a slow answer does not delay the next request) from
+// the moment the gateway answers, and
 // prints the latencies' p50, p99 and max and when the TEXT and IMAGE backfills and the knowledge
 // base's first build finished (ms after the gateway answered; negative: before).
 import { spawn } from 'node:child_process';
@@ -28,7 +29,8 @@ const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
   env: {
     ...process.env,
     RECGRAPH_DATA_DIR: dataDir,
-    DATABASE_URL: '',
+    // Embedded Postgres unless DATABASE_URL names a fresh database (the embedded one runs in this very process).
+    DATABASE_URL: process.env.DATABASE_URL ?? '',
     LOG_LEVEL: 'info',
     GATEWAY_PORT: '0',
     CATALOG_PORT: '0',

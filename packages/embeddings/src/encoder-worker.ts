@@ -172,7 +172,11 @@ export class EncoderThread {
       pending,
       ready: new Promise<EncoderWorkerInfo>((resolve, reject) => {
         worker.on('message', (m: EncoderWorkerReply) => {
-          if ('ready' in m) return resolve(m.ready);
+          if ('ready' in m) {
+            // An idle worker does not keep the process alive, like an in-process encoder.
+            if (pending.size === 0) worker.unref();
+            return resolve(m.ready);
+          }
           if ('failed' in m) {
             reject(revive(m.failed));
             if (this.thread === thread) this.thread = undefined;
@@ -182,7 +186,6 @@ export class EncoderThread {
           const p = pending.get(m.id);
           if (!p) return;
           pending.delete(m.id);
-          // An idle worker does not keep the process alive, like an in-process encoder.
           if (pending.size === 0) worker.unref();
           if ('error' in m) p.reject(revive(m.error));
           else p.resolve(m.vectors);
